@@ -1,0 +1,12 @@
+"""tsforecast: LSTM forecasting and sequence learning with a scikit-learn API, on PyTorch.
+
+The whole public API is listed in ``__all__``; everything in modules with a leading underscore
+is private.
+"""
+
+from . import datasets, metrics, plotting
+from .forecaster import LSTMForecaster
+
+__version__ = "0.1.0"
+
+__all__ = ["LSTMForecaster", "datasets", "metrics", "plotting", "__version__"]

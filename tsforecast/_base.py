@@ -1,0 +1,99 @@
+"""The parameters, checks and training step that every LSTM estimator shares.
+
+Sits between the torch layers (_nn, _training, _torch_utils) and the public estimators; it knows
+nothing about forecasting windows or class labels.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import torch
+from sklearn.base import BaseEstimator
+
+from ._nn import LSTMNet
+from ._torch_utils import make_seed, resolve_device, seeded, usable_device
+from ._training import train_module
+from ._validation import check_bool, check_float, check_int
+
+
+class _LSTMBase(BaseEstimator):
+    """Network and training options shared by LSTMForecaster, LSTMClassifier and LSTMRegressor."""
+
+    def _check_common_params(self) -> None:
+        """Check the network and training parameters; raise with the parameter's name."""
+        check_int("hidden_size", self.hidden_size, 1)
+        check_int("num_layers", self.num_layers, 1)
+        check_float("dropout", self.dropout, 0.0, 1.0)
+        check_bool("bidirectional", self.bidirectional)
+        check_int("proj_size", self.proj_size, 0)
+        if self.proj_size >= self.hidden_size:
+            raise ValueError(
+                f"proj_size must be smaller than hidden_size; got proj_size={self.proj_size} "
+                f"and hidden_size={self.hidden_size}. Use proj_size=0 for no projection."
+            )
+        check_int("epochs", self.epochs, 1)
+        check_int("batch_size", self.batch_size, 1)
+        check_float("lr", self.lr, 0.0, math.inf, closed="neither")
+        check_float("validation_fraction", self.validation_fraction, 0.0, 1.0)
+        check_bool("early_stopping", self.early_stopping)
+        check_int("patience", self.patience, 1)
+        check_int("verbose", self.verbose, 0)
+        resolve_device(self.device)
+
+    def _fit_module(self, input_size, output_size, batches, train_idx, val_idx, loss_fn):
+        """Build the network on ``device_`` and train it; sets module_, history_, best_epoch_."""
+        seed = make_seed(self.random_state)
+        with seeded(seed, self.device_) as generator:
+            self.module_ = LSTMNet(
+                input_size,
+                output_size,
+                hidden_size=self.hidden_size,
+                num_layers=self.num_layers,
+                dropout=self.dropout,
+                bidirectional=self.bidirectional,
+                proj_size=self.proj_size,
+            ).to(self.device_)
+            result = train_module(
+                self.module_,
+                batches,
+                train_idx,
+                val_idx,
+                loss_fn=loss_fn,
+                epochs=self.epochs,
+                batch_size=self.batch_size,
+                lr=self.lr,
+                patience=self.patience if self.early_stopping else None,
+                generator=generator,
+                verbose=self.verbose,
+            )
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+
+    def _index_tensor(self, start: int, stop: int) -> torch.Tensor:
+        """Window or sample positions [start, stop) as a long tensor on ``device_``."""
+        return torch.arange(start, stop, device=self.device_)
+
+    def __getstate__(self):
+        """Pickle the network's weights on the CPU so the pickle loads on any machine."""
+        state = dict(super().__getstate__())
+        if "module_" in state:
+            state["module_"] = _cpu_copy(state["module_"])
+            state["device_"] = str(state["device_"])
+        return state
+
+    def __setstate__(self, state):
+        """Put the network back on its device, or on the CPU where that device is missing."""
+        if "module_" in state:
+            device = usable_device(state["device_"])
+            state["module_"] = state["module_"].to(device)
+            state["device_"] = device
+        super().__setstate__(state)
+
+
+def _cpu_copy(module: torch.nn.Module) -> torch.nn.Module:
+    """A copy of ``module`` on the CPU (the original stays where it is)."""
+    if all(p.device.type == "cpu" for p in module.parameters()):
+        return module
+    return copy.deepcopy(module).cpu()

@@ -1,0 +1,96 @@
+"""Device resolution, seeding and numpy <-> tensor conversion: the torch policy in one place.
+
+Imports torch and numpy only; every estimator goes through these helpers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+DTYPE = torch.float32
+
+
+def resolve_device(device) -> torch.device:
+    """Turn ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"`` into an available device."""
+    if device is None or device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; got device={device!r}."
+        ) from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available; "
+            f"use device='auto' or 'cpu'."
+        )
+    if resolved.type == "cuda" and (resolved.index or 0) >= torch.cuda.device_count():
+        raise ValueError(
+            f"device={device!r} was requested but only {torch.cuda.device_count()} CUDA "
+            f"device(s) exist."
+        )
+    if resolved.type == "mps" and not _mps_available():
+        raise ValueError(
+            f"device={device!r} was requested but MPS is not available; "
+            f"use device='auto' or 'cpu'."
+        )
+    if resolved.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'mps'; got {device!r}.")
+    return resolved
+
+
+def _mps_available() -> bool:
+    return bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+
+
+def usable_device(device: str) -> torch.device:
+    """The stored ``device`` if it exists on this machine, else the CPU (for loaded models)."""
+    try:
+        return resolve_device(device)
+    except ValueError:
+        return torch.device("cpu")
+
+
+def make_seed(random_state) -> int:
+    """One integer seed from ``random_state`` without touching numpy's global RNG when None."""
+    if random_state is None:
+        return int(np.random.default_rng().integers(2**31 - 1))
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+@contextlib.contextmanager
+def seeded(seed: int, device: torch.device) -> Iterator[torch.Generator]:
+    """Seed torch inside a forked RNG so the caller's global torch state is left as it was.
+
+    Yields a CPU generator for shuffling, seeded from the same seed.
+    """
+    devices = [device.index or 0] if device.type == "cuda" else []
+    device_type = device.type if device.type in ("cuda", "mps") else "cuda"
+    with torch.random.fork_rng(devices=devices, device_type=device_type):
+        torch.default_generator.manual_seed(seed)  # CPU only, unlike torch.manual_seed
+        if device.type == "cuda":
+            with torch.cuda.device(device):
+                torch.cuda.manual_seed(seed)
+        elif device.type == "mps":
+            torch.mps.manual_seed(seed)
+        yield torch.Generator().manual_seed(seed)
+
+
+def to_tensor(values: np.ndarray, device: torch.device) -> torch.Tensor:
+    """Copy a numpy array to a float32 tensor on ``device`` (one transfer)."""
+    return torch.as_tensor(np.ascontiguousarray(values), dtype=DTYPE).to(device)
+
+
+def to_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """Bring a tensor back to the CPU as a float64 numpy array."""
+    return tensor.detach().cpu().numpy().astype(np.float64)

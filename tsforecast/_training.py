@@ -1,0 +1,157 @@
+"""One training loop and one batched inference loop, shared by every estimator.
+
+Works on tensors already on the device and a ``batches(idx) -> (inputs, targets)`` function,
+so forecasting windows and fixed sequences train the same way. Imports torch only.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+PREDICT_CHUNK = 8192  # windows per forward pass at inference: large, but bounded in memory
+
+Batches = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+
+
+@dataclass
+class TrainResult:
+    """Per-epoch losses and the epoch whose weights the module holds at the end."""
+
+    history: dict[str, list[float]] = field(default_factory=lambda: {"loss": [], "val_loss": []})
+    best_epoch: int = 0
+
+
+def train_module(
+    module: nn.Module,
+    batches: Batches,
+    train_idx: torch.Tensor,
+    val_idx: torch.Tensor | None,
+    *,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    patience: int | None,
+    generator: torch.Generator,
+    verbose: int = 0,
+) -> TrainResult:
+    """Train ``module`` with Adam; with ``patience`` stop early and keep the best weights.
+
+    The monitored loss is the validation loss when ``val_idx`` is given, else the training loss.
+    The weights of the best epoch are restored when ``patience`` is set, when the loss turns
+    non-finite (with a warning) and on KeyboardInterrupt (with a warning).
+    """
+    optimizer = torch.optim.Adam(module.parameters(), lr=lr)
+    result = TrainResult()
+    best_loss, best_state, wait = math.inf, None, 0
+    restore_best = patience is not None
+    progress = tqdm(range(epochs), disable=verbose < 1, desc="fit", unit="epoch", file=sys.stderr)
+    try:
+        for epoch in progress:
+            loss = _train_epoch(module, batches, train_idx, optimizer, loss_fn, batch_size, generator)
+            val_loss = None if val_idx is None else evaluate_loss(module, batches, val_idx, loss_fn)
+            monitored = loss if val_loss is None else val_loss
+            if not (math.isfinite(loss) and math.isfinite(monitored)):
+                _stop_on_non_finite(epoch, lr, have_best=best_state is not None)
+                restore_best = True
+                break
+            result.history["loss"].append(loss)
+            if val_loss is not None:
+                result.history["val_loss"].append(val_loss)
+            _report(progress, verbose, epoch, epochs, loss, val_loss)
+            if monitored < best_loss:
+                best_loss, wait, result.best_epoch = monitored, 0, epoch
+                best_state = copy.deepcopy(module.state_dict())
+            else:
+                wait += 1
+                if patience is not None and wait >= patience:
+                    break
+    except KeyboardInterrupt:
+        warnings.warn(
+            f"fit was interrupted after {len(result.history['loss'])} epoch(s); the model "
+            f"keeps the best weights seen so far.",
+            UserWarning,
+            stacklevel=3,
+        )
+        restore_best = True
+    finally:
+        progress.close()
+    if restore_best and best_state is not None:
+        module.load_state_dict(best_state)
+    else:
+        result.best_epoch = max(len(result.history["loss"]) - 1, 0)
+    module.eval()
+    return result
+
+
+def _report(progress, verbose: int, epoch: int, epochs: int, loss: float, val_loss) -> None:
+    """Show the epoch's losses on the progress bar (verbose=1) or as a line (verbose>=2)."""
+    val_text = "-" if val_loss is None else f"{val_loss:.4g}"
+    progress.set_postfix(loss=f"{loss:.4g}", val_loss=val_text, refresh=False)
+    if verbose >= 2:
+        tqdm.write(f"epoch {epoch + 1}/{epochs}: loss={loss:.6g} val_loss={val_text}", file=sys.stderr)
+
+
+def _train_epoch(module, batches, train_idx, optimizer, loss_fn, batch_size, generator) -> float:
+    """One pass over the training windows in a fresh random order; returns the mean loss."""
+    module.train()
+    n = len(train_idx)
+    order = train_idx[torch.randperm(n, generator=generator).to(train_idx.device)]
+    total = torch.zeros((), device=train_idx.device)
+    for start in range(0, n, batch_size):
+        idx = order[start : start + batch_size]
+        inputs, targets = batches(idx)
+        loss = loss_fn(module(inputs), targets)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        total += loss.detach() * len(idx)
+    return total.item() / n  # one device sync per epoch
+
+
+def _stop_on_non_finite(epoch: int, lr: float, have_best: bool) -> None:
+    """Warn (best weights exist) or raise (nothing usable) when the loss stops being finite."""
+    advice = (
+        f"Try a lower lr (now {lr:g}), check the input's scale (keep scaler='standard'), "
+        f"or fewer layers."
+    )
+    if not have_best:
+        raise ValueError(
+            f"Training diverged: the loss was NaN or infinite in epoch {epoch + 1}. {advice}"
+        )
+    warnings.warn(
+        f"Training stopped at epoch {epoch + 1} because the loss became NaN or infinite; the "
+        f"model keeps the best weights from before. {advice}",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+@torch.no_grad()
+def evaluate_loss(module, batches: Batches, idx: torch.Tensor, loss_fn) -> float:
+    """Mean loss over the windows ``idx``, in eval mode."""
+    module.eval()
+    total = torch.zeros((), device=idx.device)
+    for start in range(0, len(idx), PREDICT_CHUNK):
+        chunk = idx[start : start + PREDICT_CHUNK]
+        inputs, targets = batches(chunk)
+        total += loss_fn(module(inputs), targets) * len(chunk)
+    return total.item() / len(idx)
+
+
+@torch.no_grad()
+def predict_module(module: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+    """Forward ``inputs`` (N, L, H_in) in eval mode, in chunks; returns (N, output_size)."""
+    module.eval()
+    chunks = range(0, len(inputs), PREDICT_CHUNK)
+    outputs = [module(inputs[start : start + PREDICT_CHUNK]) for start in chunks]
+    return outputs[0] if len(outputs) == 1 else torch.cat(outputs)

@@ -1,0 +1,234 @@
+"""Turn user input (list, ndarray, Series, DataFrame) into checked float arrays plus index and names.
+
+Owns every rule about what input is acceptable and the error that says why not; imports only
+numpy and pandas, never torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Table:
+    """A checked 2-D numeric table: rows are time steps, in order."""
+
+    values: np.ndarray  # (n_rows, n_columns) float64, never the caller's buffer written to
+    index: pd.Index | None  # the pandas index, or None for list/ndarray input
+    columns: list | None  # column names for pandas input, else None
+    is_pandas: bool
+    is_1d: bool
+
+
+def as_table(data, name: str = "X") -> Table:
+    """Check ``data`` and return it as a :class:`Table` of float64 values."""
+    if isinstance(data, pd.DataFrame):
+        return _table_from_frame(data, name)
+    if isinstance(data, pd.Series):
+        frame = data.to_frame(name=data.name if data.name is not None else 0)
+        table = _table_from_frame(frame, name)
+        columns = [data.name] if data.name is not None else None
+        return Table(table.values, table.index, columns, True, True)
+    if isinstance(data, (list, tuple, np.ndarray)) or hasattr(data, "__array__"):
+        values = _numeric_array(data, name)
+        is_1d = values.ndim == 1
+        values = values.reshape(-1, 1) if is_1d else values
+        _check_finite(values, name, index=None, columns=None)
+        return Table(values, None, None, False, is_1d)
+    raise TypeError(
+        f"{name} must be a list, numpy array, pandas Series or DataFrame; "
+        f"got {type(data).__name__}."
+    )
+
+
+def _numeric_array(data, name: str) -> np.ndarray:
+    """Convert array-like input to a 1-D or 2-D float64 array, or raise a clear error."""
+    array = np.asarray(data)
+    if array.dtype.kind in "OUSV":
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{name} must hold numbers; got values of dtype {array.dtype} that cannot be "
+                f"converted to float. Convert or drop the non-numeric values first."
+            ) from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numbers; got dtype {array.dtype}. "
+            f"Convert it to float (datetimes belong in a pandas index, not in the values)."
+        )
+    if array.ndim not in (1, 2):
+        raise ValueError(
+            f"{name} must be 1-D (one series) or 2-D (rows are time steps, columns are "
+            f"series); got an array of shape {array.shape}."
+        )
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); pass at least one time step.")
+    return array.astype(np.float64, copy=False)
+
+
+def _table_from_frame(frame: pd.DataFrame, name: str) -> Table:
+    """Check a DataFrame's columns and index and return its values as a Table."""
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {frame.shape}); pass at least one time step.")
+    bad = [col for col, dtype in frame.dtypes.items() if not _is_real_dtype(dtype)]
+    if bad:
+        kinds = {str(col): str(frame.dtypes[col]) for col in bad}
+        raise TypeError(
+            f"{name} has non-numeric columns {kinds}; every column must be numeric. "
+            f"Drop them or encode them as numbers first."
+        )
+    _check_index(frame.index, name)
+    values = frame.to_numpy(dtype=np.float64, copy=False)
+    _check_finite(values, name, index=frame.index, columns=list(frame.columns))
+    return Table(values, frame.index, list(frame.columns), True, False)
+
+
+def _is_real_dtype(dtype) -> bool:
+    if isinstance(dtype, pd.CategoricalDtype):
+        return False
+    return pd.api.types.is_bool_dtype(dtype) or (
+        pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype)
+    )
+
+
+def _check_index(index: pd.Index, name: str) -> None:
+    """Reject duplicate or unsorted timestamps: rows must be time steps in order."""
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return
+    if index.hasnans:
+        raise ValueError(f"{name} has missing timestamps (NaT) in its index; drop or fill them.")
+    if not index.is_unique:
+        first = index[index.duplicated()][0]
+        raise ValueError(
+            f"{name} has duplicate timestamps in its index (first: {first}); aggregate them, "
+            f"e.g. X.groupby(level=0).mean()."
+        )
+    if not index.is_monotonic_increasing:
+        raise ValueError(
+            f"{name}'s index is not sorted in time; sort it first with X.sort_index()."
+        )
+
+
+def _check_finite(values: np.ndarray, name: str, index, columns) -> None:
+    """Raise a ValueError that locates the first NaN or infinite value."""
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return
+    row, col = np.argwhere(bad)[0]
+    kind = "NaN" if np.isnan(values[row, col]) else "infinite"
+    where_row = index[row] if index is not None else row
+    where_col = f" column {columns[col]!r}" if columns is not None else ""
+    raise ValueError(
+        f"{name} contains {bad.sum()} NaN or infinite value(s); the first ({kind}) is at "
+        f"row {where_row!r}{where_col}. Fill or drop them first, e.g. X.interpolate() or "
+        f"X.dropna()."
+    )
+
+
+def select_columns(table: Table, target) -> tuple[list[int], list[int]]:
+    """Return (target positions, covariate positions) for ``target`` in ``table``."""
+    n_columns = table.values.shape[1]
+    if target is None:
+        return list(range(n_columns)), []
+    names = [target] if isinstance(target, (str, int)) else list(target)
+    columns = table.columns
+    if columns is None:
+        if not all(isinstance(n, (int, np.integer)) for n in names):
+            raise ValueError(
+                f"target={target!r} names columns, but X has no column names (it is not a "
+                f"DataFrame); pass column positions (target=0), a DataFrame, or pass the "
+                f"target series as y: fit(X, y)."
+            )
+        columns = list(range(n_columns))
+    missing = [n for n in names if n not in columns]
+    if missing:
+        raise ValueError(
+            f"target column(s) {missing} not in X; available columns: {columns}."
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"target names a column twice: {names}.")
+    targets = [columns.index(n) for n in names]
+    covariates = [i for i in range(n_columns) if i not in targets]
+    return targets, covariates
+
+
+def check_same_length(x_table: Table, y_table: Table) -> None:
+    """Raise if X (covariates) and y (targets) do not have the same number of rows."""
+    if x_table.values.shape[0] != y_table.values.shape[0]:
+        raise ValueError(
+            f"X and y must be row-aligned: X has {x_table.values.shape[0]} rows but y has "
+            f"{y_table.values.shape[0]}."
+        )
+
+
+def regular_frequency(index: pd.Index | None, name: str = "X"):
+    """Return the frequency of a DatetimeIndex/PeriodIndex, or None for any other index."""
+    if isinstance(index, pd.PeriodIndex):
+        return index.freq
+    if not isinstance(index, pd.DatetimeIndex):
+        return None
+    if index.freq is not None:
+        return index.freq
+    freq = pd.infer_freq(index) if len(index) >= 3 else None
+    if freq is None:
+        raise ValueError(
+            f"{name}'s DatetimeIndex has no regular frequency, so the forecast's timestamps "
+            f"cannot be continued; resample to a regular frequency first "
+            f"(e.g. X.asfreq('D') or X.resample('MS').mean()), or drop the index with "
+            f"X.reset_index(drop=True)."
+        )
+    return pd.tseries.frequencies.to_offset(freq)
+
+
+def future_index(index: pd.Index, steps: int, freq=None) -> pd.Index:
+    """Return the ``steps`` index labels that follow ``index``."""
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(index[-1] + 1, periods=steps, freq=index.freq)
+    if isinstance(index, pd.DatetimeIndex):
+        freq = freq if freq is not None else regular_frequency(index)
+        return pd.date_range(index[-1] + freq, periods=steps, freq=freq, name=index.name)
+    if isinstance(index, pd.RangeIndex):
+        start = index.stop
+        return pd.RangeIndex(start, start + steps * index.step, index.step, name=index.name)
+    if pd.api.types.is_integer_dtype(index) and len(index) >= 2:
+        steps_between = np.diff(index.to_numpy())
+        if (steps_between == steps_between[0]).all() and steps_between[0] > 0:
+            step = int(steps_between[0])
+            last = int(index[-1])
+            return pd.Index(np.arange(1, steps + 1) * step + last, name=index.name)
+    n = len(index)
+    return pd.RangeIndex(n, n + steps, name=index.name)
+
+
+def check_int(name: str, value, minimum: int, maximum: int | None = None) -> None:
+    """Raise unless ``value`` is an int in [minimum, maximum]."""
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    if ok and value >= minimum and (maximum is None or value <= maximum):
+        return
+    bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+    error = ValueError if ok else TypeError
+    raise error(f"{name} must be an int {bound}; got {name}={value!r}.")
+
+
+def check_float(name: str, value, low: float, high: float, *, closed: str = "left") -> None:
+    """Raise unless ``value`` is a real number in the interval (``closed``: left/right/both)."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    left = "[" if closed in ("left", "both") else "("
+    right = "]" if closed in ("right", "both") else ")"
+    interval = f"{left}{low}, {high}{right}"
+    if not ok:
+        raise TypeError(f"{name} must be a number in {interval}; got {name}={value!r}.")
+    above = value >= low if left == "[" else value > low
+    below = value <= high if right == "]" else value < high
+    if not (above and below):
+        raise ValueError(f"{name} must be in {interval}; got {name}={value!r}.")
+
+
+def check_bool(name: str, value) -> None:
+    """Raise unless ``value`` is a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {name}={value!r}.")
