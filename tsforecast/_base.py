@@ -42,8 +42,13 @@ class _LSTMBase(BaseEstimator):
         check_int("verbose", self.verbose, 0)
         resolve_device(self.device)
 
-    def _fit_module(self, input_size, output_size, batches, train_idx, val_idx, loss_fn):
-        """Build the network on ``device_`` and train it; sets module_, history_, best_epoch_."""
+    def _fit_module(
+        self, input_size, output_size, batches, train_idx, val_idx, loss_fn, net_options=None
+    ):
+        """Build the network on ``device_`` and train it; sets module_, history_, best_epoch_.
+
+        ``net_options`` holds estimator-specific LSTMNet options (e.g. the forecaster's head).
+        """
         seed = make_seed(self.random_state)
         with seeded(seed, self.device_) as generator:
             self.module_ = LSTMNet(
@@ -54,6 +59,7 @@ class _LSTMBase(BaseEstimator):
                 dropout=self.dropout,
                 bidirectional=self.bidirectional,
                 proj_size=self.proj_size,
+                **(net_options or {}),
             ).to(self.device_)
             result = train_module(
                 self.module_,

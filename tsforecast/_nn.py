@@ -21,6 +21,15 @@ class LSTMNet(nn.Module):
         Length of each output vector (e.g. ``horizon * n_targets`` or ``n_classes``).
     hidden_size, num_layers, dropout, bidirectional, proj_size
         As in :class:`torch.nn.LSTM`; ``dropout`` applies between stacked layers only.
+    head_steps : int, default=1
+        LSTM outputs of the last layer that the linear head reads: 1 reads the final hidden
+        state; ``k > 1`` reads the outputs of the last ``k`` time steps (clipped to L).
+    instance_norm : {"last", "mean"} or None, default=None
+        Per-window location normalisation: subtract each input column's last value ("last") or
+        mean ("mean") over the window, and add the target columns' values back to the output,
+        which is then read as ``(N, output_size / n_targets, n_targets)``. For forecasting.
+    n_targets : int, default=1
+        Leading input columns that the output forecasts (used by ``instance_norm`` only).
     """
 
     def __init__(
@@ -32,8 +41,14 @@ class LSTMNet(nn.Module):
         dropout: float = 0.0,
         bidirectional: bool = False,
         proj_size: int = 0,
+        head_steps: int = 1,
+        instance_norm: str | None = None,
+        n_targets: int = 1,
     ):
         super().__init__()
+        self.head_steps = head_steps
+        self.instance_norm = instance_norm
+        self.n_targets = n_targets
         self.lstm = nn.LSTM(
             input_size,
             hidden_size,
@@ -45,11 +60,26 @@ class LSTMNet(nn.Module):
         )
         self.directions = 2 if bidirectional else 1
         state_size = self.directions * (proj_size or hidden_size)
-        self.head = nn.Linear(state_size, output_size)
+        self.head = nn.Linear(state_size * head_steps, output_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, L, H_in) -> (N, output_size)."""
-        _, (h_n, _) = self.lstm(x)  # h_n: (num_layers * D, N, H_out)
-        last_layer = h_n[-self.directions :]  # (D, N, H_out)
-        state = last_layer.transpose(0, 1).reshape(x.shape[0], -1)  # (N, D * H_out)
-        return self.head(state)  # (N, output_size)
+        if self.instance_norm is not None:
+            # (N, L, H_in) -> (N, 1, H_in): each window's reference level per column
+            ref = x[:, -1:] if self.instance_norm == "last" else x.mean(dim=1, keepdim=True)
+            x = x - ref
+        out, (h_n, _) = self.lstm(x)  # out: (N, L, D * H_out); h_n: (num_layers * D, N, H_out)
+        if self.head_steps > 1:
+            steps = out[:, -self.head_steps :]  # (N, k, D * H_out)
+            if steps.shape[1] < self.head_steps:  # window shorter than k: pad with zeros
+                pad = steps.new_zeros(x.shape[0], self.head_steps - steps.shape[1], steps.shape[2])
+                steps = torch.cat([pad, steps], dim=1)  # (N, k, D * H_out)
+            state = steps.reshape(x.shape[0], -1)  # (N, k * D * H_out)
+        else:
+            last_layer = h_n[-self.directions :]  # (D, N, H_out)
+            state = last_layer.transpose(0, 1).reshape(x.shape[0], -1)  # (N, D * H_out)
+        y = self.head(state)  # (N, output_size)
+        if self.instance_norm is not None:
+            level = ref[:, :, : self.n_targets]  # (N, 1, n_targets)
+            y = (y.view(x.shape[0], -1, self.n_targets) + level).reshape(x.shape[0], -1)
+        return y  # (N, output_size)

@@ -30,6 +30,10 @@ from ._validation import (
 from ._windowing import chronological_split, count_windows, min_rows, sliding_windows
 
 
+INSTANCE_NORMS = ("last", "mean", None)
+HEADS = ("last", "sequence")
+
+
 @dataclass(frozen=True)
 class _Layout:
     """Input rearranged for the network: target columns first, then past covariates."""
@@ -70,6 +74,14 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         If > 0, project the hidden state to this size (must be < ``hidden_size``).
     scaler : {"standard", "minmax", "none"} or None, default="standard"
         Per-column scaling, fitted on the training rows only and inverted on output.
+    instance_norm : {"last", "mean"} or None, default="last"
+        Per-window normalisation inside the network: every input window has each column's last
+        value ("last") or window mean ("mean") subtracted, and the targets' reference is added
+        back to the forecast, in training and in every predict path alike. It lets the model
+        extrapolate trends beyond the training range. None feeds the scaled window as is.
+    head : {"last", "sequence"}, default="sequence"
+        What the linear head reads: "last" the final hidden state only; "sequence" the LSTM
+        outputs of the last ``min(horizon, window)`` time steps, flattened.
     epochs : int, default=100
         Maximum passes over the training windows.
     batch_size : int, default=32
@@ -140,6 +152,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         bidirectional=False,
         proj_size=0,
         scaler="standard",
+        instance_norm="last",
+        head="sequence",
         epochs=100,
         batch_size=32,
         lr=1e-3,
@@ -159,6 +173,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.bidirectional = bidirectional
         self.proj_size = proj_size
         self.scaler = scaler
+        self.instance_norm = instance_norm
+        self.head = head
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -198,6 +214,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             train_idx=self._index_tensor(0, split.n_train),
             val_idx=val_idx,
             loss_fn=torch.nn.functional.mse_loss,
+            net_options=self._net_options(layout.n_targets),
         )
         self._store_fit_layout(layout)
         return self
@@ -302,7 +319,19 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         check_int("horizon", self.horizon, 1)
         if self.scaler is not None and self.scaler not in SCALERS:
             raise ValueError(f"scaler must be one of {SCALERS} or None; got {self.scaler!r}.")
+        if self.instance_norm not in INSTANCE_NORMS:
+            raise ValueError(
+                f"instance_norm must be one of {INSTANCE_NORMS}; got "
+                f"instance_norm={self.instance_norm!r}."
+            )
+        if self.head not in HEADS:
+            raise ValueError(f"head must be one of {HEADS}; got head={self.head!r}.")
         self._check_common_params()
+
+    def _net_options(self, n_targets: int) -> dict:
+        """The forecasting options of LSTMNet: head width and per-window normalisation."""
+        head_steps = min(self.horizon, self.window) if self.head == "sequence" else 1
+        return {"head_steps": head_steps, "instance_norm": self.instance_norm, "n_targets": n_targets}
 
     def _layout(self, X, y, reset: bool = True) -> _Layout:
         """Coerce (X, y) into targets-first values; at fit set, else check, the feature layout."""
