@@ -120,11 +120,11 @@ def _check_finite(values: np.ndarray, name: str, index, columns) -> None:
         return
     row, col = np.argwhere(bad)[0]
     kind = "NaN" if np.isnan(values[row, col]) else "infinite"
-    where_row = index[row] if index is not None else row
+    where_row = index[row] if index is not None else int(row)
     where_col = f" column {columns[col]!r}" if columns is not None else ""
     raise ValueError(
         f"{name} contains {bad.sum()} NaN or infinite value(s); the first ({kind}) is at "
-        f"row {where_row!r}{where_col}. Fill or drop them first, e.g. X.interpolate() or "
+        f"row {where_row}{where_col}. Fill or drop them first, e.g. X.interpolate() or "
         f"X.dropna()."
     )
 

@@ -278,9 +278,9 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         if self.n_targets_ == 1:
             return pd.DataFrame(forecasts[..., 0], index=origins, columns=steps)
         names = self.target_names_ or list(range(self.n_targets_))
-        columns = pd.MultiIndex.from_product([steps, names], names=["step", "target"])
-        frame = pd.DataFrame(forecasts.reshape(len(origins), -1), index=origins, columns=columns)
-        return frame.swaplevel(axis=1).sort_index(axis=1, level=0, sort_remaining=False)
+        columns = pd.MultiIndex.from_product([names, steps], names=["target", "step"])
+        by_target = forecasts.transpose(0, 2, 1).reshape(len(origins), -1)  # (N, T * horizon)
+        return pd.DataFrame(by_target, index=origins, columns=columns)
 
     def score(self, X, y=None, sample_weight=None):
         """R^2 of the rolling-origin forecasts inside a series.
