@@ -40,6 +40,8 @@ class _LSTMBase(BaseEstimator):
         check_bool("early_stopping", self.early_stopping)
         check_int("patience", self.patience, 1)
         check_int("verbose", self.verbose, 0)
+        if self.gradient_clip is not None:
+            check_float("gradient_clip", self.gradient_clip, 0.0, math.inf, closed="neither")
         resolve_device(self.device)
 
     def _fit_module(
@@ -50,17 +52,19 @@ class _LSTMBase(BaseEstimator):
         ``net_options`` holds estimator-specific LSTMNet options (e.g. the forecaster's head).
         """
         seed = make_seed(self.random_state)
+        # The LSTMNet arguments, kept so that save/load can rebuild the same network.
+        self._net_config = {
+            "input_size": input_size,
+            "output_size": output_size,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "dropout": self.dropout,
+            "bidirectional": self.bidirectional,
+            "proj_size": self.proj_size,
+            **(net_options or {}),
+        }
         with seeded(seed, self.device_) as generator:
-            self.module_ = LSTMNet(
-                input_size,
-                output_size,
-                hidden_size=self.hidden_size,
-                num_layers=self.num_layers,
-                dropout=self.dropout,
-                bidirectional=self.bidirectional,
-                proj_size=self.proj_size,
-                **(net_options or {}),
-            ).to(self.device_)
+            self.module_ = LSTMNet(**self._net_config).to(self.device_)
             result = train_module(
                 self.module_,
                 batches,
@@ -73,6 +77,7 @@ class _LSTMBase(BaseEstimator):
                 patience=self.patience if self.early_stopping else None,
                 generator=generator,
                 verbose=self.verbose,
+                gradient_clip=self.gradient_clip,
             )
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
@@ -80,6 +85,40 @@ class _LSTMBase(BaseEstimator):
     def _index_tensor(self, start: int, stop: int) -> torch.Tensor:
         """Window or sample positions [start, stop) as a long tensor on ``device_``."""
         return torch.arange(start, stop, device=self.device_)
+
+    def save(self, path) -> None:
+        """Write the estimator to one file that :func:`tsforecast.load` reads back.
+
+        The file is a zip of ``metadata.json`` (parameters, fitted attributes, versions) and
+        ``weights.safetensors`` (the network's tensors); loading it runs no code from the file.
+        See ``docs/persistence.md`` for the format.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write; an existing file is replaced only once the new one is complete.
+        """
+        from .persistence import save
+
+        save(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Read an estimator of this class written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        estimator : instance of this class
+            Raises TypeError when the file holds another estimator class.
+        """
+        from .persistence import load
+
+        return load(path, expected=cls)
 
     def __getstate__(self):
         """Pickle the network's weights on the CPU so the pickle loads on any machine."""
@@ -92,7 +131,7 @@ class _LSTMBase(BaseEstimator):
     def __setstate__(self, state):
         """Put the network back on its device, or on the CPU where that device is missing."""
         if "module_" in state:
-            device = usable_device(state["device_"])
+            device = usable_device(state["device_"], warn=True)
             state["module_"] = state["module_"].to(device)
             state["device_"] = device
         super().__setstate__(state)

@@ -6,6 +6,7 @@ Imports torch and numpy only; every estimator goes through these helpers.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
@@ -53,11 +54,18 @@ def _mps_available() -> bool:
     return bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
 
 
-def usable_device(device: str) -> torch.device:
+def usable_device(device: str, warn: bool = False) -> torch.device:
     """The stored ``device`` if it exists on this machine, else the CPU (for loaded models)."""
     try:
         return resolve_device(device)
     except ValueError:
+        if warn:
+            warnings.warn(
+                f"This model was fitted on device {str(device)!r}, which is not available "
+                f"here; it was loaded on the CPU instead.",
+                UserWarning,
+                stacklevel=3,
+            )
         return torch.device("cpu")
 
 

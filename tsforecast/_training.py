@@ -43,12 +43,14 @@ def train_module(
     patience: int | None,
     generator: torch.Generator,
     verbose: int = 0,
+    gradient_clip: float | None = None,
 ) -> TrainResult:
     """Train ``module`` with Adam; with ``patience`` stop early and keep the best weights.
 
     The monitored loss is the validation loss when ``val_idx`` is given, else the training loss.
     The weights of the best epoch are restored when ``patience`` is set, when the loss turns
-    non-finite (with a warning) and on KeyboardInterrupt (with a warning).
+    non-finite (with a warning) and on KeyboardInterrupt (with a warning). ``gradient_clip``
+    caps the total L2 norm of the gradients before each step (None: no clipping).
     """
     optimizer = torch.optim.Adam(module.parameters(), lr=lr)
     result = TrainResult()
@@ -57,7 +59,9 @@ def train_module(
     progress = tqdm(range(epochs), disable=verbose < 1, desc="fit", unit="epoch", file=sys.stderr)
     try:
         for epoch in progress:
-            loss = _train_epoch(module, batches, train_idx, optimizer, loss_fn, batch_size, generator)
+            loss = _train_epoch(
+                module, batches, train_idx, optimizer, loss_fn, batch_size, generator, gradient_clip
+            )
             val_loss = None if val_idx is None else evaluate_loss(module, batches, val_idx, loss_fn)
             monitored = loss if val_loss is None else val_loss
             if not (math.isfinite(loss) and math.isfinite(monitored)):
@@ -101,7 +105,9 @@ def _report(progress, verbose: int, epoch: int, epochs: int, loss: float, val_lo
         tqdm.write(f"epoch {epoch + 1}/{epochs}: loss={loss:.6g} val_loss={val_text}", file=sys.stderr)
 
 
-def _train_epoch(module, batches, train_idx, optimizer, loss_fn, batch_size, generator) -> float:
+def _train_epoch(
+    module, batches, train_idx, optimizer, loss_fn, batch_size, generator, gradient_clip=None
+) -> float:
     """One pass over the training windows in a fresh random order; returns the mean loss."""
     module.train()
     n = len(train_idx)
@@ -113,6 +119,8 @@ def _train_epoch(module, batches, train_idx, optimizer, loss_fn, batch_size, gen
         loss = loss_fn(module(inputs), targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if gradient_clip is not None:
+            nn.utils.clip_grad_norm_(module.parameters(), gradient_clip)
         optimizer.step()
         total += loss.detach() * len(idx)
     return total.item() / n  # one device sync per epoch

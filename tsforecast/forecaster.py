@@ -88,6 +88,9 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Windows per gradient step.
     lr : float, default=1e-3
         Adam learning rate.
+    gradient_clip : float or None, default=None
+        If set, clip the total L2 norm of the gradients to this value before each step; it
+        can keep a large ``lr`` from diverging. None does not clip.
     validation_fraction : float, default=0.1
         Share of the windows, taken from the end of the series, used for validation. 0 trains on
         every window.
@@ -157,6 +160,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         epochs=100,
         batch_size=32,
         lr=1e-3,
+        gradient_clip=None,
         validation_fraction=0.1,
         early_stopping=True,
         patience=10,
@@ -178,6 +182,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.gradient_clip = gradient_clip
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.patience = patience
