@@ -7,11 +7,14 @@ is private.
 from . import datasets, metrics, plotting
 from .forecaster import LSTMForecaster
 from .persistence import load
+from .sequence import LSTMClassifier, LSTMRegressor
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "LSTMClassifier",
     "LSTMForecaster",
+    "LSTMRegressor",
     "datasets",
     "load",
     "metrics",

@@ -1,0 +1,34 @@
+"""scikit-learn's own estimator checks on tiny sequence models.
+
+LSTMForecaster is left out on purpose: its ``fit(X)`` reads X as one series ordered in time
+(rows are time steps, not samples), ``predict(X=None)`` forecasts after the training series and
+``predict(X)`` returns ``horizon`` rows whatever the number of rows of X. Most of the checks
+(subset and sample-order invariance, ``predict`` returning one value per row, 1-sample fits,
+shuffled-row scores) assume i.i.d. rows and would all be expected failures, so they would test
+nothing; its scikit-learn behaviour (clone, pickle, get/set_params, GridSearchCV with
+TimeSeriesSplit) is tested in test_forecaster.py.
+"""
+
+import pytest
+import torch
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from tsforecast import LSTMClassifier, LSTMRegressor
+
+TINY = {"hidden_size": 4, "epochs": 2, "batch_size": 64, "device": "cpu", "random_state": 0}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Run these many tiny fits on one thread: on a shared 2-core CPU, torch's default of
+    one thread per core makes each tiny fit up to 30 times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@parametrize_with_checks([LSTMClassifier(**TINY), LSTMRegressor(**TINY)])
+def test_sklearn_compatible_estimator(estimator, check):
+    """Check that the sequence estimators pass scikit-learn's estimator checks."""
+    check(estimator)
