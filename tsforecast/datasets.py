@@ -6,6 +6,8 @@ docstring and in ``tsforecast/data/README.md``. Imports numpy and pandas only.
 
 from __future__ import annotations
 
+import gzip
+import os
 from importlib import resources
 
 import numpy as np
@@ -21,6 +23,7 @@ __all__ = [
     "load_dataset",
     "DATASETS",
     "make_noisy_sine",
+    "load_mnist_idx",
 ]
 
 
@@ -110,3 +113,97 @@ def make_noisy_sine(n_points: int = 720, noise: float = 0.05, random_state=None)
     rng = np.random.default_rng(random_state)
     x = np.arange(n_points)
     return np.sin(x * np.pi / 180) + rng.normal(0.0, noise, n_points)
+
+
+# IDX type codes (third byte of the magic number) -> big-endian numpy dtype.
+_IDX_DTYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_MNIST_IMAGES_MAGIC = 0x00000803  # uint8, 3 dimensions: (n_images, n_rows, n_columns)
+_MNIST_LABELS_MAGIC = 0x00000801  # uint8, 1 dimension: (n_images,)
+
+
+def load_mnist_idx(images_path, labels_path=None):
+    """Read MNIST-style images (and labels) from the standard IDX files, gzipped or not.
+
+    The IDX format (LeCun et al., http://yann.lecun.com/exdb/mnist/) is a 4-byte magic number
+    (two zero bytes, a type code and the number of dimensions), one big-endian uint32 per
+    dimension, then the values in C order. MNIST and Fashion-MNIST images have the magic
+    number 2051 (0x00000803: uint8, 3-D) and labels 2049 (0x00000801: uint8, 1-D). A file is
+    read as gzip when it starts with the gzip signature, whatever its name. Nothing is
+    downloaded: pass the paths of files you already have (e.g. ``train-images-idx3-ubyte.gz``).
+
+    Parameters
+    ----------
+    images_path : str or os.PathLike
+        The images file.
+    labels_path : str or os.PathLike, optional
+        The labels file; it must hold one label per image.
+
+    Returns
+    -------
+    images : ndarray of shape (n_images, n_rows, n_columns), dtype uint8
+        Pixel values 0-255; ``images.reshape(len(images), -1)`` with ``sequence_length=n_rows``
+        reads each image as ``n_rows`` time steps of ``n_columns`` pixels.
+    labels : ndarray of shape (n_images,), dtype uint8, or None
+        None when ``labels_path`` is None.
+    """
+    images = _read_idx(images_path, _MNIST_IMAGES_MAGIC, "images")
+    if labels_path is None:
+        return images, None
+    labels = _read_idx(labels_path, _MNIST_LABELS_MAGIC, "labels")
+    if len(labels) != len(images):
+        raise ValueError(
+            f"{os.fspath(images_path)!r} holds {len(images)} images but "
+            f"{os.fspath(labels_path)!r} holds {len(labels)} labels; pass the labels file that "
+            f"belongs to these images (e.g. train-images with train-labels)."
+        )
+    return images, labels
+
+
+def _read_idx(path, expected_magic: int, what: str) -> np.ndarray:
+    """Read one IDX file and check that its magic number is ``expected_magic``."""
+    name = os.fspath(path)
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, gzip.BadGzipFile, OSError) as error:
+            raise ValueError(
+                f"{name!r} looks gzipped but cannot be decompressed ({error}); the file is "
+                f"truncated or damaged: download or copy it again."
+            ) from None
+    if len(raw) < 4:
+        raise ValueError(
+            f"{name!r} is truncated: {len(raw)} byte(s), not even the 4-byte IDX magic number."
+        )
+    magic = int.from_bytes(raw[:4], "big")
+    if magic != expected_magic:
+        raise ValueError(
+            f"{name!r} is not an IDX {what} file: its magic number is 0x{magic:08X} "
+            f"({magic}), expected 0x{expected_magic:08X} ({expected_magic}). Check that the "
+            f"images and labels paths are not swapped and that the file is an IDX file."
+        )
+    dtype, ndim = _IDX_DTYPES[raw[2]], raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(
+            f"{name!r} is truncated: its header needs {header} bytes for {ndim} dimension(s) "
+            f"but the file has {len(raw)}."
+        )
+    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    expected = header + int(np.prod(shape)) * dtype.itemsize
+    if len(raw) != expected:
+        problem = "truncated" if len(raw) < expected else "longer than its header says"
+        raise ValueError(
+            f"{name!r} is {problem}: its header gives shape {shape}, i.e. {expected} bytes, "
+            f"but the file has {len(raw)} bytes."
+        )
+    values = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+    return values.astype(dtype.newbyteorder("="))  # native byte order, a writeable copy
