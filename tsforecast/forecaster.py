@@ -55,8 +55,11 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
 
     Parameters
     ----------
-    window : int, default=10
-        Past time steps the network reads for each forecast.
+    window : int or None, default=None
+        Past time steps the network reads for each forecast. None picks
+        ``max(2 * season, horizon, 10)`` at fit, where ``season`` comes from the index
+        frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily, 5 business-daily, 24 hourly,
+        else 1), capped at ``(n_rows - horizon) // 2`` so short series keep enough windows.
     horizon : int, default=1
         Future time steps forecast at once.
     target : str, int, list or None, default=None
@@ -108,6 +111,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
 
     Attributes
     ----------
+    window_ : int
+        The window used: ``window``, or the one chosen at fit when ``window=None``.
     module_ : torch.nn.Module
         The trained network, on ``device_``.
     device_ : torch.device
@@ -146,7 +151,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     def __init__(
         self,
         *,
-        window=10,
+        window=None,
         horizon=1,
         target=None,
         hidden_size=64,
@@ -207,6 +212,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         """
         self._check_params()
         layout = self._layout(X, y)
+        self.window_ = self._resolve_window(layout)
         split = self._split(layout.values.shape[0])
         self.scaler_ = fit_scaler(self.scaler, layout.values[: split.fit_rows])
         self.device_ = resolve_device(self.device)
@@ -215,7 +221,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self._fit_module(
             input_size=layout.values.shape[1],
             output_size=self.horizon * layout.n_targets,
-            batches=_window_batches(series, self.window, self.horizon, layout.n_targets),
+            batches=_window_batches(series, self.window_, self.horizon, layout.n_targets),
             train_idx=self._index_tensor(0, split.n_train),
             val_idx=val_idx,
             loss_fn=torch.nn.functional.mse_loss,
@@ -246,8 +252,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             values, index = self.last_window_, self.last_index_
         else:
             layout = self._layout(X, y, reset=False)
-            self._check_context_length(layout.values.shape[0], self.window, "predict")
-            values, index = layout.values[-self.window :], layout.index
+            self._check_context_length(layout.values.shape[0], self.window_, "predict")
+            values, index = layout.values[-self.window_ :], layout.index
         inputs = to_tensor(self.scaler_.transform(values), self.device_)[None]  # (1, L, C)
         forecast = self._forecast(inputs)[0]  # (horizon, n_targets)
         if index is None:
@@ -278,7 +284,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         forecasts = self._rolling_forecasts(layout)
         if layout.index is None:
             return forecasts[..., 0] if self.n_targets_ == 1 else forecasts
-        origins = layout.index[self.window : self.window + forecasts.shape[0]]
+        origins = layout.index[self.window_ : self.window_ + forecasts.shape[0]]
         steps = pd.RangeIndex(1, self.horizon + 1, name="step")
         if self.n_targets_ == 1:
             return pd.DataFrame(forecasts[..., 0], index=origins, columns=steps)
@@ -308,7 +314,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         check_is_fitted(self)
         layout = self._layout(X, y, reset=False)
         forecasts = self._rolling_forecasts(layout)
-        targets = layout.values[self.window :, : self.n_targets_]
+        targets = layout.values[self.window_ :, : self.n_targets_]
         actual = sliding_windows(targets, self.horizon)  # (n_origins, horizon, n_targets)
         n_origins = forecasts.shape[0]
         return r2_score(
@@ -320,7 +326,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     # -- steps of fit and predict ------------------------------------------------------------
 
     def _check_params(self) -> None:
-        check_int("window", self.window, 1)
+        if self.window is not None:
+            check_int("window", self.window, 1)
         check_int("horizon", self.horizon, 1)
         if self.scaler is not None and self.scaler not in SCALERS:
             raise ValueError(f"scaler must be one of {SCALERS} or None; got {self.scaler!r}.")
@@ -333,10 +340,23 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             raise ValueError(f"head must be one of {HEADS}; got head={self.head!r}.")
         self._check_common_params()
 
+    def _resolve_window(self, layout: _Layout) -> int:
+        """``window``, or for None: ``max(2 * season, horizon, 10)`` capped to fit the series."""
+        if self.window is not None:
+            return self.window
+        freq = regular_frequency(layout.index) if layout.index is not None else None
+        season = _season_of(freq)
+        room = (layout.values.shape[0] - self.horizon) // 2
+        return max(1, min(max(2 * season, self.horizon, 10), room))
+
     def _net_options(self, n_targets: int) -> dict:
         """The forecasting options of LSTMNet: head width and per-window normalisation."""
-        head_steps = min(self.horizon, self.window) if self.head == "sequence" else 1
-        return {"head_steps": head_steps, "instance_norm": self.instance_norm, "n_targets": n_targets}
+        head_steps = min(self.horizon, self.window_) if self.head == "sequence" else 1
+        return {
+            "head_steps": head_steps,
+            "instance_norm": self.instance_norm,
+            "n_targets": n_targets,
+        }
 
     def _layout(self, X, y, reset: bool = True) -> _Layout:
         """Coerce (X, y) into targets-first values; at fit set, else check, the feature layout."""
@@ -401,11 +421,11 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             )
 
     def _split(self, n_rows: int):
-        split = chronological_split(n_rows, self.window, self.horizon, self.validation_fraction)
+        split = chronological_split(n_rows, self.window_, self.horizon, self.validation_fraction)
         if split is None:
-            needed = min_rows(self.window, self.horizon, self.validation_fraction)
+            needed = min_rows(self.window_, self.horizon, self.validation_fraction)
             raise ValueError(
-                f"X has {n_rows} rows, but window={self.window}, horizon={self.horizon} and "
+                f"X has {n_rows} rows, but window={self.window_}, horizon={self.horizon} and "
                 f"validation_fraction={self.validation_fraction} need at least {needed} rows "
                 f"for one training window. Pass a longer series or reduce "
                 f"window/horizon/validation_fraction."
@@ -413,17 +433,17 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         return split
 
     def _store_fit_layout(self, layout: _Layout) -> None:
-        self.last_window_ = layout.values[-self.window :].copy()
+        self.last_window_ = layout.values[-self.window_ :].copy()
         index = layout.index
-        self.last_index_ = None if index is None else index[-self.window :]
+        self.last_index_ = None if index is None else index[-self.window_ :]
         self.index_freq_ = None if index is None else regular_frequency(index)
 
     def _check_context_length(self, n_rows: int, needed: int, what: str) -> None:
         if n_rows < needed:
             raise ValueError(
                 f"The {what} context has {n_rows} rows, but this forecaster needs at least "
-                f"{needed} (window={self.window}"
-                + (f", horizon={self.horizon}" if needed > self.window else "")
+                f"{needed} (window={self.window_}"
+                + (f", horizon={self.horizon}" if needed > self.window_ else "")
                 + "). Pass a longer context."
             )
 
@@ -436,11 +456,11 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     def _rolling_forecasts(self, layout: _Layout) -> np.ndarray:
         """Forecasts (n_origins, horizon, n_targets) from every origin of a series."""
         n_rows = layout.values.shape[0]
-        self._check_context_length(n_rows, self.window + self.horizon, "rolling")
+        self._check_context_length(n_rows, self.window_ + self.horizon, "rolling")
         series = to_tensor(self.scaler_.transform(layout.values), self.device_)
-        n_origins = count_windows(n_rows, self.window, self.horizon)
+        n_origins = count_windows(n_rows, self.window_, self.horizon)
         # (n_rows, C) -> (n_origins, C, L) -> (n_origins, L, C); a view, no copy
-        inputs = series[: n_origins + self.window - 1].unfold(0, self.window, 1).transpose(1, 2)
+        inputs = series[: n_origins + self.window_ - 1].unfold(0, self.window_, 1).transpose(1, 2)
         return self._forecast(inputs)
 
     def _future_index(self, index: pd.Index) -> pd.Index:
@@ -462,6 +482,18 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         tags.input_tags.one_d_array = True
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+def _season_of(freq) -> int:
+    """Seasonal period of a pandas frequency (12 for monthly, ...); 1 when unknown or None."""
+    if freq is None:
+        return 1
+    name = pd.tseries.frequencies.to_offset(freq).name.upper()
+    for prefix, season in (("MIN", 1), ("M", 12), ("Q", 4), ("W", 52), ("D", 7), ("B", 5),
+                           ("H", 24)):
+        if name.startswith(prefix):
+            return season
+    return 1
 
 
 def _window_batches(series: torch.Tensor, window: int, horizon: int, n_targets: int):
