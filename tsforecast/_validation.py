@@ -6,6 +6,7 @@ numpy and pandas, never torch.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,7 +174,7 @@ def regular_frequency(index: pd.Index | None, name: str = "X"):
         return None
     if index.freq is not None:
         return index.freq
-    freq = pd.infer_freq(index) if len(index) >= 3 else None
+    freq = infer_frequency(index)
     if freq is None:
         raise ValueError(
             f"{name}'s DatetimeIndex has no regular frequency, so the forecast's timestamps "
@@ -182,6 +183,17 @@ def regular_frequency(index: pd.Index | None, name: str = "X"):
             f"X.reset_index(drop=True)."
         )
     return pd.tseries.frequencies.to_offset(freq)
+
+
+def infer_frequency(index: pd.DatetimeIndex):
+    """``pd.infer_freq`` as an offset (None when irregular or shorter than 3), without warnings."""
+    if len(index) < 3:
+        return None
+    with warnings.catch_warnings():
+        # pandas 3 warns that infer_freq will return an offset instead of a string; both work here
+        warnings.simplefilter("ignore", DeprecationWarning)
+        freq = pd.infer_freq(index)
+    return None if freq is None else pd.tseries.frequencies.to_offset(freq)
 
 
 def future_index(index: pd.Index, steps: int, freq=None) -> pd.Index:
