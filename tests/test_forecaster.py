@@ -357,3 +357,37 @@ def test_predict_context_must_match_the_fit_layout(frame):
         model.predict(renamed)
     with pytest.raises(ValueError, match="context has 9 rows, but .* at least 9|at least 9"):
         model.score(frame.iloc[:8])
+
+
+# -- progress output and devices -------------------------------------------------------------
+
+
+def test_verbose_zero_is_silent_and_two_prints_each_epoch(sine, capsys):
+    """Check verbose=0 prints nothing and verbose=2 prints one line per epoch."""
+    tiny(epochs=3, early_stopping=False).fit(sine)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    tiny(epochs=3, early_stopping=False, verbose=2).fit(sine)
+    err = capsys.readouterr().err
+    assert [line.split(":")[0] for line in err.splitlines() if line.startswith("epoch")] == [
+        "epoch 1/3", "epoch 2/3", "epoch 3/3"]
+
+
+def test_auto_device_resolves_to_an_available_device(sine):
+    """Check device='auto' picks cuda, then mps, then cpu, and records it in device_."""
+    model = tiny(device="auto").fit(sine)
+    expected = "cuda" if torch.cuda.is_available() else (
+        "mps" if torch.backends.mps.is_available() else "cpu")
+    assert model.device_.type == expected
+    assert next(model.module_.parameters()).device.type == expected
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_fit_predicts_like_cpu_and_pickles_to_cpu(sine):
+    """Check a CUDA fit forecasts close to a CPU fit and its pickle holds CPU weights."""
+    on_gpu = tiny(device="cuda", horizon=3).fit(sine)
+    on_cpu = tiny(device="cpu", horizon=3).fit(sine)
+    np.testing.assert_allclose(on_gpu.predict(), on_cpu.predict(), atol=1e-3)
+    state = on_gpu.__getstate__()
+    assert all(p.device.type == "cpu" for p in state["module_"].parameters())
