@@ -29,7 +29,12 @@ class LSTMNet(nn.Module):
         mean ("mean") over the window, and add the target columns' values back to the output,
         which is then read as ``(N, output_size / n_targets, n_targets)``. For forecasting.
     n_targets : int, default=1
-        Leading input columns that the output forecasts (used by ``instance_norm`` only).
+        Leading input columns that the output forecasts (used by ``instance_norm`` and
+        ``season`` only).
+    season : int, default=1
+        With ``season > 1`` (and ``season <= L``), the output is a correction added to the
+        seasonal naive forecast read from the window: the targets' last ``season`` values,
+        repeated. For forecasting; 1 turns it off.
     """
 
     def __init__(
@@ -44,11 +49,13 @@ class LSTMNet(nn.Module):
         head_steps: int = 1,
         instance_norm: str | None = None,
         n_targets: int = 1,
+        season: int = 1,
     ):
         super().__init__()
         self.head_steps = head_steps
         self.instance_norm = instance_norm
         self.n_targets = n_targets
+        self.season = season
         self.lstm = nn.LSTM(
             input_size,
             hidden_size,
@@ -64,10 +71,18 @@ class LSTMNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, L, H_in) -> (N, output_size)."""
+        n = x.shape[0]
+        base = None  # (N, horizon, n_targets) or (N, 1, n_targets): what the output corrects
+        if 1 < self.season <= x.shape[1]:
+            last_season = x[:, -self.season :, : self.n_targets]  # (N, season, n_targets)
+            horizon = self.head.out_features // self.n_targets
+            repeats = -(-horizon // self.season)
+            base = last_season.repeat(1, repeats, 1)[:, :horizon]  # (N, horizon, n_targets)
         if self.instance_norm is not None:
             # (N, L, H_in) -> (N, 1, H_in): each window's reference level per column
             ref = x[:, -1:] if self.instance_norm == "last" else x.mean(dim=1, keepdim=True)
             x = x - ref
+            base = ref[:, :, : self.n_targets] if base is None else base
         out, (h_n, _) = self.lstm(x)  # out: (N, L, D * H_out); h_n: (num_layers * D, N, H_out)
         if self.head_steps > 1:
             steps = out[:, -self.head_steps :]  # (N, k, D * H_out)
@@ -79,7 +94,6 @@ class LSTMNet(nn.Module):
             last_layer = h_n[-self.directions :]  # (D, N, H_out)
             state = last_layer.transpose(0, 1).reshape(x.shape[0], -1)  # (N, D * H_out)
         y = self.head(state)  # (N, output_size)
-        if self.instance_norm is not None:
-            level = ref[:, :, : self.n_targets]  # (N, 1, n_targets)
-            y = (y.view(x.shape[0], -1, self.n_targets) + level).reshape(x.shape[0], -1)
+        if base is not None:
+            y = (y.view(n, -1, self.n_targets) + base).reshape(n, -1)  # (N, output_size)
         return y  # (N, output_size)

@@ -57,9 +57,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     ----------
     window : int or None, default=None
         Past time steps the network reads for each forecast. None picks
-        ``max(2 * season, horizon, 10)`` at fit, where ``season`` comes from the index
-        frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily, 5 business-daily, 24 hourly,
-        else 1), capped at ``(n_rows - horizon) // 2`` so short series keep enough windows.
+        ``max(2 * season_, horizon, 10)`` at fit (``season_`` as resolved from ``season``),
+        capped at ``(n_rows - horizon) // 2`` so short series keep enough windows.
     horizon : int, default=1
         Future time steps forecast at once.
     target : str, int, list or None, default=None
@@ -82,6 +81,12 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         value ("last") or window mean ("mean") subtracted, and the targets' reference is added
         back to the forecast, in training and in every predict path alike. It lets the model
         extrapolate trends beyond the training range. None feeds the scaled window as is.
+    season : int, "auto" or None, default="auto"
+        Seasonal period. With ``season > 1`` the network forecasts a correction to the seasonal
+        naive forecast read from each window (the last ``season`` values, repeated), which it
+        cannot lose in training; it needs ``window >= season`` (else it is off). "auto" infers
+        the period from the index frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily,
+        5 business-daily, 24 hourly, else 1); None or 1 turns it off.
     head : {"last", "sequence"}, default="sequence"
         What the linear head reads: "last" the final hidden state only; "sequence" the LSTM
         outputs of the last ``min(horizon, window)`` time steps, flattened.
@@ -113,6 +118,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     ----------
     window_ : int
         The window used: ``window``, or the one chosen at fit when ``window=None``.
+    season_ : int
+        The seasonal period resolved from ``season`` (1 for none).
     module_ : torch.nn.Module
         The trained network, on ``device_``.
     device_ : torch.device
@@ -161,6 +168,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         proj_size=0,
         scaler="standard",
         instance_norm="last",
+        season="auto",
         head="sequence",
         epochs=100,
         batch_size=32,
@@ -183,6 +191,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.proj_size = proj_size
         self.scaler = scaler
         self.instance_norm = instance_norm
+        self.season = season
         self.head = head
         self.epochs = epochs
         self.batch_size = batch_size
@@ -212,6 +221,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         """
         self._check_params()
         layout = self._layout(X, y)
+        self.season_ = self._resolve_season(layout)
         self.window_ = self._resolve_window(layout)
         split = self._split(layout.values.shape[0])
         self.scaler_ = fit_scaler(self.scaler, layout.values[: split.fit_rows])
@@ -336,18 +346,25 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
                 f"instance_norm must be one of {INSTANCE_NORMS}; got "
                 f"instance_norm={self.instance_norm!r}."
             )
+        if self.season not in ("auto", None):
+            check_int("season", self.season, 1)
         if self.head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}; got head={self.head!r}.")
         self._check_common_params()
 
+    def _resolve_season(self, layout: _Layout) -> int:
+        """``season``, or for "auto" the period of the index frequency; 1 for none."""
+        if self.season == "auto":
+            freq = regular_frequency(layout.index) if layout.index is not None else None
+            return _season_of(freq)
+        return 1 if self.season is None else self.season
+
     def _resolve_window(self, layout: _Layout) -> int:
-        """``window``, or for None: ``max(2 * season, horizon, 10)`` capped to fit the series."""
+        """``window``, or for None: ``max(2 * season_, horizon, 10)`` capped to fit the series."""
         if self.window is not None:
             return self.window
-        freq = regular_frequency(layout.index) if layout.index is not None else None
-        season = _season_of(freq)
         room = (layout.values.shape[0] - self.horizon) // 2
-        return max(1, min(max(2 * season, self.horizon, 10), room))
+        return max(1, min(max(2 * self.season_, self.horizon, 10), room))
 
     def _net_options(self, n_targets: int) -> dict:
         """The forecasting options of LSTMNet: head width and per-window normalisation."""
@@ -356,6 +373,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             "head_steps": head_steps,
             "instance_norm": self.instance_norm,
             "n_targets": n_targets,
+            "season": self.season_ if self.season_ <= self.window_ else 1,
         }
 
     def _layout(self, X, y, reset: bool = True) -> _Layout:
@@ -488,12 +506,16 @@ def _season_of(freq) -> int:
     """Seasonal period of a pandas frequency (12 for monthly, ...); 1 when unknown or None."""
     if freq is None:
         return 1
-    name = pd.tseries.frequencies.to_offset(freq).name.upper()
-    for prefix, season in (("MIN", 1), ("M", 12), ("Q", 4), ("W", 52), ("D", 7), ("B", 5),
-                           ("H", 24)):
-        if name.startswith(prefix):
+    code = pd.tseries.frequencies.to_offset(freq).rule_code  # "ME", "QE-DEC", "W-SUN", "h", ...
+    for prefix, season in _SEASONS:
+        if code.startswith(prefix):
             return season
     return 1
+
+
+# rule-code prefix -> seasonal period, most specific first ("BME" before "B")
+_SEASONS = (("ME", 12), ("MS", 12), ("BME", 12), ("BMS", 12), ("QE", 4), ("QS", 4), ("BQ", 4),
+            ("W", 52), ("D", 7), ("B", 5), ("h", 24))
 
 
 def _window_batches(series: torch.Tensor, window: int, horizon: int, n_targets: int):

