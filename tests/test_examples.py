@@ -1,0 +1,95 @@
+"""Run the sequence examples (issue 3) on reduced settings so they cannot rot.
+
+The forecasting examples of issue 2 (noisy sine, pipeline, pandas) are run by
+test_examples_forecasting.py.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Run the examples' small fits on one thread, as their command lines do."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def load_example(name):
+    """Import ``examples/<name>.py`` as a module."""
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_digits_rows_example_reports_accuracy_and_writes_its_plot(tmp_path):
+    """Check the seed-4 example reads 8x8 digits as 8 steps and reports a sane accuracy."""
+    plot = tmp_path / "digits.png"
+    result = load_example("digits_rows").main(
+        n_samples=400, hidden_size=16, epochs=3, plot=str(plot)
+    )
+    assert result["data"] == "scikit-learn 8x8 digits"
+    assert result["sequence"] == "8 steps x 8 pixels"
+    assert (result["n_train"], result["n_test"]) == (300, 100)
+    assert 0.2 < result["accuracy"] <= 1.0  # far above chance (0.1) after 3 epochs
+    assert result["epochs_run"] == 3
+    assert plot.stat().st_size > 5_000
+
+
+def test_digits_rows_example_reads_mnist_idx_files(tmp_path):
+    """Check that given IDX paths the example reads them (28x28 -> 28 steps of 28 pixels)."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10, dtype=np.uint8), 8)
+    images = rng.integers(0, 256, size=(80, 28, 28), dtype=np.uint8)
+    header = (2051).to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in (80, 28, 28))
+    (tmp_path / "images").write_bytes(header + images.tobytes())
+    (tmp_path / "labels").write_bytes(
+        (2049).to_bytes(4, "big") + (80).to_bytes(4, "big") + labels.tobytes()
+    )
+    result = load_example("digits_rows").main(
+        tmp_path / "images", tmp_path / "labels", hidden_size=4, epochs=1, plot=None
+    )
+    assert result["data"] == "MNIST (IDX files)"
+    assert result["sequence"] == "28 steps x 28 pixels"
+    assert 0.0 <= result["accuracy"] <= 1.0 and result["n_test"] == 20
+
+
+def test_sin_to_cos_example_reports_held_out_error(tmp_path):
+    """Check the seed-2 example splits t in halves and returns finite held-out errors."""
+    plot = tmp_path / "sin_to_cos.png"
+    result = load_example("sin_to_cos").main(epochs=5, plot=str(plot))
+    assert (result["n_train"], result["n_test"]) == (91, 100)
+    assert 0 < result["test_mae"] <= result["test_rmse"] < 2
+    assert result["test_mae_predict_zero"] == pytest.approx(0.638, abs=0.01)
+    assert plot.stat().st_size > 10_000
+
+
+def test_multistep_multivariate_example_compares_with_naive_baselines(tmp_path):
+    """Check the seed-3 example forecasts every held-out origin and reports baselines."""
+    plot = tmp_path / "multistep.png"
+    result = load_example("multistep_multivariate").main(
+        n_hours=400, window=24, horizon=6, hidden_size=6, proj_size=3, epochs=2, plot=str(plot)
+    )
+    assert result["n_origins"] == 400 - 300 - 6 + 1
+    for key in ("mae", "mae_last_value", "mae_seasonal_naive"):
+        assert np.isfinite(result[key]) and result[key] > 0
+    assert result["epochs_run"] <= 2
+    assert plot.stat().st_size > 10_000
+
+
+def test_multistep_multivariate_data_are_seeded_and_correlated():
+    """Check that the generated covariates are repeatable and related to the load."""
+    module = load_example("multistep_multivariate")
+    data = module.make_load_data(500, random_state=3)
+    np.testing.assert_array_equal(data.to_numpy(), module.make_load_data(500, 3).to_numpy())
+    assert list(data.columns) == ["load", "temperature", "humidity"]
+    assert data["temperature"].corr(data["humidity"]) < -0.8
