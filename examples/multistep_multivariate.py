@@ -117,8 +117,9 @@ def _plot(data, n_train, test_index, forecasts, window, result, path):
     # Zoom: four days of the test part with a forecast path every 12 hours.
     first = window
     last = min(first + 4 * DAY, len(test_index) - horizon)
-    ax_zoom.plot(test_index[first:last + horizon], data["load"].reindex(test_index)[first:last + horizon],
-                 color="k", lw=1, label="actual")
+    shown = slice(first, last + horizon)
+    ax_zoom.plot(test_index[shown], data["load"].reindex(test_index)[shown], color="k", lw=1,
+                 label="actual")
     for k, origin in enumerate(range(0, last - first, horizon)):
         ax_zoom.plot(test_index[first + origin : first + origin + horizon], forecasts[origin],
                      color="C1", lw=1.5, label="forecast paths" if k == 0 else None)

@@ -57,7 +57,8 @@ def test_load_mnist_idx_rejects_bad_magic_number(tmp_path, tiny_mnist):
     """Check that swapped images/labels files fail with both magic numbers in the message."""
     images, labels = tiny_mnist
     labels_path = _write(tmp_path / "lbls", _idx_bytes(labels, 2049), False)
-    with pytest.raises(ValueError, match=r"magic number is 0x00000801 \(2049\), expected 0x00000803"):
+    message = r"magic number is 0x00000801 \(2049\), expected 0x00000803"
+    with pytest.raises(ValueError, match=message):
         load_mnist_idx(labels_path)
 
 

@@ -100,7 +100,8 @@ def test_sequence_length_must_match_3d_steps(sequences):
 )
 def test_sequence_length_is_checked(sequences, value, error):
     """Check that a bad sequence_length names the parameter and the value."""
-    with pytest.raises(error, match=f"sequence_length must be an int >= 1; got sequence_length={value!r}"):
+    message = f"sequence_length must be an int >= 1; got sequence_length={value!r}"
+    with pytest.raises(error, match=message):
         LSTMRegressor(sequence_length=value, **TINY).fit(sequences, sequences.sum(axis=(1, 2)))
 
 

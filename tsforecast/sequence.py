@@ -23,7 +23,10 @@ from ._torch_utils import make_seed, resolve_device, to_numpy, to_tensor
 from ._training import predict_module
 from ._validation import check_int
 
-_SHAPES = "2-D (n_sequences, sequence_length * n_features) or 3-D (n_sequences, sequence_length, n_features)"
+_SHAPES = (
+    "2-D (n_sequences, sequence_length * n_features) or "
+    "3-D (n_sequences, sequence_length, n_features)"
+)
 
 _COMMON_PARAMETERS = """\
     Parameters
@@ -309,7 +312,7 @@ class LSTMClassifier(ClassifierMixin, _SequenceEstimator):
     >>> clf = LSTMClassifier(hidden_size=8, epochs=3, random_state=0).fit(X, y)
     >>> clf.predict_proba(X).shape
     (40, 2)
-    >>> sorted(clf.classes_)
+    >>> clf.classes_.tolist()
     ['down', 'up']
     """
 
