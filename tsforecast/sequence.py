@@ -155,11 +155,10 @@ class _SequenceEstimator(_LSTMBase):
     def _validate(self, X, y=None, reset: bool = True, **y_params):
         """Check X (and y at fit) with sklearn's validate_data; return X folded to (N, L, H)."""
         _check_ndim(X, type(self).__name__)
-        if not reset:
-            self._check_predict_shape(X)
         if reset:
             X, y = validate_data(self, X, y, allow_nd=True, dtype=np.float64, **y_params)
         else:
+            self._check_predict_shape(X)
             X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float64)
         sequences = self._fold(X)
         if reset:
@@ -258,9 +257,8 @@ class _SequenceEstimator(_LSTMBase):
         return np.sort(train), np.sort(val)
 
     def _train(self, sequences, targets, output_size, loss_fn, train, val):
-        """Scale on the ``train`` sequences and train; ``val`` (or None) validates."""
+        """Scale on the ``train`` sequences, train on ``device_``; ``val`` (or None) validates."""
         self.scaler_ = fit_scaler(self.scaler, sequences[train].reshape(-1, sequences.shape[2]))
-        self.device_ = resolve_device(self.device)
         inputs = to_tensor(self.scaler_.transform(sequences), self.device_)  # (N, L, H)
 
         def batches(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -343,10 +341,10 @@ class LSTMClassifier(ClassifierMixin, _SequenceEstimator):
                 f"2 classes."
             )
         train, val = self._split(len(sequences), stratify=codes)
-        device = resolve_device(self.device)
+        self.device_ = resolve_device(self.device)
         self._train(
             sequences,
-            targets=torch.as_tensor(codes, dtype=torch.long, device=device),
+            targets=torch.as_tensor(codes, dtype=torch.long, device=self.device_),
             output_size=len(self.classes_),
             loss_fn=torch.nn.functional.cross_entropy,
             train=train,
@@ -446,10 +444,10 @@ class LSTMRegressor(RegressorMixin, _SequenceEstimator):
         # The target scaling is fitted on the same training rows as the features: split first.
         train, val = self._split(len(sequences))
         self.target_scaler_ = fit_scaler(self.scaler, targets[train])
-        device = resolve_device(self.device)
+        self.device_ = resolve_device(self.device)
         self._train(
             sequences,
-            targets=to_tensor(self.target_scaler_.transform(targets), device),
+            targets=to_tensor(self.target_scaler_.transform(targets), self.device_),
             output_size=self.n_outputs_,
             loss_fn=torch.nn.functional.mse_loss,
             train=train,
