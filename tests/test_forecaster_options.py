@@ -84,9 +84,11 @@ def test_explicit_window_is_kept(sine):
 
 @pytest.mark.parametrize("instance_norm", ["last", None])
 def test_season_makes_the_network_correct_a_seasonal_naive_forecast(instance_norm):
-    """Check that with season=4 a network whose head outputs 0 forecasts seasonal naive."""
+    """Check that with seasonal_skip a network whose head outputs 0 forecasts seasonal naive."""
     series = np.tile([1.0, 5.0, 2.0, 8.0], 20) + np.arange(80) * 0.1
-    model = LSTMForecaster(**TINY, window=8, horizon=6, season=4, instance_norm=instance_norm)
+    model = LSTMForecaster(
+        **TINY, window=8, horizon=6, season=4, seasonal_skip=True, instance_norm=instance_norm
+    )
     model.fit(series)
     torch.nn.init.zeros_(model.module_.head.weight)
     torch.nn.init.zeros_(model.module_.head.bias)
@@ -103,9 +105,23 @@ def test_season_auto_follows_the_index_frequency(freq, expected):
 
 def test_season_longer_than_the_window_is_switched_off(sine):
     """Check that a season the window cannot hold leaves the network without the skip."""
-    model = LSTMForecaster(**TINY, window=5, horizon=2, season=12).fit(sine)
+    model = LSTMForecaster(**TINY, window=5, horizon=2, season=12, seasonal_skip=True).fit(sine)
     assert model.season_ == 12
     assert model.module_.season == 1
+
+
+def test_seasonal_skip_is_off_by_default():
+    """Check that the default forecaster corrects the last value, not a seasonal naive one."""
+    series = pd.Series(np.sin(np.arange(80) / 2), pd.period_range("2000", periods=80, freq="Q"))
+    assert LSTMForecaster(**TINY, horizon=2).fit(series).module_.season == 1
+
+
+def test_default_head_starts_from_the_last_value(sine):
+    """Check that with the default instance_norm an all-zero head forecasts the last value."""
+    model = LSTMForecaster(**TINY, window=6, horizon=3).fit(sine)
+    torch.nn.init.zeros_(model.module_.head.weight)
+    torch.nn.init.zeros_(model.module_.head.bias)
+    np.testing.assert_allclose(model.predict(), np.repeat(sine[-1], 3), rtol=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -121,3 +137,9 @@ def test_bad_option_values_raise(sine, params, match):
     """Check that bad values of the new options raise a ValueError naming the parameter."""
     with pytest.raises(ValueError, match=match):
         LSTMForecaster(**TINY, **params).fit(sine)
+
+
+def test_seasonal_skip_must_be_a_bool(sine):
+    """Check that a non-bool seasonal_skip raises a TypeError naming the parameter."""
+    with pytest.raises(TypeError, match="seasonal_skip must be True or False"):
+        LSTMForecaster(**TINY, seasonal_skip=1).fit(sine)

@@ -68,6 +68,10 @@ class LSTMNet(nn.Module):
         self.directions = 2 if bidirectional else 1
         state_size = self.directions * (proj_size or hidden_size)
         self.head = nn.Linear(state_size * head_steps, output_size)
+        if instance_norm is not None or season > 1:
+            # Start from the reference forecast (last value or seasonal naive) exactly.
+            nn.init.zeros_(self.head.weight)
+            nn.init.zeros_(self.head.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, L, H_in) -> (N, output_size)."""

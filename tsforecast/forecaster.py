@@ -21,6 +21,7 @@ from ._torch_utils import resolve_device, to_numpy, to_tensor
 from ._training import predict_module
 from ._validation import (
     as_table,
+    check_bool,
     check_int,
     check_same_length,
     future_index,
@@ -82,11 +83,13 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         back to the forecast, in training and in every predict path alike. It lets the model
         extrapolate trends beyond the training range. None feeds the scaled window as is.
     season : int, "auto" or None, default="auto"
-        Seasonal period. With ``season > 1`` the network forecasts a correction to the seasonal
-        naive forecast read from each window (the last ``season`` values, repeated), which it
-        cannot lose in training; it needs ``window >= season`` (else it is off). "auto" infers
-        the period from the index frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily,
-        5 business-daily, 24 hourly, else 1); None or 1 turns it off.
+        Seasonal period, used by ``window=None`` and ``seasonal_skip``. "auto" infers it from
+        the index frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily, 5 business-daily,
+        24 hourly, else 1, and 1 for numpy input); None means 1.
+    seasonal_skip : bool, default=False
+        If True (and ``1 < season_ <= window_``), the network forecasts a correction to the
+        seasonal naive forecast read from each window (its last ``season_`` values, repeated)
+        instead of to the window's reference level.
     head : {"last", "sequence"}, default="sequence"
         What the linear head reads: "last" the final hidden state only; "sequence" the LSTM
         outputs of the last ``min(horizon, window)`` time steps, flattened.
@@ -169,6 +172,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         scaler="standard",
         instance_norm="last",
         season="auto",
+        seasonal_skip=False,
         head="sequence",
         epochs=100,
         batch_size=32,
@@ -192,6 +196,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.scaler = scaler
         self.instance_norm = instance_norm
         self.season = season
+        self.seasonal_skip = seasonal_skip
         self.head = head
         self.epochs = epochs
         self.batch_size = batch_size
@@ -348,6 +353,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             )
         if self.season not in ("auto", None):
             check_int("season", self.season, 1)
+        check_bool("seasonal_skip", self.seasonal_skip)
         if self.head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}; got head={self.head!r}.")
         self._check_common_params()
@@ -369,11 +375,13 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     def _net_options(self, n_targets: int) -> dict:
         """The forecasting options of LSTMNet: head width and per-window normalisation."""
         head_steps = min(self.horizon, self.window_) if self.head == "sequence" else 1
+        skip = self.seasonal_skip and self.season_ <= self.window_
+        skip_season = self.season_ if skip else 1
         return {
             "head_steps": head_steps,
             "instance_norm": self.instance_norm,
             "n_targets": n_targets,
-            "season": self.season_ if self.season_ <= self.window_ else 1,
+            "season": skip_season,
         }
 
     def _layout(self, X, y, reset: bool = True) -> _Layout:
