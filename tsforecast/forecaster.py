@@ -65,7 +65,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     target : str, int, list or None, default=None
         With ``fit(X)``: the column(s) of ``X`` to forecast; the other columns are past
         covariates. None forecasts every column. Must stay None with ``fit(X, y)``.
-    hidden_size : int, default=64
+    hidden_size : int, default=16
         Features in the LSTM's hidden state.
     num_layers : int, default=1
         Stacked LSTM layers.
@@ -97,7 +97,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Maximum passes over the training windows.
     batch_size : int, default=32
         Windows per gradient step.
-    lr : float, default=1e-3
+    lr : float, default=3e-3
         Adam learning rate.
     gradient_clip : float or None, default=None
         If set, clip the total L2 norm of the gradients to this value before each step; it
@@ -164,7 +164,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         window=None,
         horizon=1,
         target=None,
-        hidden_size=64,
+        hidden_size=16,
         num_layers=1,
         dropout=0.0,
         bidirectional=False,
@@ -176,7 +176,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         head="sequence",
         epochs=100,
         batch_size=32,
-        lr=1e-3,
+        lr=3e-3,
         gradient_clip=None,
         validation_fraction=0.1,
         early_stopping=True,
