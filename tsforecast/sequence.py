@@ -38,7 +38,9 @@ _COMMON_PARAMETERS = """\
         every column as one time step of a single feature. With a 3-D ``X`` it must be None or
         equal to ``X.shape[1]``.
     hidden_size : int, default=64
-        Features in the LSTM's hidden state.
+        Features in the LSTM's hidden state. The defaults hidden_size=64, lr=1e-3 differ from
+        LSTMForecaster's (16, 3e-3, tuned on forecasting): on whole sequences they measured
+        better (8x8 digits accuracy 0.964 vs 0.936; sin -> cos MAE 0.004 vs 0.272).
     num_layers : int, default=1
         Stacked LSTM layers.
     dropout : float, default=0.0
