@@ -34,11 +34,27 @@ def fit_scaler(kind: str | None, values: np.ndarray) -> ColumnScaler:
     if kind is None or kind == "none":
         return ColumnScaler(np.zeros(n_columns), np.ones(n_columns))
     if kind == "standard":
-        offset, scale = values.mean(axis=0), values.std(axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            offset, scale = values.mean(axis=0), values.std(axis=0)
+        if not (np.isfinite(offset).all() and np.isfinite(scale).all()):
+            # Huge values (near 1e308) overflow the sums: divide by each column's largest
+            # magnitude first.
+            size = np.max(np.abs(values), axis=0)
+            size = np.where(size > 0, size, 1.0)
+            offset = (values / size).mean(axis=0) * size
+            scale = (values / size).std(axis=0) * size
     elif kind == "minmax":
-        offset, scale = values.min(axis=0), np.ptp(values, axis=0)
+        with np.errstate(over="ignore"):
+            offset, scale = values.min(axis=0), np.ptp(values, axis=0)
     else:
         raise ValueError(f"scaler must be one of {SCALERS} or None; got scaler={kind!r}.")
+    if not (np.isfinite(offset).all() and np.isfinite(scale).all()):
+        column = int(np.flatnonzero(~(np.isfinite(offset) & np.isfinite(scale)))[0])
+        raise ValueError(
+            f"scaler={kind!r} cannot scale column {column}: its values (up to "
+            f"{np.max(np.abs(values[:, column])):.3g}) overflow float64 when scaled. Divide "
+            f"the data by a constant first."
+        )
     # A constant column keeps its offset and is not stretched.
     scale = np.where(scale > np.finfo(np.float64).tiny, scale, 1.0)
     return ColumnScaler(offset, scale)

@@ -94,8 +94,23 @@ def seeded(seed: int, device: torch.device) -> Iterator[torch.Generator]:
         yield torch.Generator().manual_seed(seed)
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def to_tensor(values: np.ndarray, device: torch.device) -> torch.Tensor:
-    """Copy a numpy array to a float32 tensor on ``device`` (one transfer)."""
+    """Copy a numpy array to a float32 tensor on ``device`` (one transfer).
+
+    Raises ValueError when a value is not finite or does not fit in float32, since the network
+    would silently turn it into inf and then NaN.
+    """
+    largest = float(np.max(np.abs(values), initial=0.0))
+    if not largest <= FLOAT32_MAX:  # also catches NaN
+        raise ValueError(
+            f"After scaling, the input holds values beyond the float32 range "
+            f"(+-{FLOAT32_MAX:.3g}) that the network computes in (largest: {largest:.3g}). "
+            f"Divide the data by a constant first, or use scaler='standard' and a context in "
+            f"the range seen at fit."
+        )
     return torch.as_tensor(np.ascontiguousarray(values), dtype=DTYPE).to(device)
 
 

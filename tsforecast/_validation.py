@@ -47,7 +47,13 @@ def as_table(data, name: str = "X") -> Table:
 
 def _numeric_array(data, name: str) -> np.ndarray:
     """Convert array-like input to a 1-D or 2-D float64 array, or raise a clear error."""
-    array = np.asarray(data)
+    try:
+        array = np.asarray(data)
+    except ValueError:
+        raise ValueError(
+            f"{name} must be rectangular: a list of numbers, or of equally long rows; its rows "
+            f"have different lengths. Pad or drop the short rows first."
+        ) from None
     if array.dtype.kind in "OUSV":
         try:
             array = array.astype(np.float64)
@@ -75,9 +81,8 @@ def _table_from_frame(frame: pd.DataFrame, name: str) -> Table:
     """Check a DataFrame's columns and index and return its values as a Table."""
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {frame.shape}); pass at least one time step.")
-    bad = [col for col, dtype in frame.dtypes.items() if not _is_real_dtype(dtype)]
-    if bad:
-        kinds = {str(col): str(frame.dtypes[col]) for col in bad}
+    kinds = {str(col): str(dtype) for col, dtype in frame.dtypes.items() if not _is_real_dtype(dtype)}
+    if kinds:
         raise TypeError(
             f"{name} has non-numeric columns {kinds}; every column must be numeric. "
             f"Drop them or encode them as numbers first."
@@ -175,6 +180,12 @@ def regular_frequency(index: pd.Index | None, name: str = "X"):
     if index.freq is not None:
         return index.freq
     freq = infer_frequency(index)
+    if freq is None and len(index) < 3:
+        raise ValueError(
+            f"{name} has only {len(index)} row(s) and its DatetimeIndex has no freq set, so the "
+            f"frequency of the forecast's timestamps cannot be inferred (that needs 3 rows); "
+            f"pass a longer series or set the frequency, e.g. X.asfreq('D')."
+        )
     if freq is None:
         raise ValueError(
             f"{name}'s DatetimeIndex has no regular frequency, so the forecast's timestamps "

@@ -313,13 +313,16 @@ def _encode(value, where: str):
         return {"__type__": "dict", "items": [[_encode(k, where), _encode(v, where)] for k, v in value.items()]}
     if isinstance(value, torch.device):
         return {"__type__": "device", "value": str(value)}
+    if type(value) is datetime.timedelta:  # e.g. the offset of a BusinessDay frequency
+        return {"__type__": "timedelta", "days": value.days, "seconds": value.seconds,
+                "microseconds": value.microseconds}
     if isinstance(value, ColumnScaler):
         return {
             "__type__": "column_scaler",
             "offset": _encode(value.offset, where),
             "scale": _encode(value.scale, where),
         }
-    if isinstance(value, (pd.Index, pd.Timestamp, pd.DateOffset)):
+    if isinstance(value, (pd.Index, pd.Timestamp, pd.offsets.BaseOffset)):
         return _checked(_encode_pandas(value, where), value, where)
     raise TypeError(
         f"{where} holds a {type(value).__module__}.{type(value).__qualname__}, which the "
@@ -335,7 +338,7 @@ def _encode_pandas(value, where: str) -> dict:
             "unit": value.unit,
             "tz": _encode_tz(value.tz),
         }
-    if isinstance(value, pd.DateOffset):
+    if isinstance(value, pd.offsets.BaseOffset):
         return {
             "__type__": "offset",
             "name": type(value).__name__,
@@ -429,7 +432,7 @@ def _decode_ndarray(data):
 
 def _decode_offset(data):
     cls = getattr(pd.offsets, str(data["name"]), None)
-    if not (isinstance(cls, type) and issubclass(cls, pd.DateOffset)):
+    if not (isinstance(cls, type) and issubclass(cls, pd.offsets.BaseOffset)):
         raise _FileError(f"unknown date offset {data['name']!r}.")
     kwds = _decode(data["kwds"])
     return cls(int(data["n"]), normalize=bool(data["normalize"]), **kwds)
@@ -473,6 +476,9 @@ _DECODERS = {
     "tuple": lambda d: tuple(_decode(v) for v in d["items"]),
     "dict": lambda d: {_decode(k): _decode(v) for k, v in d["items"]},
     "device": lambda d: torch.device(d["value"]) if _device_ok(d["value"]) else torch.device("cpu"),
+    "timedelta": lambda d: datetime.timedelta(
+        days=int(d["days"]), seconds=int(d["seconds"]), microseconds=int(d["microseconds"])
+    ),
     "column_scaler": lambda d: ColumnScaler(_decode(d["offset"]), _decode(d["scale"])),
     "timestamp": _decode_timestamp,
     "offset": _decode_offset,

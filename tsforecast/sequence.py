@@ -174,6 +174,10 @@ class _SequenceEstimator(_LSTMBase):
         """(N, L * H) or (N, L, H) -> (N, L, H), following ``sequence_length``."""
         n_sequences, n_columns = X.shape[:2]
         if X.ndim == 3:
+            if X.shape[1] == 0:
+                raise ValueError(
+                    f"X has shape {X.shape}: 0 time steps per sequence; pass at least one."
+                )
             if X.shape[2] == 0:
                 raise ValueError(
                     f"X has shape {X.shape}: 0 features per time step; pass at least one."
@@ -333,9 +337,16 @@ class LSTMClassifier(ClassifierMixin, _SequenceEstimator):
         """
         self._check_params()
         sequences, y = self._validate(X, y)
-        check_classification_targets(y)
         encoder = LabelEncoder()
-        codes = encoder.fit_transform(y)
+        try:
+            check_classification_targets(y)
+            codes = encoder.fit_transform(y)
+        except TypeError:
+            kinds = sorted({type(label).__name__ for label in np.ravel(y)})
+            raise TypeError(
+                f"y mixes labels of types {kinds} that cannot be sorted together; give every "
+                f"label one type, e.g. y.astype(str)."
+            ) from None
         self.classes_ = encoder.classes_
         if len(self.classes_) < 2:
             raise ValueError(

@@ -1,0 +1,132 @@
+"""Regenerate docs/input-rules.md from the errors the code actually raises.
+
+Each rule is one call that breaks it; the table shows the exception type and message that
+call raises today. Run: ``python docs/make_input_rules.py`` (a few seconds, CPU only).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tsforecast import LSTMForecaster
+
+TINY = {"window": 3, "horizon": 2, "hidden_size": 2, "epochs": 1, "device": "cpu",
+        "random_state": 0}
+t = np.arange(30.0)
+GOOD = pd.DataFrame({"sales": np.sin(t / 3), "price": np.cos(t / 4)},
+                    index=pd.date_range("2024-01-01", periods=30, freq="D"))
+DAILY = pd.date_range("2024-01-01", periods=12, freq="D")
+
+
+def fit(X, y=None, **params):
+    return lambda: LSTMForecaster(**{**TINY, **params}).fit(X, y)
+
+
+def fitted(**params):
+    return LSTMForecaster(**{**TINY, **params}).fit(GOOD)
+
+
+def with_nan():
+    bad = GOOD.copy()
+    bad.iloc[4, 0] = np.nan
+    return bad
+
+
+RULES = [
+    # (section, rule, call)
+    ("Input type and shape", "X is a list, ndarray, Series or DataFrame", fit({"a": [1, 2]})),
+    ("Input type and shape", "X is 1-D or 2-D", fit(np.zeros((12, 2, 2)))),
+    ("Input type and shape", "rows of a list have equal length", fit([[1.0, 2.0], [3.0]] * 6)),
+    ("Input type and shape", "X is not empty", fit(np.array([]))),
+    ("Input type and shape", "a DataFrame is not empty", fit(pd.DataFrame())),
+    ("Values", "array values are numbers (strings must parse as numbers)", fit(["a"] * 12)),
+    ("Values", "array values are real numbers (no complex, no datetimes)",
+     fit(np.arange(12).astype("datetime64[D]"))),
+    ("Values", "DataFrame columns are numeric or bool (no text, category, datetime)",
+     fit(GOOD.assign(shop="north"))),
+    ("Values", "no NaN, pd.NA or inf anywhere", fit(with_nan())),
+    ("Values", "values fit the float32 network after scaling",
+     fit(np.sin(t) * 1e39, scaler=None)),
+    ("Values", "values can be scaled in float64", fit(np.sin(t) * 1.7e308, scaler="minmax")),
+    ("Index", "no missing timestamps (NaT)",
+     fit(pd.Series(np.arange(12.0), index=DAILY.insert(3, pd.NaT)[:12]))),
+    ("Index", "no duplicate timestamps",
+     fit(pd.Series(np.arange(12.0), index=DAILY[[0, 0, *range(1, 11)]]))),
+    ("Index", "timestamps sorted in time", fit(pd.Series(np.arange(12.0), index=DAILY[::-1]))),
+    ("Index", "a DatetimeIndex has a regular frequency",
+     fit(pd.Series(np.arange(12.0), index=pd.date_range("2024-01-01", periods=13).delete(2)))),
+    ("Index", "a DatetimeIndex without freq has >= 3 rows to infer it",
+     fit(pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2024-01-01", "2024-01-02"])), window=1,
+         horizon=1, validation_fraction=0.0)),
+    ("Length", "enough rows for one training (and validation) window", fit(np.arange(5.0))),
+    ("Length", "a predict context has at least `window` rows",
+     lambda: fitted().predict(GOOD.iloc[:2])),
+    ("Length", "a score / predict_rolling series has at least `window + horizon` rows",
+     lambda: fitted().score(GOOD.iloc[:4])),
+    ("Columns", "target names columns of X", fit(GOOD, target="revenue")),
+    ("Columns", "target names a column once", fit(GOOD, target=["sales", "sales"])),
+    ("Columns", "target by name needs a DataFrame", fit(GOOD.to_numpy(), target="sales")),
+    ("Columns", "target and y are not both given",
+     fit(GOOD[["price"]], GOOD["sales"], target="sales")),
+    ("Columns", "X and y have the same number of rows", fit(GOOD[["price"]], GOOD["sales"][:-1])),
+    ("Columns", "predict/score get as many columns as fit", lambda: fitted().predict(GOOD[["sales"]])),
+    ("Columns", "predict/score get the same column names as fit",
+     lambda: fitted().predict(GOOD.rename(columns={"price": "cost"}))),
+    ("Columns", "predict gets y when fit did, and not otherwise",
+     lambda: fitted().predict(GOOD[["price"]], GOOD["sales"])),
+    ("Parameters", "window is an int >= 1", fit(GOOD, window=0)),
+    ("Parameters", "horizon is an int >= 1", fit(GOOD, horizon=1.5)),
+    ("Parameters", "scaler is 'standard', 'minmax', 'none' or None", fit(GOOD, scaler="robust")),
+    ("Parameters", "hidden_size is an int >= 1", fit(GOOD, hidden_size=0)),
+    ("Parameters", "proj_size < hidden_size", fit(GOOD, proj_size=2)),
+    ("Parameters", "dropout in [0, 1)", fit(GOOD, dropout=1.0)),
+    ("Parameters", "lr > 0", fit(GOOD, lr=0)),
+    ("Parameters", "gradient_clip > 0 or None", fit(GOOD, gradient_clip=0)),
+    ("Parameters", "validation_fraction in [0, 1)", fit(GOOD, validation_fraction=1.0)),
+    ("Parameters", "early_stopping is a bool", fit(GOOD, early_stopping="yes")),
+    ("Parameters", "device exists", fit(GOOD, device="cuda:7")),
+    ("Training", "the loss stays finite (no usable epoch)",
+     fit(np.sin(t) * 1e30, scaler=None, instance_norm=None)),
+]
+
+
+def main() -> None:
+    lines = [
+        "# Input rules and their errors",
+        "",
+        "Every rule that `LSTMForecaster` checks, with the exception and message it raises when",
+        "the rule is broken. Generated by `python docs/make_input_rules.py` from the code itself;",
+        "do not edit by hand. Bad values raise `ValueError`, wrong types `TypeError`; nothing",
+        "else escapes for bad input (tests/test_robustness.py checks this with hypothesis).",
+        "The sequence estimators share the parameter and value rules (`_base.py`,",
+        "`_validation.py`).",
+        "",
+        "Also accepted, with no error: int, float16/32/64 and bool values; nullable `Int64` /",
+        "`Float64` columns without missing values; time-zone-aware and `PeriodIndex` indexes;",
+        "values from 1e-300 to 1e300 with `scaler='standard'`.",
+    ]
+    section = None
+    for name, rule, call in RULES:
+        if name != section:
+            lines += ["", f"## {name}", "", "| rule | error |", "|---|---|"]
+            section = name
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                call()
+        except (ValueError, TypeError) as error:
+            message = str(error).replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {rule} | `{type(error).__name__}`: {message} |")
+        else:
+            raise SystemExit(f"rule {rule!r}: the example call did not raise")
+    path = Path(__file__).with_name("input-rules.md")
+    path.write_text("\n".join(lines) + "\n")
+    print(f"wrote {path} ({len(RULES)} rules)")
+
+
+if __name__ == "__main__":
+    main()

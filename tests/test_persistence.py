@@ -1,0 +1,318 @@
+"""Tests for est.save(path) / tsforecast.load(path) and for pickling (tsforecast/persistence.py)."""
+
+import hashlib
+import io
+import json
+import pickle
+import warnings
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+import tsforecast
+from tsforecast import LSTMForecaster
+from tsforecast.persistence import FORMAT_VERSION, METADATA, WEIGHTS
+
+TINY = {"hidden_size": 4, "epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
+
+
+def _series(kind):
+    """A (fit input, fit kwargs) pair for each kind of input whose layout must round-trip."""
+    t = np.arange(48, dtype=float)
+    values = np.sin(t / 4) + t / 50
+    if kind == "ndarray":
+        return values, {}
+    if kind == "daily":
+        index = pd.date_range("2024-01-01", periods=48, freq="D", name="date")
+        return pd.Series(values, index=index, name="sales"), {}
+    if kind == "hourly_tz":
+        index = pd.date_range("2024-03-30", periods=48, freq="h", tz="Europe/Berlin")
+        return pd.Series(values, index=index), {}
+    if kind == "monthly_period":
+        return pd.Series(values, index=pd.period_range("2000-01", periods=48, freq="M")), {}
+    if kind == "weekly_no_freq":
+        index = pd.DatetimeIndex(pd.date_range("2020-01-05", periods=48, freq="W-SUN").tolist())
+        return pd.Series(values, index=index), {}
+    if kind == "frame_target":
+        index = pd.date_range("2024-01-01", periods=48, freq="B")
+        frame = pd.DataFrame({"sales": values, "price": np.cos(t / 3), "promo": t % 2}, index=index)
+        return frame, {"target": "sales"}
+    if kind == "multi_target":
+        frame = pd.DataFrame({"a": values, "b": np.cos(t / 3)}, index=pd.RangeIndex(100, 148))
+        return frame, {}
+    raise AssertionError(kind)
+
+
+KINDS = ["ndarray", "daily", "hourly_tz", "monthly_period", "weekly_no_freq", "frame_target",
+         "multi_target"]
+
+
+def _assert_same_forecast(a, b):
+    if isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a, b, check_exact=True, check_freq=True)
+    elif isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, check_exact=True, check_freq=True)
+    else:
+        assert type(a) is type(b)
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.fixture
+def fitted():
+    """A small fitted forecaster on a daily Series."""
+    series, _ = _series("daily")
+    return LSTMForecaster(window=6, horizon=3, **TINY).fit(series)
+
+
+def _rewrite(path, metadata=None, weights=None, fix_checksum=True, extra=None):
+    """Rewrite a saved file with other metadata/weights (simulates damage or tampering)."""
+    with zipfile.ZipFile(path) as archive:
+        old_meta = json.loads(archive.read(METADATA))
+        old_weights = archive.read(WEIGHTS)
+    metadata = old_meta if metadata is None else metadata(old_meta)
+    weights = old_weights if weights is None else weights
+    if fix_checksum:
+        metadata["weights_sha256"] = hashlib.sha256(weights).hexdigest()
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(METADATA, json.dumps(metadata))
+        archive.writestr(WEIGHTS, weights)
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_load_predicts_exactly_what_was_saved(kind, tmp_path):
+    """Check that a loaded model gives bit-identical forecasts with the same index and names."""
+    data, kwargs = _series(kind)
+    model = LSTMForecaster(window=6, horizon=3, **kwargs, **TINY).fit(data)
+    model.save(tmp_path / "model.tsf")
+    loaded = tsforecast.load(tmp_path / "model.tsf")
+    assert type(loaded) is LSTMForecaster
+    assert loaded.get_params() == model.get_params()
+    _assert_same_forecast(model.predict(), loaded.predict())
+    _assert_same_forecast(model.predict(data), loaded.predict(data))
+    _assert_same_forecast(model.predict_rolling(data), loaded.predict_rolling(data))
+    assert loaded.score(data) == model.score(data)
+
+
+def test_load_restores_every_fitted_attribute(fitted, tmp_path):
+    """Check that the fitted attributes and the weights come back equal, on the CPU."""
+    fitted.save(tmp_path / "m.tsf")
+    loaded = LSTMForecaster.load(tmp_path / "m.tsf")
+    assert loaded.history_ == fitted.history_
+    assert loaded.best_epoch_ == fitted.best_epoch_
+    assert loaded.device_ == torch.device("cpu")
+    np.testing.assert_array_equal(loaded.scaler_.offset, fitted.scaler_.offset)
+    np.testing.assert_array_equal(loaded.scaler_.scale, fitted.scaler_.scale)
+    np.testing.assert_array_equal(loaded.last_window_, fitted.last_window_)
+    pd.testing.assert_index_equal(loaded.last_index_, fitted.last_index_, exact=True)
+    assert loaded.last_index_.freq == fitted.last_index_.freq
+    assert loaded.index_freq_ == fitted.index_freq_
+    for name, tensor in fitted.module_.state_dict().items():
+        assert torch.equal(loaded.module_.state_dict()[name], tensor)
+    assert not loaded.module_.training
+
+
+def test_unfitted_estimator_round_trips(tmp_path):
+    """Check that an unfitted estimator saves its parameters and loads unfitted."""
+    model = LSTMForecaster(window=7, horizon=2, scaler="minmax", gradient_clip=0.5)
+    model.save(tmp_path / "m.tsf")
+    loaded = tsforecast.load(tmp_path / "m.tsf")
+    assert loaded.get_params() == model.get_params()
+    with pytest.raises(NotFittedError):
+        loaded.predict()
+
+
+def test_refit_from_loaded_params_is_identical(fitted, tmp_path):
+    """Check that the same random_state gives the same model across save/load and refit."""
+    series, _ = _series("daily")
+    fitted.save(tmp_path / "m.tsf")
+    refit = clone(tsforecast.load(tmp_path / "m.tsf")).fit(series)
+    _assert_same_forecast(fitted.predict(), refit.predict())
+
+
+def test_save_replaces_an_existing_file(fitted, tmp_path):
+    """Check that saving over an old file leaves exactly the new model, and no temporary file."""
+    path = tmp_path / "m.tsf"
+    LSTMForecaster(window=3).save(path)
+    fitted.save(path)
+    assert tsforecast.load(path).window == 6
+    assert [p.name for p in tmp_path.iterdir()] == ["m.tsf"]
+
+
+def test_save_of_unsupported_attribute_raises_and_writes_nothing(fitted, tmp_path):
+    """Check that an attribute the format cannot hold raises TypeError naming it, and no file."""
+    fitted.extra_ = object()
+    with pytest.raises(TypeError, match="extra_ holds a builtins.object"):
+        fitted.save(tmp_path / "m.tsf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_with_randomstate_warns_and_stores_none(tmp_path):
+    """Check that a RandomState random_state is saved as None with a warning."""
+    model = LSTMForecaster(random_state=np.random.RandomState(0))
+    with pytest.warns(UserWarning, match="cannot be saved; the file stores random_state=None"):
+        model.save(tmp_path / "m.tsf")
+    assert tsforecast.load(tmp_path / "m.tsf").random_state is None
+
+
+def test_newer_format_version_is_refused(fitted, tmp_path):
+    """Check that a file from a newer format version raises a ValueError that says upgrade."""
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    _rewrite(path, metadata=lambda m: {**m, "format_version": FORMAT_VERSION + 1})
+    with pytest.raises(ValueError, match=f"format version {FORMAT_VERSION + 1}.*Upgrade"):
+        tsforecast.load(path)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda m: {**m, "estimator": "os.system"}, "unknown estimator class 'os.system'"),
+        (lambda m: {**m, "format": "something-else"}, "not a tsforecast model file"),
+        (lambda m: {**m, "format_version": "1"}, "format_version must be an int"),
+        (lambda m: {**m, "params": {**m["params"], "evil": 1}}, "parameters .* do not match"),
+        (
+            lambda m: {**m, "attributes": {**m["attributes"], "x_": {"__type__": "pickle"}}},
+            "unknown value type 'pickle'",
+        ),
+        (
+            lambda m: {**m, "attributes": {**m["attributes"], "_net_config": {"input_size": 9}}},
+            "does not describe a valid LSTMForecaster",
+        ),
+        (lambda m: {**m, "fitted": "yes"}, "fitted must be true or false"),
+    ],
+)
+def test_edited_metadata_is_refused(fitted, tmp_path, change, message):
+    """Check that unknown classes, tags, parameters or shapes raise a ValueError."""
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    _rewrite(path, metadata=change)
+    with pytest.raises(ValueError, match=message):
+        tsforecast.load(path)
+
+
+def test_truncated_file_is_refused(fitted, tmp_path):
+    """Check that a truncated file raises a ValueError that says so."""
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="truncated or damaged"):
+        tsforecast.load(path)
+
+
+def test_flipped_weight_bytes_are_refused(fitted, tmp_path):
+    """Check that weights that do not match the stored checksum raise a ValueError."""
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    with zipfile.ZipFile(path) as archive:
+        weights = bytearray(archive.read(WEIGHTS))
+    weights[-3] ^= 0xFF
+    _rewrite(path, weights=bytes(weights), fix_checksum=False)
+    with pytest.raises(ValueError, match="does not match the checksum"):
+        tsforecast.load(path)
+
+
+def test_pickled_weights_are_refused_without_running_them(fitted, tmp_path):
+    """Check that a torch.save pickle in place of the safetensors weights is never unpickled."""
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    buffer = io.BytesIO()
+    torch.save(fitted.module_.state_dict(), buffer)
+    _rewrite(path, weights=buffer.getvalue())
+    with pytest.raises(ValueError, match="weights.safetensors cannot be read"):
+        tsforecast.load(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04garbage"])
+def test_non_model_file_is_refused(tmp_path, content):
+    """Check that arbitrary bytes raise a ValueError, not a zipfile or json error."""
+    path = tmp_path / "m.tsf"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="not a tsforecast model file"):
+        tsforecast.load(path)
+
+
+def test_extra_zip_member_is_refused(fitted, tmp_path):
+    """Check that a zip with members beyond the two of the format raises a ValueError."""
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    _rewrite(path, extra={"payload.pkl": b"x"})
+    with pytest.raises(ValueError, match="holds exactly"):
+        tsforecast.load(path)
+
+
+def test_missing_file_raises_file_not_found(tmp_path):
+    """Check that a missing path raises FileNotFoundError."""
+    with pytest.raises(FileNotFoundError):
+        tsforecast.load(tmp_path / "missing.tsf")
+
+
+def test_saved_on_gpu_loads_on_cpu_with_warning(fitted, tmp_path):
+    """Check (simulated: no GPU here) that a file from a CUDA model loads on the CPU, warning."""
+    expected = fitted.predict()
+    fitted.device_ = torch.device("cuda")  # what a model fitted on a GPU records
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    with pytest.warns(UserWarning, match="fitted on device 'cuda'.*loaded on the CPU"):
+        loaded = tsforecast.load(path)
+    assert loaded.device_ == torch.device("cpu")
+    _assert_same_forecast(expected, loaded.predict())
+
+
+@pytest.mark.parametrize("device", ["cuda", "mps"])
+def test_pickle_from_gpu_loads_on_cpu_with_warning(fitted, device):
+    """Check (simulated: no GPU here) that a pickled CUDA/MPS model unpickles on the CPU."""
+    expected = fitted.predict()
+    fitted.device_ = torch.device(device)
+    data = pickle.dumps(fitted)
+    with pytest.warns(UserWarning, match=f"fitted on device '{device}'"):
+        loaded = pickle.loads(data)
+    assert loaded.device_ == torch.device("cpu")
+    _assert_same_forecast(expected, loaded.predict())
+
+
+def test_pickle_round_trip_is_exact_and_silent(fitted):
+    """Check that pickling a CPU model gives identical forecasts and no warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = pickle.loads(pickle.dumps(fitted))
+    _assert_same_forecast(fitted.predict(), loaded.predict())
+
+
+def _sequence_data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 5, 2))
+    y_class = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
+    y_reg = X[:, :, 1].sum(axis=1)
+    return X, y_class, y_reg
+
+
+def test_sequence_estimators_round_trip(tmp_path):
+    """Check that LSTMClassifier and LSTMRegressor save and load with identical predictions."""
+    sequence = pytest.importorskip("tsforecast.sequence")
+    X, y_class, y_reg = _sequence_data()
+    for cls, y in [(sequence.LSTMClassifier, y_class), (sequence.LSTMRegressor, y_reg)]:
+        model = cls(**TINY).fit(X, y)
+        model.save(tmp_path / "m.tsf")
+        loaded = tsforecast.load(tmp_path / "m.tsf")
+        assert type(loaded) is cls
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+        if hasattr(model, "predict_proba"):
+            np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+            np.testing.assert_array_equal(loaded.classes_, model.classes_)
+
+
+def test_classmethod_load_refuses_another_estimator_type(tmp_path):
+    """Check that LSTMForecaster.load on a classifier file raises TypeError naming both."""
+    sequence = pytest.importorskip("tsforecast.sequence")
+    X, y_class, _ = _sequence_data()
+    sequence.LSTMClassifier(**TINY).fit(X, y_class).save(tmp_path / "c.tsf")
+    with pytest.raises(TypeError, match="holds a LSTMClassifier, not a LSTMForecaster"):
+        LSTMForecaster.load(tmp_path / "c.tsf")
