@@ -81,7 +81,8 @@ def _table_from_frame(frame: pd.DataFrame, name: str) -> Table:
     """Check a DataFrame's columns and index and return its values as a Table."""
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {frame.shape}); pass at least one time step.")
-    kinds = {str(col): str(dtype) for col, dtype in frame.dtypes.items() if not _is_real_dtype(dtype)}
+    dtypes = frame.dtypes.items()
+    kinds = {str(col): str(dtype) for col, dtype in dtypes if not _is_real_dtype(dtype)}
     if kinds:
         raise TypeError(
             f"{name} has non-numeric columns {kinds}; every column must be numeric. "

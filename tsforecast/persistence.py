@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import json
 import math
 import os
@@ -296,7 +295,8 @@ def _encode(value, where: str):
     if isinstance(value, float):
         return value if math.isfinite(value) else {"__type__": "float", "value": repr(value)}
     if isinstance(value, np.generic) and value.dtype.kind in "biufUS":
-        return {"__type__": "scalar", "dtype": value.dtype.str, "value": _encode(value.item(), where)}
+        item = _encode(value.item(), where)
+        return {"__type__": "scalar", "dtype": value.dtype.str, "value": item}
     if isinstance(value, np.ndarray) and value.dtype.kind in "biufUSO":
         return {
             "__type__": "ndarray",
@@ -310,7 +310,8 @@ def _encode(value, where: str):
     if isinstance(value, dict):
         if all(isinstance(k, str) for k in value) and "__type__" not in value:
             return {k: _encode(v, f"{where}[{k!r}]") for k, v in value.items()}
-        return {"__type__": "dict", "items": [[_encode(k, where), _encode(v, where)] for k, v in value.items()]}
+        items = [[_encode(k, where), _encode(v, where)] for k, v in value.items()]
+        return {"__type__": "dict", "items": items}
     if isinstance(value, torch.device):
         return {"__type__": "device", "value": str(value)}
     if type(value) is datetime.timedelta:  # e.g. the offset of a BusinessDay frequency
@@ -362,8 +363,11 @@ def _encode_pandas(value, where: str) -> dict:
     if isinstance(value, pd.PeriodIndex):
         return {"__type__": "period_index", "ordinals": value.asi8.tolist(),
                 "freq": value.freqstr, "name": name}
-    if isinstance(value, pd.MultiIndex) or value.dtype.kind not in "biufO" and str(value.dtype) != "str":
-        raise TypeError(f"{where} holds a pandas index of dtype {value.dtype}, which cannot be saved.")
+    flat = not isinstance(value, pd.MultiIndex)
+    if not (flat and (value.dtype.kind in "biufO" or str(value.dtype) == "str")):
+        raise TypeError(
+            f"{where} holds a pandas index of dtype {value.dtype}, which cannot be saved."
+        )
     return {"__type__": "index", "dtype": str(value.dtype),
             "values": [_encode(v, where) for v in value.tolist()], "name": name}
 
@@ -482,7 +486,9 @@ _DECODERS = {
     "column_scaler": lambda d: ColumnScaler(_decode(d["offset"]), _decode(d["scale"])),
     "timestamp": _decode_timestamp,
     "offset": _decode_offset,
-    "range_index": lambda d: pd.RangeIndex(d["start"], d["stop"], d["step"], name=_decode(d["name"])),
+    "range_index": lambda d: pd.RangeIndex(
+        d["start"], d["stop"], d["step"], name=_decode(d["name"])
+    ),
     "datetime_index": _decode_datetime_index,
     "period_index": _decode_period_index,
     "index": lambda d: pd.Index([_decode(v) for v in d["values"]], dtype=d["dtype"],
