@@ -157,9 +157,9 @@ def evaluate(series: list[Series], params: dict, seed: int, methods, log) -> lis
                 }
             )
         if log:
-            lstm = next(r for r in records[::-1] if r["method"] == "lstm") if "lstm" in methods else {}
-            print(f"[{i + 1}/{len(series)}] {s.name}: lstm MASE {lstm.get('mase', math.nan):.3f}",
-                  file=sys.stderr)
+            lstm = [r["mase"] for r in records if r["method"] == "lstm" and r["series"] == s.name]
+            score = lstm[-1] if lstm else math.nan
+            print(f"[{i + 1}/{len(series)}] {s.name}: lstm MASE {score:.3f}", file=sys.stderr)
     return records
 
 
@@ -249,7 +249,8 @@ def main(argv=None) -> None:
     start = time.perf_counter()
     records = evaluate(series, params, args.seed, methods, log=True)
     elapsed = time.perf_counter() - start
-    command = "python benchmarks/accuracy.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    given = argv if argv is not None else sys.argv[1:]
+    command = "python benchmarks/accuracy.py " + " ".join(given)
     lines = [
         f"Command: `{command}` ({args.split} split, {len(series)} series, "
         f"LSTM params {params or 'defaults'}, torch threads {args.threads}, "
