@@ -22,7 +22,8 @@ from tsforecast import LSTMForecaster, datasets, metrics
 WINDOW = 10
 
 
-def main(epochs: int = 1500, default_epochs: int = 100, plot: str | None = "docs/images/noisy_sine.png"):
+def main(epochs: int = 1500, default_epochs: int = 100,
+         plot: str | None = "docs/images/noisy_sine.png"):
     """Fit the tutorial's settings and the defaults; return test MAE/RMSE of each."""
     series = datasets.make_noisy_sine(720, noise=0.05, random_state=0)
     n_windows = len(series) - WINDOW

@@ -305,7 +305,7 @@ def test_bad_parameters_raise_in_fit(sine, params, error, match):
 @pytest.mark.parametrize(
     "make, error, match",
     [
-        (lambda s: np.where(np.arange(120) == 30, np.nan, s), ValueError, "NaN or infinite.*row 30"),
+        (lambda s: np.where(np.arange(120) == 30, np.nan, s), ValueError, "NaN or inf.*row 30"),
         (lambda s: np.where(np.arange(120) == 5, np.inf, s), ValueError, "first \\(infinite\\)"),
         (lambda s: s.reshape(2, 6, 10), ValueError, "must be 1-D .* or 2-D"),
         (lambda s: s[:9], ValueError, "X has 9 rows, but window=8, horizon=1 .* at least 10"),

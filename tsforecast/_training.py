@@ -102,7 +102,8 @@ def _report(progress, verbose: int, epoch: int, epochs: int, loss: float, val_lo
     val_text = "-" if val_loss is None else f"{val_loss:.4g}"
     progress.set_postfix(loss=f"{loss:.4g}", val_loss=val_text, refresh=False)
     if verbose >= 2:
-        tqdm.write(f"epoch {epoch + 1}/{epochs}: loss={loss:.6g} val_loss={val_text}", file=sys.stderr)
+        line = f"epoch {epoch + 1}/{epochs}: loss={loss:.6g} val_loss={val_text}"
+        tqdm.write(line, file=sys.stderr)
 
 
 def _train_epoch(

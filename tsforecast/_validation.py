@@ -1,4 +1,4 @@
-"""Turn user input (list, ndarray, Series, DataFrame) into checked float arrays plus index and names.
+"""Turn user input (list, ndarray, Series, DataFrame) into checked float arrays, index and names.
 
 Owns every rule about what input is acceptable and the error that says why not; imports only
 numpy and pandas, never torch.
@@ -256,3 +256,21 @@ def check_bool(name: str, value) -> None:
     """Raise unless ``value`` is a bool."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False; got {name}={value!r}.")
+
+
+# rule-code prefix -> seasonal period, most specific first ("BME" before "B")
+SEASONAL_PERIODS = (
+    ("ME", 12), ("MS", 12), ("BME", 12), ("BMS", 12), ("QE", 4), ("QS", 4), ("BQ", 4),
+    ("W", 52), ("D", 7), ("B", 5), ("h", 24),
+)
+
+
+def seasonal_period(freq) -> int:
+    """Seasonal period of a pandas frequency (12 for monthly, ...); 1 when unknown or None."""
+    if freq is None:
+        return 1
+    code = pd.tseries.frequencies.to_offset(freq).rule_code  # "ME", "QE-DEC", "W-SUN", "h", ...
+    for prefix, season in SEASONAL_PERIODS:
+        if code.startswith(prefix):
+            return season
+    return 1

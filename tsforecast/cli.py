@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, datasets, metrics
+from ._validation import regular_frequency, seasonal_period
 from .forecaster import LSTMForecaster
 
 DESCRIPTION = """\
@@ -27,7 +28,8 @@ rest, forecasts them, and its accuracy is printed next to the seasonal-naive bas
 EXAMPLES = """\
 examples:
   tsforecast --dataset air_passengers --plot forecast.png
-  tsforecast --csv sales.csv --time-column date --target sales --horizon 14 --holdout 0 --output f.csv
+  tsforecast --csv sales.csv --time-column date --target sales --horizon 14 \\
+             --holdout 0 --output f.csv
 """
 
 
@@ -57,7 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--horizon", type=int, help="steps to forecast (default: the season, or 6)")
     parser.add_argument(
-        "--window", type=int, help="past steps the LSTM reads (default: 2 seasons, or 12)"
+        "--window",
+        type=int,
+        help="past steps the LSTM reads (default: max(2 seasons, horizon, 10), capped for "
+        "short series)",
     )
     parser.add_argument(
         "--season", type=int, help="seasonal period for the baseline and MASE (default: inferred)"
@@ -98,7 +103,8 @@ def _load(args) -> tuple[pd.Series | pd.DataFrame, int]:
     if args.target is not None:
         if args.target not in frame.columns:
             raise ValueError(
-                f"target column {args.target!r} is not in {args.csv}; columns: {list(frame.columns)}"
+                f"target column {args.target!r} is not in {args.csv}; "
+                f"columns: {list(frame.columns)}"
             )
         frame = numeric if args.target in numeric.columns else frame
     elif numeric.shape[1] != 1:
@@ -127,29 +133,24 @@ def _read_csv(path: Path, time_column: str | None) -> pd.DataFrame:
 
 
 def _infer_season(index: pd.Index) -> int:
-    """A seasonal period from the index frequency (12 for months, 7 for days, ...), else 1."""
-    freq = getattr(index, "freqstr", None)
-    if freq is None and isinstance(index, pd.DatetimeIndex) and len(index) >= 3:
-        freq = pd.infer_freq(index)
-    if freq is None:
+    """The seasonal period the forecaster infers from the index frequency (1 if none)."""
+    try:
+        return seasonal_period(regular_frequency(index))
+    except ValueError:
         return 1
-    code = freq.split("-")[0].lstrip("0123456789").upper()
-    periods = {"M": 12, "MS": 12, "ME": 12, "Q": 4, "QS": 4, "QE": 4, "W": 52, "D": 7, "B": 5,
-               "H": 24, "h": 24}
-    return periods.get(code, 1)
 
 
 def _run(args, data, season: int) -> int:
     horizon = args.horizon or (season if season > 1 else 6)
-    window = args.window or (2 * season if season > 1 else 12)
     holdout = horizon if args.holdout is None else args.holdout
     if holdout < 0:
         raise ValueError(f"--holdout must be >= 0; got {holdout}")
     target = args.target if isinstance(data, pd.DataFrame) and data.shape[1] > 1 else None
     history, actual = (data.iloc[:-holdout], data.iloc[-holdout:]) if holdout else (data, None)
     model = LSTMForecaster(
-        window=window,
+        window=args.window,
         horizon=horizon,
+        season=season,
         target=target,
         epochs=args.epochs,
         device=args.device,
@@ -158,8 +159,9 @@ def _run(args, data, season: int) -> int:
     ).fit(history)
     forecast = model.predict()
     history_target = _target_series(history, target)
-    print(f"fitted LSTMForecaster(window={window}, horizon={horizon}) on {len(history)} steps "
-          f"in {len(model.history_['loss'])} epochs (best: {model.best_epoch_ + 1}) on "
+    print(f"fitted LSTMForecaster(window={model.window_}, horizon={horizon}) on "
+          f"{len(history)} steps in {len(model.history_['loss'])} epochs "
+          f"(best: {model.best_epoch_ + 1}) on "
           f"{model.device_}")
     if actual is not None:
         _report(history_target, forecast, _target_series(actual, target), season)

@@ -55,7 +55,7 @@ def load_co2() -> pd.Series:
 
 
 def load_elec_equip() -> pd.Series:
-    """Euro-area turnover index for electrical equipment manufacturing, monthly 1995-2016, 257 values.
+    """Euro-area turnover index, electrical equipment manufacturing, monthly 1995-2016, 257 values.
 
     Eurostat (public domain as redistributed by statsmodels). Seasonal period 12.
     """

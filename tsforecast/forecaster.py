@@ -26,10 +26,10 @@ from ._validation import (
     check_same_length,
     future_index,
     regular_frequency,
+    seasonal_period,
     select_columns,
 )
 from ._windowing import chronological_split, count_windows, min_rows, sliding_windows
-
 
 INSTANCE_NORMS = ("last", "mean", None)
 HEADS = ("last", "sequence")
@@ -362,7 +362,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         """``season``, or for "auto" the period of the index frequency; 1 for none."""
         if self.season == "auto":
             freq = regular_frequency(layout.index) if layout.index is not None else None
-            return _season_of(freq)
+            return seasonal_period(freq)
         return 1 if self.season is None else self.season
 
     def _resolve_window(self, layout: _Layout) -> int:
@@ -404,7 +404,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             check_same_length(x_table, y_table)
             values = np.hstack([y_table.values, x_table.values])
             index = y_table.index if y_table.is_pandas else None
-            layout = _Layout(values, y_table.values.shape[1], index, y_table.columns, x_table.columns)
+            n_targets = y_table.values.shape[1]
+            layout = _Layout(values, n_targets, index, y_table.columns, x_table.columns)
             x_columns = x_table.values.shape[1]
         if reset:
             self._set_feature_layout(layout, x_columns, fitted_with_y=y is not None)
@@ -508,22 +509,6 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         tags.input_tags.one_d_array = True
         tags.non_deterministic = self.random_state is None
         return tags
-
-
-def _season_of(freq) -> int:
-    """Seasonal period of a pandas frequency (12 for monthly, ...); 1 when unknown or None."""
-    if freq is None:
-        return 1
-    code = pd.tseries.frequencies.to_offset(freq).rule_code  # "ME", "QE-DEC", "W-SUN", "h", ...
-    for prefix, season in _SEASONS:
-        if code.startswith(prefix):
-            return season
-    return 1
-
-
-# rule-code prefix -> seasonal period, most specific first ("BME" before "B")
-_SEASONS = (("ME", 12), ("MS", 12), ("BME", 12), ("BMS", 12), ("QE", 4), ("QS", 4), ("BQ", 4),
-            ("W", 52), ("D", 7), ("B", 5), ("h", 24))
 
 
 def _window_batches(series: torch.Tensor, window: int, horizon: int, n_targets: int):
