@@ -329,8 +329,8 @@ def render(args, runs, threads, peers, skipped, argv) -> str:
           "- GPU numbers are pending: no GPU was available for this run. The suite takes "
           "`--device cuda` (every system then trains and predicts on the GPU, and timings "
           "synchronise the device).",
-          "- bf16 autocast is not offered: on this CPU it did not make the LSTM step faster "
-          "(see the notes below); it is future work for GPUs.", ""]
+          "- bf16 autocast is not offered: torch's CPU LSTM fails under it on this CPU (no "
+          "bf16 instructions; see the notes below); it is future work for GPUs.", ""]
     return "\n".join(L)
 
 
