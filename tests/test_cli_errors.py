@@ -119,7 +119,7 @@ def test_too_short_series(csv, capsys):
     """Check that a series shorter than window + horizon gives a one-line error."""
     code, err = _run(["--csv", str(csv(_good_columns(8))), "--time-column", "date", "--target",
                       "sales"], capsys)
-    _assert_one_line_error(code, err, "row(s)")
+    _assert_one_line_error(code, err, "need at least")
 
 
 def test_python_m_entry_point_prints_no_traceback(tmp_path):
