@@ -11,6 +11,19 @@ matplotlib.use("Agg")
 TINY = {"hidden_size": 4, "epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """Run the suite's tiny fits on one torch thread.
+
+    Measured on the 2-core CI machine: two threads gain little on models this small and, when
+    another process is busy, make each step 6-30x slower (docs/performance.md, "Threads").
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     """Seed the global RNGs so each test starts from the same state."""

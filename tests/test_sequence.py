@@ -14,15 +14,6 @@ from tsforecast import LSTMClassifier, LSTMRegressor
 TINY = {"hidden_size": 4, "epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Run the tiny fits on one thread: much faster than two on a shared 2-core CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def sequences():
     """40 sequences of 6 steps x 2 features, as a 3-D array."""

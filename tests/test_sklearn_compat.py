@@ -11,23 +11,11 @@ Listing them all as expected failures would test nothing; its scikit-learn behav
 pickle, get/set_params, GridSearchCV with TimeSeriesSplit) is tested in test_forecaster.py.
 """
 
-import pytest
-import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from tsforecast import LSTMClassifier, LSTMRegressor
 
 TINY = {"hidden_size": 4, "epochs": 2, "batch_size": 64, "device": "cpu", "random_state": 0}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Run these many tiny fits on one thread: on a shared 2-core CPU, torch's default of
-    one thread per core makes each tiny fit up to 30 times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @parametrize_with_checks([LSTMClassifier(**TINY), LSTMRegressor(**TINY)])
