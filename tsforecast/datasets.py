@@ -1,7 +1,8 @@
 """Small real series bundled with the package, and synthetic generators; nothing is downloaded.
 
-Every loader returns a pandas Series with a PeriodIndex (or a DataFrame); provenance is in each
-docstring and in ``tsforecast/data/README.md``. Imports numpy and pandas only.
+The series loaders return a pandas Series with a PeriodIndex; ``load_mnist_idx`` returns numpy
+arrays read from files the user gives. Provenance is in each docstring and in
+``tsforecast/data/README.md``. Imports numpy and pandas only.
 """
 
 from __future__ import annotations
