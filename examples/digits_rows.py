@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -26,6 +25,7 @@ from sklearn.model_selection import train_test_split
 
 from tsforecast import LSTMClassifier
 from tsforecast.datasets import load_mnist_idx
+from tsforecast.plotting import save_figure
 
 
 def main(
@@ -81,9 +81,6 @@ def _load(images_path, labels_path):
 
 
 def _plot(images, truth, predicted, result, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 8, figsize=(8, 2.6))
@@ -99,10 +96,7 @@ def _plot(images, truth, predicted, result, path):
         f"LSTMClassifier reading {result['data']} row by row: held-out accuracy "
         f"{result['accuracy']:.3f} (mistakes in red)", fontsize=9,
     )
-    fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    save_figure(fig, path, dpi=80)
 
 
 if __name__ == "__main__":

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
 from tsforecast import LSTMForecaster, metrics
+from tsforecast.plotting import save_figure
 
 DAY = 24
 
@@ -97,9 +97,6 @@ def main(
 
 
 def _plot(data, n_train, test_index, forecasts, window, result, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     horizon = forecasts.shape[1]
@@ -125,10 +122,7 @@ def _plot(data, n_train, test_index, forecasts, window, result, path):
                      color="C1", lw=1.5, label="forecast paths" if k == 0 else None)
     ax_zoom.legend(loc="upper left", fontsize=7)
     ax_zoom.set_title(f"Held-out detail: one forecast path every {horizon} hours", fontsize=9)
-    fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    save_figure(fig, path, dpi=80)
 
 
 if __name__ == "__main__":

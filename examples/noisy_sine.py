@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 
 from tsforecast import LSTMForecaster, datasets, metrics
+from tsforecast.plotting import save_figure
 
 WINDOW = 10
 
@@ -59,9 +59,6 @@ def main(epochs: int = 1500, default_epochs: int = 100,
 
 
 def _plot(series, test_start, forecasts, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 4))
@@ -72,10 +69,7 @@ def _plot(series, test_start, forecasts, path):
     ax.axvline(test_start, color="k", ls=":", lw=1)
     ax.set_title("Seed 1: next value of a noisy sine (test half right of the dotted line)")
     ax.legend(loc="lower left")
-    fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,9 @@ Run: ``python examples/pandas_datetime.py`` (writes docs/images/pandas_datetime.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from tsforecast import LSTMForecaster, datasets, metrics
+from tsforecast.plotting import save_figure
 
 HORIZON = 24
 
@@ -52,9 +52,6 @@ def main(epochs: int = 100, plot: str | None = "docs/images/pandas_datetime.png"
 
 
 def _plot(history, forecast, actual, rolling, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 4))
@@ -66,10 +63,7 @@ def _plot(history, forecast, actual, rolling, path):
             label="1-step forecasts (predict_rolling)")
     ax.set_title("Mauna Loa CO2: DatetimeIndex in, DatetimeIndex out")
     ax.legend(loc="upper left")
-    fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 if __name__ == "__main__":

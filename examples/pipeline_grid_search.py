@@ -13,7 +13,6 @@ Run: ``python examples/pipeline_grid_search.py`` (writes docs/images/pipeline_gr
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -57,14 +56,9 @@ def main(epochs: int = 100, grid=None, plot: str | None = "docs/images/pipeline_
         "smape": metrics.smape(y_test, forecast),
     }
     if plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
         ax = plotting.plot_forecast(y_train, forecast, y_test,
                                     title=f"Pipeline + GridSearchCV: best {search.best_params_}")
-        Path(plot).parent.mkdir(parents=True, exist_ok=True)
-        ax.figure.tight_layout()
-        ax.figure.savefig(plot, dpi=100)
+        plotting.save_figure(ax.figure, plot)
     return results
 
 

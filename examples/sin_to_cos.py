@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from numpy.lib.stride_tricks import sliding_window_view
 
 from tsforecast import LSTMRegressor, metrics
+from tsforecast.plotting import save_figure
 
 
 def main(
@@ -66,9 +66,6 @@ def main(
 
 
 def _plot(t, x, y, t_pred, predicted, t_split, result, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 3.6))
@@ -82,10 +79,7 @@ def _plot(t, x, y, t_pred, predicted, t_split, result, path):
     ax.set_xlabel("t")
     ax.set_title(f"Seed 2: sin(t) -> cos(t); held-out MAE {result['test_mae']:.3f}", fontsize=10)
     ax.legend(loc="lower left", fontsize=8, ncol=3)
-    fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    save_figure(fig, path, dpi=80)
 
 
 if __name__ == "__main__":

@@ -36,3 +36,13 @@ def test_plot_rejects_several_columns():
     frame = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]})
     with pytest.raises(ValueError, match="must be one series"):
         plot_forecast(frame, frame)
+
+
+def test_save_figure_creates_the_folder_writes_the_file_and_closes(tmp_path):
+    """Check save_figure writes a PNG into a new folder and closes the figure."""
+    from tsforecast.plotting import save_figure
+
+    ax = plot_forecast(np.arange(10.0), np.array([10.0, 11.0]))
+    path = save_figure(ax.figure, tmp_path / "new" / "plot.png", dpi=50)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not plt.fignum_exists(ax.figure.number)

@@ -16,6 +16,7 @@ import pandas as pd
 from . import __version__, datasets, metrics
 from ._validation import regular_frequency, seasonal_period
 from .forecaster import LSTMForecaster
+from .plotting import plot_forecast, save_figure
 
 DESCRIPTION = """\
 Forecast a time series with an LSTM.
@@ -202,17 +203,8 @@ def _report(history: pd.Series, forecast: pd.Series, actual: pd.Series, season: 
 
 
 def _plot(history, forecast, actual, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .plotting import plot_forecast
-
     ax = plot_forecast(history, forecast, actual, title=f"tsforecast: {history.name or 'series'}")
-    ax.figure.tight_layout()
-    ax.figure.savefig(path, dpi=110)
-    plt.close(ax.figure)
+    save_figure(ax.figure, path, dpi=110)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,10 +5,12 @@ Imports pandas and numpy; never torch.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot_forecast"]
+__all__ = ["plot_forecast", "save_figure"]
 
 
 def _axes(ax):
@@ -76,3 +78,27 @@ def plot_forecast(history, forecast, actual=None, *, ax=None, title=None):
     if title:
         ax.set_title(title)
     return ax
+
+
+def save_figure(figure, path, *, dpi: int = 100) -> Path:
+    """Lay out ``figure``, write it to ``path`` (creating its folder) and close it.
+
+    Parameters
+    ----------
+    figure : matplotlib Figure
+    path : str or Path
+        Where to write; the format follows the suffix (``.png``, ``.pdf``, ``.svg``).
+    dpi : int, default=100
+
+    Returns
+    -------
+    path : Path
+    """
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path, dpi=dpi)
+    plt.close(figure)
+    return path
