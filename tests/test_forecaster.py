@@ -285,6 +285,7 @@ def test_pipeline_scales_covariates_then_forecasts(frame):
         ({"window": 2.5}, TypeError, "window must be an int"),
         ({"horizon": -1}, ValueError, "horizon must be an int >= 1"),
         ({"scaler": "robust"}, ValueError, "scaler must be one of"),
+        ({"loss": "l2"}, ValueError, "loss must be one of \\('mse', 'mae', 'huber'\\)"),
         ({"dropout": 1.0}, ValueError, "dropout must be in"),
         ({"validation_fraction": 1.0}, ValueError, "validation_fraction must be in"),
         ({"lr": 0}, ValueError, "lr must be in"),

@@ -143,3 +143,15 @@ def test_seasonal_skip_must_be_a_bool(sine):
     """Check that a non-bool seasonal_skip raises a TypeError naming the parameter."""
     with pytest.raises(TypeError, match="seasonal_skip must be True or False"):
         LSTMForecaster(**TINY, seasonal_skip=1).fit(sine)
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber"])
+def test_each_loss_trains_and_records_its_own_values(loss):
+    """Check every loss option trains, and that the recorded losses differ between losses."""
+    series = np.sin(np.arange(80) / 5) * 3
+    model = LSTMForecaster(window=8, hidden_size=4, epochs=3, early_stopping=False, loss=loss,
+                           random_state=0).fit(series)
+    assert np.isfinite(model.predict()).all()
+    mse = LSTMForecaster(window=8, hidden_size=4, epochs=3, early_stopping=False, loss="mse",
+                         random_state=0).fit(series)
+    assert (model.history_["loss"][0] == mse.history_["loss"][0]) == (loss == "mse")

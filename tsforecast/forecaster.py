@@ -32,6 +32,11 @@ from ._validation import (
 from ._windowing import chronological_split, count_windows, min_rows, sliding_windows
 
 INSTANCE_NORMS = ("last", "mean", None)
+LOSSES = {
+    "mse": torch.nn.functional.mse_loss,
+    "mae": torch.nn.functional.l1_loss,
+    "huber": torch.nn.functional.huber_loss,
+}
 HEADS = ("last", "sequence")
 
 
@@ -99,6 +104,9 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Windows per gradient step.
     lr : float, default=3e-3
         Adam learning rate.
+    loss : {"mse", "mae", "huber"}, default="mse"
+        Training loss on the scaled values: mean squared error, mean absolute error (matches
+        MAE/MASE), or Huber (squared below 1, absolute above).
     gradient_clip : float or None, default=None
         If set, clip the total L2 norm of the gradients to this value before each step; it
         can keep a large ``lr`` from diverging. None does not clip.
@@ -177,6 +185,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         epochs=100,
         batch_size=32,
         lr=3e-3,
+        loss="mse",
         gradient_clip=None,
         validation_fraction=0.1,
         early_stopping=True,
@@ -201,6 +210,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.loss = loss
         self.gradient_clip = gradient_clip
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
@@ -239,7 +249,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             batches=_window_batches(series, self.window_, self.horizon, layout.n_targets),
             train_idx=self._index_tensor(0, split.n_train),
             val_idx=val_idx,
-            loss_fn=torch.nn.functional.mse_loss,
+            loss_fn=LOSSES[self.loss],
             net_options=self._net_options(layout.n_targets),
         )
         self._store_fit_layout(layout)
@@ -356,6 +366,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         check_bool("seasonal_skip", self.seasonal_skip)
         if self.head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}; got head={self.head!r}.")
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {tuple(LOSSES)}; got loss={self.loss!r}.")
         self._check_common_params()
 
     def _resolve_season(self, layout: _Layout) -> int:
