@@ -32,11 +32,7 @@ from ._validation import (
 from ._windowing import chronological_split, count_windows, min_rows, sliding_windows
 
 INSTANCE_NORMS = ("last", "mean", None)
-LOSSES = {
-    "mse": torch.nn.functional.mse_loss,
-    "mae": torch.nn.functional.l1_loss,
-    "huber": torch.nn.functional.huber_loss,
-}
+LOSSES = {"mse": "mse_loss", "mae": "l1_loss", "huber": "huber_loss"}  # torch.nn.functional
 HEADS = ("last", "sequence")
 
 
@@ -249,7 +245,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             batches=_window_batches(series, self.window_, self.horizon, layout.n_targets),
             train_idx=self._index_tensor(0, split.n_train),
             val_idx=val_idx,
-            loss_fn=LOSSES[self.loss],
+            loss_fn=getattr(torch.nn.functional, LOSSES[self.loss]),
             net_options=self._net_options(layout.n_targets),
         )
         self._store_fit_layout(layout)
