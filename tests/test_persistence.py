@@ -316,3 +316,14 @@ def test_classmethod_load_refuses_another_estimator_type(tmp_path):
     sequence.LSTMClassifier(**TINY).fit(X, y_class).save(tmp_path / "c.tsf")
     with pytest.raises(TypeError, match="holds a LSTMClassifier, not a LSTMForecaster"):
         LSTMForecaster.load(tmp_path / "c.tsf")
+
+
+def test_zip_with_other_entries_names_them_without_calling_the_archive_damaged(tmp_path):
+    """Check that a valid zip holding other files gets the specific message, not 'damaged'."""
+    path = tmp_path / "other.tsf"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "hello")
+    expected = "holds exactly .* this zip holds \\['notes.txt'\\]"
+    with pytest.raises(ValueError, match=expected) as info:
+        tsforecast.load(path)
+    assert "damaged" not in str(info.value)

@@ -15,6 +15,7 @@ import os
 import platform
 import warnings
 import zipfile
+import zlib
 import zoneinfo
 
 import numpy as np
@@ -193,7 +194,8 @@ def _read(path: str) -> tuple[dict, bytes]:
         raise _FileError(
             f"it is not a tsforecast model file, or it is truncated or damaged ({error})."
         ) from None
-    except Exception as error:  # zlib.error, NotImplementedError (compression), ...
+    except (zlib.error, NotImplementedError, RuntimeError) as error:
+        # corrupt deflate data, an unsupported compression method, an encrypted entry
         raise _FileError(f"the zip archive is damaged ({type(error).__name__}: {error}).") from None
     try:
         metadata = json.loads(text.decode("utf-8"))
