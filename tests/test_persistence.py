@@ -85,6 +85,25 @@ def _rewrite(path, metadata=None, weights=None, fix_checksum=True, extra=None):
             archive.writestr(name, data)
 
 
+def test_a_file_from_before_deseasonalize_loads_and_predicts_as_before(tmp_path):
+    """Check a file without the later parameters and attributes loads with values that
+    reproduce the saved model (no seasonal adjustment), predicting bit-identically."""
+    series, _ = _series("daily")
+    model = LSTMForecaster(window=6, horizon=3, deseasonalize=False, **TINY).fit(series)
+    path = tmp_path / "old.tsf"
+    model.save(path)
+
+    def drop_later_keys(meta):
+        del meta["params"]["deseasonalize"], meta["params"]["loss"]
+        del meta["attributes"]["seasonal_profile_"]
+        return meta
+
+    _rewrite(path, drop_later_keys)
+    loaded = tsforecast.load(path)
+    assert loaded.deseasonalize is False and loaded.seasonal_profile_ is None
+    np.testing.assert_array_equal(loaded.predict(), model.predict())
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_load_predicts_exactly_what_was_saved(kind, tmp_path):
     """Check that a loaded model gives bit-identical forecasts with the same index and names."""

@@ -228,6 +228,60 @@ def future_index(index: pd.Index, steps: int, freq=None) -> pd.Index:
     return pd.RangeIndex(n, n + steps, name=index.name)
 
 
+def steps_between(anchor: pd.Index, index: pd.Index, freq=None) -> int | None:
+    """Time steps from ``anchor[-1]`` to ``index[0]`` on the anchor's time grid.
+
+    Works for PeriodIndex, DatetimeIndex (``freq``: the anchor's frequency) and integer
+    indexes (their step from ``anchor``); None for any other index, which does not place rows
+    in time. ValueError if ``index[0]`` is not on the anchor's grid.
+    """
+    start, first = anchor[-1], index[0]
+    if isinstance(anchor, pd.PeriodIndex) and isinstance(index, pd.PeriodIndex):
+        if index.freq == anchor.freq:
+            return (first.ordinal - start.ordinal) // anchor.freq.n
+    elif isinstance(anchor, pd.DatetimeIndex) and isinstance(index, pd.DatetimeIndex):
+        steps = _datetime_steps(start, first, freq)
+        if steps is not None:
+            return steps
+    elif _is_integer_index(anchor) and _is_integer_index(index):
+        step = int(anchor[-1] - anchor[-2]) if len(anchor) > 1 else 1
+        steps, rest = divmod(int(first) - int(start), step)
+        if rest == 0:
+            return steps
+    elif not (places_rows_in_time(anchor) and places_rows_in_time(index)):
+        return None
+    raise ValueError(
+        f"The context's first index label {first!r} is not on the time grid of the series "
+        f"seen at fit (last label {start!r}); pass a context with the same index type and "
+        f"frequency as at fit."
+    )
+
+
+def _datetime_steps(start: pd.Timestamp, stop: pd.Timestamp, freq) -> int | None:
+    """Steps of ``freq`` from ``start`` to ``stop``; None if ``stop`` is not on that grid."""
+    if isinstance(freq, pd.offsets.Tick):
+        steps, rest = divmod(stop - start, pd.Timedelta(freq))
+        return int(steps) if rest == pd.Timedelta(0) else None
+    low, high = sorted((start, stop))
+    grid = pd.date_range(low, high, freq=freq)
+    if len(grid) == 0 or grid[0] != low or grid[-1] != high:
+        return None
+    return (len(grid) - 1) * (1 if stop >= start else -1)
+
+
+def places_rows_in_time(index: pd.Index | None) -> bool:
+    """True for the indexes whose labels give each row's time step: Period, Datetime, integer."""
+    return isinstance(index, (pd.PeriodIndex, pd.DatetimeIndex)) or _is_integer_index(index)
+
+
+def _is_integer_index(index: pd.Index | None) -> bool:
+    return (
+        isinstance(index, pd.Index)
+        and pd.api.types.is_integer_dtype(index)
+        and not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex))
+    )
+
+
 def check_int(name: str, value, minimum: int, maximum: int | None = None) -> None:
     """Raise unless ``value`` is an int in [minimum, maximum]."""
     ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))

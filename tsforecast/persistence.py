@@ -28,6 +28,7 @@ import torch
 from ._base import _LSTMBase
 from ._nn import LSTMNet
 from ._scaling import ColumnScaler
+from ._seasonality import SeasonalProfile
 from ._torch_utils import usable_device
 
 FORMAT = "tsforecast-estimator"
@@ -236,11 +237,22 @@ def _check_metadata(metadata: dict, weights: bytes) -> type:
     return classes[name]
 
 
+# Parameters added to a class after files of its format were first written, with the values
+# that reproduce a model saved before they existed, and the fitted attributes that go with them.
+ADDED_PARAMETERS = {
+    "LSTMForecaster": {"loss": "mse", "deseasonalize": False},
+}
+ADDED_ATTRIBUTES = {
+    "LSTMForecaster": {"seasonal_profile_": None},
+}
+
+
 def _build(cls: type, metadata: dict, weights: bytes):
     """Make a new estimator from checked metadata and weights (nothing is shared with the file)."""
     params = _decode(metadata["params"])
     if not isinstance(params, dict):
         raise _FileError("params must be a JSON object.")
+    params = {**ADDED_PARAMETERS.get(cls.__name__, {}), **params}
     expected = set(cls().get_params(deep=False))
     if set(params) != expected:
         raise _FileError(
@@ -258,6 +270,7 @@ def _build(cls: type, metadata: dict, weights: bytes):
     except Exception as error:  # safetensors raises its own SafetensorError
         raise _FileError(f"{WEIGHTS} cannot be read ({error}).") from None
     if fitted:
+        attributes = {**ADDED_ATTRIBUTES.get(cls.__name__, {}), **attributes}
         module = LSTMNet(**attributes["_net_config"])
         module.load_state_dict(tensors, strict=True)
         device = usable_device(str(attributes["device_"]), warn=True)
@@ -323,6 +336,12 @@ def _encode(value, where: str):
         return {
             "__type__": "column_scaler",
             "offset": _encode(value.offset, where),
+            "scale": _encode(value.scale, where),
+        }
+    if isinstance(value, SeasonalProfile):
+        return {
+            "__type__": "seasonal_profile",
+            "shift": _encode(value.shift, where),
             "scale": _encode(value.scale, where),
         }
     if isinstance(value, (pd.Index, pd.Timestamp, pd.offsets.BaseOffset)):
@@ -486,6 +505,7 @@ _DECODERS = {
         days=int(d["days"]), seconds=int(d["seconds"]), microseconds=int(d["microseconds"])
     ),
     "column_scaler": lambda d: ColumnScaler(_decode(d["offset"]), _decode(d["scale"])),
+    "seasonal_profile": lambda d: SeasonalProfile(_decode(d["shift"]), _decode(d["scale"])),
     "timestamp": _decode_timestamp,
     "offset": _decode_offset,
     "range_index": lambda d: pd.RangeIndex(

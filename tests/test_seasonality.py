@@ -1,0 +1,178 @@
+"""Tests of seasonal adjustment: the seasonality test, the pattern estimate, and
+LSTMForecaster(deseasonalize=...) placing every context in the season through its index."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TINY
+from sklearn.metrics import r2_score
+
+from tsforecast import LSTMForecaster, load
+from tsforecast._seasonality import fit_seasonal_profile, is_seasonal
+from tsforecast._validation import steps_between
+
+PATTERN = np.array([0.8, 0.9, 1.0, 1.1, 1.3, 1.2, 1.0, 0.9, 0.8, 0.9, 1.0, 1.1])
+PATTERN = PATTERN / PATTERN.mean()
+
+
+def monthly(n=96, seed=0, start="2001-01"):
+    """A positive monthly series: a rising level times PATTERN, with a little noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    values = (100 + t) * PATTERN[t % 12] * (1 + rng.normal(0, 0.01, n))
+    return pd.Series(values, index=pd.period_range(start, periods=n, freq="M"), name="y")
+
+
+def test_seasonality_test_tells_a_seasonal_series_from_noise():
+    """Check the 90% autocorrelation test on a seasonal series and on white noise."""
+    assert is_seasonal(monthly().to_numpy(), 12)
+    noise = np.random.default_rng(0).normal(size=96)
+    assert not is_seasonal(noise, 12)
+    assert not is_seasonal(np.ones(40), 12)  # constant: no autocorrelation at all
+
+
+def test_profile_recovers_a_multiplicative_pattern_and_round_trips():
+    """Check the estimated ratios match the true pattern, by phase from the last row."""
+    y = monthly().to_numpy()[:, None]
+    offsets = np.arange(1 - len(y), 1)
+    profile = fit_seasonal_profile(y, offsets, 12, test=True)
+    # the last row (offset 0) is month 96 % 12 - 1 = 11 of the pattern, offset -11 month 0
+    expected = PATTERN[np.mod(np.arange(12) + 11, 12)]
+    np.testing.assert_allclose(profile.scale[:, 0], expected, atol=0.02)
+    np.testing.assert_array_equal(profile.shift, 0.0)
+    adjusted = profile.remove(y, offsets)
+    np.testing.assert_allclose(adjusted[:, 0], 100 + np.arange(96), rtol=0.04)  # the trend
+    np.testing.assert_allclose(profile.restore(adjusted, offsets), y)
+
+
+def test_profile_is_additive_for_a_series_with_negative_values():
+    """Check a series that crosses zero gets differences, not ratios, summing to zero."""
+    t = np.arange(60)
+    y = (np.sin(2 * np.pi * t / 4) * 5 - 2)[:, None]
+    profile = fit_seasonal_profile(y, np.arange(-59, 1), 4, test=True)
+    np.testing.assert_array_equal(profile.scale, 1.0)
+    assert abs(profile.shift.sum()) < 1e-9
+    assert np.ptp(profile.remove(y, np.arange(-59, 1))) < 1e-6
+
+
+def test_no_profile_when_too_short_or_not_seasonal():
+    """Check that fewer than 3 seasons, or no significant seasonality, gives None."""
+    y = monthly().to_numpy()[:, None]
+    assert fit_seasonal_profile(y[:35], np.arange(-34, 1), 12, test=False) is None
+    noise = np.random.default_rng(1).normal(size=(96, 1))
+    assert fit_seasonal_profile(noise, np.arange(-95, 1), 12, test=True) is None
+    assert fit_seasonal_profile(noise, np.arange(-95, 1), 12, test=False) is not None
+
+
+def periods(start, freq, n=3):
+    return pd.period_range(start, periods=n, freq=freq)
+
+
+def dates(start, freq, n=3):
+    return pd.date_range(start, periods=n, freq=freq)
+
+
+@pytest.mark.parametrize(
+    "anchor, index, expected",
+    [
+        (periods("2000-01", "M"), periods("2000-07", "M"), 4),
+        (periods("2000Q1", "Q"), periods("1999Q1", "Q"), -6),
+        (dates("2000-01-01", "MS"), dates("1999-11-01", "MS"), -4),
+        (dates("2000-01-01", "D"), dates("2000-01-10", "D"), 7),
+        (dates("2000-01-03", "B"), dates("2000-01-10", "B"), 3),
+        (pd.RangeIndex(0, 30, 3), pd.RangeIndex(36, 45, 3), 3),
+        (pd.Index(["a", "b"]), pd.Index(["c"]), None),
+    ],
+)
+def test_steps_between_counts_time_steps_on_the_anchor_grid(anchor, index, expected):
+    """Check the offset of a context's first row from the anchor's last row, per index kind."""
+    freq = getattr(anchor, "freq", None)
+    assert steps_between(anchor, index, freq) == expected
+
+
+def test_steps_between_rejects_a_context_off_the_grid():
+    """Check a timestamp between grid points, or another index kind, raises a ValueError."""
+    anchor = pd.date_range("2000-01-01", periods=3, freq="D")
+    with pytest.raises(ValueError, match="not on the time grid"):
+        steps_between(anchor, pd.DatetimeIndex(["2000-01-05 12:00"]), anchor.freq)
+    with pytest.raises(ValueError, match="same index type"):
+        steps_between(anchor, pd.period_range("2000-01", periods=2, freq="M"), anchor.freq)
+
+
+def deseasonalized(**params):
+    return LSTMForecaster(**{**TINY, "horizon": 6, **params})
+
+
+def test_auto_removes_the_pattern_of_a_seasonal_monthly_series():
+    """Check "auto" finds the pattern, and that the untrained model forecasts naive on the
+    adjusted series times the pattern (its zero head starts from the last adjusted value)."""
+    y = monthly()
+    model = deseasonalized(epochs=1, lr=1e-9).fit(y)
+    assert model.season_ == 12 and model.seasonal_profile_ is not None
+    forecast = model.predict()
+    future_pattern = PATTERN[np.arange(96, 102) % 12]
+    level = y.iloc[-1] / PATTERN[95 % 12]
+    np.testing.assert_allclose(forecast.to_numpy(), level * future_pattern, rtol=0.03)
+    plain = deseasonalized(epochs=1, lr=1e-9, deseasonalize=False).fit(y).predict()
+    np.testing.assert_allclose(plain.to_numpy(), y.iloc[-1], rtol=1e-3)  # naive: flat
+
+
+def test_every_predict_path_places_the_context_in_the_season():
+    """Check predict(), predict(context), predict_rolling and an earlier context agree."""
+    y = monthly()
+    model = deseasonalized().fit(y)
+    w = model.window_
+    np.testing.assert_allclose(model.predict(y.iloc[-w - 5 :]), model.predict())
+    rolling = model.predict_rolling(y.iloc[10:60])
+    for row in (0, 7):  # origins at rows 10 + w + row, including a phase shift of 7
+        context = y.iloc[10 + row : 10 + row + w]
+        np.testing.assert_allclose(rolling.iloc[row].to_numpy(), model.predict(context))
+    actual = np.stack([y.iloc[10 + w + i : 16 + w + i].to_numpy() for i in range(len(rolling))])
+    assert model.score(y.iloc[10:60]) == pytest.approx(r2_score(actual, rolling.to_numpy()))
+
+
+def test_integer_index_with_an_explicit_season():
+    """Check a RangeIndex Series (as TimeSeriesSplit folds keep it) is placed by its labels."""
+    y = monthly().reset_index(drop=True)
+    model = deseasonalized(season=12).fit(y.iloc[:80])
+    assert model.seasonal_profile_ is not None
+    np.testing.assert_allclose(model.predict(y.iloc[50:80]), model.predict())
+    assert model.predict(y.iloc[50:80]).index[0] == 80
+
+
+def test_numpy_input_skips_auto_and_rejects_true():
+    """Check numpy input (no index to place rows) keeps "auto" off and makes True raise."""
+    values = monthly().to_numpy()
+    assert deseasonalized(season=12).fit(values).seasonal_profile_ is None
+    with pytest.raises(ValueError, match="needs an index that places each row in time"):
+        deseasonalized(season=12, deseasonalize=True).fit(values)
+
+
+def test_true_on_a_short_series_and_bad_values_raise():
+    """Check deseasonalize=True on under 3 seasons, and a bad value, give clear errors."""
+    with pytest.raises(ValueError, match="at least 3 seasons"):
+        deseasonalized(deseasonalize=True, validation_fraction=0.0).fit(monthly(30))
+    with pytest.raises(ValueError, match="deseasonalize must be 'auto', True or False"):
+        deseasonalized(deseasonalize="yes").fit(monthly())
+
+
+def test_a_context_without_its_index_is_rejected():
+    """Check a numpy context after a deseasonalized fit asks for the index."""
+    y = monthly()
+    model = deseasonalized().fit(y)
+    with pytest.raises(ValueError, match="needs each context's time index"):
+        model.predict(y.to_numpy()[-30:])
+    with pytest.raises(ValueError, match="not on the time grid"):
+        model.predict(y.iloc[-30:].set_axis(pd.period_range("2020-01", periods=30, freq="Q")))
+
+
+def test_save_load_and_callers_data_keep_the_pattern(tmp_path):
+    """Check the profile survives save/load bit for bit and the input is not modified."""
+    y = monthly()
+    before = y.copy()
+    model = deseasonalized().fit(y)
+    pd.testing.assert_series_equal(y, before)
+    model.save(tmp_path / "model.tsf")
+    loaded = load(tmp_path / "model.tsf")
+    np.testing.assert_array_equal(loaded.seasonal_profile_.scale, model.seasonal_profile_.scale)
+    np.testing.assert_array_equal(loaded.predict(y.iloc[-40:]), model.predict(y.iloc[-40:]))
