@@ -27,6 +27,7 @@ def test_bundled_dataset_holdout_prints_metrics_and_writes_plot(tmp_path, capsys
     out = capsys.readouterr().out
     assert "held-out accuracy over 12 steps" in out
     assert "LSTMForecaster" in out and "seasonal naive (m=12)" in out
+    assert "horizon=12, season 12 removed)" in out  # AirPassengers' pattern is significant
     assert plot.stat().st_size > 10_000
 
 

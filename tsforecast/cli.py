@@ -66,7 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
         "short series)",
     )
     parser.add_argument(
-        "--season", type=int, help="seasonal period for the baseline and MASE (default: inferred)"
+        "--season",
+        type=int,
+        help="seasonal period for the model (its window and seasonal adjustment), the "
+        "baseline and MASE (default: inferred)",
     )
     parser.add_argument(
         "--holdout", type=int, help="steps held out for evaluation (default: the horizon; 0: none)"
@@ -160,7 +163,8 @@ def _run(args, data, season: int) -> int:
     ).fit(history)
     forecast = model.predict()
     history_target = _target_series(history, target)
-    print(f"fitted LSTMForecaster(window={model.window_}, horizon={horizon}) on "
+    adjusted = "" if model.seasonal_profile_ is None else f", season {season} removed"
+    print(f"fitted LSTMForecaster(window={model.window_}, horizon={horizon}{adjusted}) on "
           f"{len(history)} steps in {len(model.history_['loss'])} epochs "
           f"(best: {model.best_epoch_ + 1}) on "
           f"{model.device_}")
