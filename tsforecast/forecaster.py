@@ -254,9 +254,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.window_ = self._resolve_window(layout)
         n_rows = layout.values.shape[0]
         split = self._split(n_rows)
-        offsets = np.arange(1 - n_rows, 1)  # time steps from the last row
-        self.seasonal_profile_ = self._fit_seasonal_profile(layout, offsets)
-        values = self._adjust(layout.values, offsets)
+        self.seasonal_profile_ = self._fit_seasonal_profile(layout)
+        values = self._adjust(layout.values, start=1 - n_rows)  # the last row is step 0
         self.scaler_ = fit_scaler(self.scaler, values[: split.fit_rows])
         self.device_ = resolve_device(self.device)
         series = to_tensor(self.scaler_.transform(values), self.device_)
@@ -293,18 +292,19 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         check_is_fitted(self)
         if X is None and y is None:
             values, index = self.last_window_, self.last_index_
-            offsets = np.arange(1 - self.window_, 1)
+            start = 1 - self.window_
         else:
             layout = self._layout(X, y, reset=False)
-            self._check_context_length(layout.values.shape[0], self.window_, "predict")
-            offsets = self._context_offsets(layout)  # None: no seasonal pattern to place
-            offsets = None if offsets is None else offsets[-self.window_ :]
+            n_rows = layout.values.shape[0]
+            self._check_context_length(n_rows, self.window_, "predict")
+            start = self._context_start(layout)
+            start = None if start is None else start + n_rows - self.window_
             values, index = layout.values[-self.window_ :], layout.index
-        values = self._adjust(values, offsets)
+        values = self._adjust(values, start)
         inputs = to_tensor(self.scaler_.transform(values), self.device_)[None]  # (1, L, C)
         forecast = self._forecast(inputs)[0]  # (horizon, n_targets)
-        if offsets is not None:
-            forecast = self._restore(forecast, offsets[-1] + np.arange(1, self.horizon + 1))
+        if start is not None:
+            forecast = self._restore(forecast, start + self.window_ + np.arange(self.horizon))
         if index is None:
             return forecast[:, 0] if self.n_targets_ == 1 else forecast
         return self._to_pandas(forecast, self._future_index(index))
@@ -413,8 +413,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         room = (layout.values.shape[0] - self.horizon) // 2
         return max(1, min(max(2 * self.season_, self.horizon, 10), room))
 
-    def _fit_seasonal_profile(self, layout: _Layout, offsets: np.ndarray):
-        """The seasonal pattern of the targets' rows at ``offsets``, or None.
+    def _fit_seasonal_profile(self, layout: _Layout):
+        """The seasonal pattern of the targets, with phases counted from the last row, or None.
 
         Unlike the scaler, it is estimated on every row, validation rows included: the most
         recent seasons are the best guide to the next ones (validation-split benchmark, 0.873
@@ -430,21 +430,26 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
                     "DataFrame (e.g. pd.Series(values)), or set deseasonalize='auto' or False."
                 )
             return None
-        targets = layout.values[: len(offsets), : layout.n_targets]
+        n_rows = layout.values.shape[0]
         profile = fit_seasonal_profile(
-            targets, offsets, self.season_, test=self.deseasonalize == "auto"
+            layout.values[:, : layout.n_targets],
+            np.arange(1 - n_rows, 1),
+            self.season_,
+            test=self.deseasonalize == "auto",
         )
         if profile is None and self.deseasonalize is True:
             raise ValueError(
                 f"deseasonalize=True needs at least 3 seasons ({3 * self.season_} rows); got "
-                f"{len(offsets)}. Pass a longer series or set deseasonalize='auto' or False."
+                f"{n_rows}. Pass a longer series or set deseasonalize='auto' or False."
             )
         return profile
 
-    def _adjust(self, values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        """``values`` (n_rows, C) with the seasonal pattern removed from the target columns."""
+    def _adjust(self, values: np.ndarray, start: int | None) -> np.ndarray:
+        """``values`` (n_rows, C), whose first row is time step ``start`` from the last row seen
+        at fit, with the seasonal pattern removed from the target columns."""
         if self.seasonal_profile_ is None:
             return values
+        offsets = start + np.arange(values.shape[0])
         adjusted = values.astype(np.float64, copy=True)
         targets = adjusted[:, : self.n_targets_]
         adjusted[:, : self.n_targets_] = self.seasonal_profile_.remove(targets, offsets)
@@ -456,8 +461,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             return forecasts
         return self.seasonal_profile_.restore(forecasts, offsets)
 
-    def _context_offsets(self, layout: _Layout) -> np.ndarray | None:
-        """Time steps of a context's rows from the last row seen at fit (None if not needed)."""
+    def _context_start(self, layout: _Layout) -> int | None:
+        """Time step of a context's first row from the last row seen at fit (None: no need)."""
         if self.seasonal_profile_ is None:
             return None
         start = None
@@ -469,7 +474,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
                 "needs each context's time index to place it in the season; pass the context "
                 "as a pandas Series or DataFrame with the same kind of index as at fit."
             )
-        return start + np.arange(layout.values.shape[0])
+        return start
 
     def _net_options(self, n_targets: int) -> dict:
         """The forecasting options of LSTMNet: head width and per-window normalisation."""
@@ -583,16 +588,16 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         """Forecasts (n_origins, horizon, n_targets) from every origin of a series."""
         n_rows = layout.values.shape[0]
         self._check_context_length(n_rows, self.window_ + self.horizon, "rolling")
-        offsets = self._context_offsets(layout)
-        values = self._adjust(layout.values, offsets)
+        start = self._context_start(layout)
+        values = self._adjust(layout.values, start)
         series = to_tensor(self.scaler_.transform(values), self.device_)
         n_origins = count_windows(n_rows, self.window_, self.horizon)
         # (n_rows, C) -> (n_origins, C, L) -> (n_origins, L, C); a view, no copy
         inputs = series[: n_origins + self.window_ - 1].unfold(0, self.window_, 1).transpose(1, 2)
         forecasts = self._forecast(inputs)  # (n_origins, horizon, n_targets)
-        if offsets is None:
+        if start is None:
             return forecasts
-        first_steps = offsets[self.window_ : self.window_ + n_origins, None]  # (n_origins, 1)
+        first_steps = start + self.window_ + np.arange(n_origins)[:, None]  # (n_origins, 1)
         return self._restore(forecasts, first_steps + np.arange(self.horizon))
 
     def _future_index(self, index: pd.Index) -> pd.Index:
