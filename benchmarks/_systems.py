@@ -22,7 +22,7 @@ PLAIN_OPTIONS = {
     "instance_norm": None,  # issue 6: per-window normalisation off
     "head": "last",  # issue 6: the head reads the last hidden state only
     "seasonal_skip": False,  # issue 6: no seasonal-naive correction
-    "season": None,  # only read by window=None and seasonal_skip
+    "season": None,  # only read by window=None, seasonal_skip and deseasonalize
     "normalize_windows": False,
     "head_hidden_size": None,
     "head_hidden_sizes": None,
