@@ -1,6 +1,8 @@
 """Tests of seasonal adjustment: the seasonality test, the pattern estimate, and
 LSTMForecaster(deseasonalize=...) placing every context in the season through its index."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -176,3 +178,21 @@ def test_save_load_and_callers_data_keep_the_pattern(tmp_path):
     loaded = load(tmp_path / "model.tsf")
     np.testing.assert_array_equal(loaded.seasonal_profile_.scale, model.seasonal_profile_.scale)
     np.testing.assert_array_equal(loaded.predict(y.iloc[-40:]), model.predict(y.iloc[-40:]))
+
+
+@pytest.mark.parametrize("size", [1e-300, -1e-300, 1e300, -5e307])
+@pytest.mark.parametrize("offset", [0.0, 2.0])
+def test_extreme_magnitudes_are_adjusted_without_overflow(size, offset):
+    """Check a seasonal series near float64's limits gets a finite pattern and forecasts
+    (additive when it crosses zero or is negative, multiplicative when positive)."""
+    t = np.arange(96)
+    values = (offset + np.sin(2 * np.pi * t / 12)) * size
+    y = pd.Series(values, index=pd.period_range("2000-01", periods=96, freq="M"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = deseasonalized(epochs=1).fit(y)
+        forecast = model.predict()
+    profile = model.seasonal_profile_
+    assert profile is not None
+    assert np.isfinite(profile.shift).all() and np.isfinite(profile.scale).all()
+    assert np.isfinite(forecast).all()

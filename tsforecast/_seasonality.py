@@ -68,12 +68,16 @@ def fit_seasonal_profile(
         y = targets[:, column]
         if test and not is_seasonal(y, season):
             continue
+        size = np.max(np.abs(y))
+        if not size > 0:
+            continue  # all zeros: no pattern
         multiplicative = bool(y.min() > 0)
-        pattern = _seasonal_pattern(y, offsets, season, multiplicative)
+        # on y / size, so that sums of values near 1e308 cannot overflow
+        pattern = _seasonal_pattern(y / size, offsets, season, multiplicative)
         if multiplicative:
             scale[:, column] = pattern
         else:
-            shift[:, column] = pattern
+            shift[:, column] = pattern * size
         adjusted = True
     return SeasonalProfile(shift, scale) if adjusted else None
 
@@ -83,7 +87,11 @@ def is_seasonal(y: np.ndarray, season: int) -> bool:
 
     Bartlett's standard error: ``sqrt((1 + 2 * sum(r_k^2, k < season)) / n)``.
     """
-    centred = y - y.mean()
+    size = np.max(np.abs(y))
+    if not size > 0:
+        return False
+    scaled = y / size  # scale-free, so neither 1e-300 underflows nor 1e300 overflows
+    centred = scaled - scaled.mean()
     denominator = float(centred @ centred)
     if denominator == 0.0 or len(y) <= season:
         return False

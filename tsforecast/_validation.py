@@ -259,7 +259,7 @@ def steps_between(anchor: pd.Index, index: pd.Index, freq=None) -> int | None:
 
 def _datetime_steps(start: pd.Timestamp, stop: pd.Timestamp, freq) -> int | None:
     """Steps of ``freq`` from ``start`` to ``stop``; None if ``stop`` is not on that grid."""
-    if isinstance(freq, pd.offsets.Tick):
+    if isinstance(freq, pd.offsets.Tick) and start.tz is None:  # tz-aware: DST-proof below
         steps, rest = divmod(stop - start, pd.Timedelta(freq))
         return int(steps) if rest == pd.Timedelta(0) else None
     low, high = sorted((start, stop))
