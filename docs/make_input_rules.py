@@ -99,6 +99,8 @@ RULES = [
     ("Parameters", "validation_fraction in [0, 1)", fit(GOOD, validation_fraction=1.0)),
     ("Parameters", "early_stopping is a bool", fit(GOOD, early_stopping="yes")),
     ("Parameters", "deseasonalize is 'auto', True or False", fit(GOOD, deseasonalize="yes")),
+    ("Parameters", "deseasonalize=True has a seasonal period above 1",
+     fit(pd.Series(np.sin(t)), deseasonalize=True)),
     ("Parameters", "device exists", fit(GOOD, device="cuda:7")),
     ("Training", "the loss stays finite (no usable epoch)",
      fit(np.sin(t) * 1e30, scaler=None, instance_norm=None)),

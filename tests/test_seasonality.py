@@ -196,3 +196,69 @@ def test_extreme_magnitudes_are_adjusted_without_overflow(size, offset):
     assert profile is not None
     assert np.isfinite(profile.shift).all() and np.isfinite(profile.scale).all()
     assert np.isfinite(forecast).all()
+
+
+def exact(index, season=12):
+    """A noise-free seasonal series on ``index``: an untrained model forecasts it exactly."""
+    phase = np.arange(len(index)) % season
+    return pd.Series(100 + 30 * np.sin(2 * np.pi * phase / season + 0.7), index=index)
+
+
+def untrained(**params):
+    return deseasonalized(**{"epochs": 1, "lr": 1e-9, "horizon": 3, "deseasonalize": True,
+                             **params})
+
+
+def test_window_one_on_a_stepped_integer_index_keeps_the_phase():
+    """Check a RangeIndex with step 3 and window=1 places contexts by the step, not by 1."""
+    y = exact(pd.RangeIndex(0, 360, 3))
+    model = untrained(season=12, window=1).fit(y.iloc[:60])
+    np.testing.assert_allclose(model.predict(), y.iloc[60:63], rtol=1e-9)
+    np.testing.assert_allclose(model.predict(y.iloc[70:77]), y.iloc[77:80], rtol=1e-9)
+    assert list(model.predict().index) == [180, 183, 186]
+
+
+@pytest.mark.parametrize(
+    "labels", [np.r_[0:50, 55:80], np.r_[0:59, 58]], ids=["gap", "duplicate"]
+)
+def test_an_irregular_integer_index_is_not_placed_in_the_season(labels):
+    """Check integer labels without a constant step: "auto" leaves the series, True raises."""
+    y = exact(pd.Index(labels))
+    assert deseasonalized(season=12).fit(y).seasonal_profile_ is None
+    with pytest.raises(ValueError, match="integer labels with a constant step"):
+        untrained(season=12).fit(y)
+
+
+def test_a_context_in_another_time_zone_is_converted():
+    """Check an aware context in another zone is placed by its instant; naive vs aware raises."""
+    y = exact(pd.date_range("2021-02-01", periods=120, freq="D", tz="Europe/Berlin"), 7)
+    model = untrained().fit(y.iloc[:60])
+    context = y.iloc[70:90]
+    np.testing.assert_allclose(model.predict(context.tz_convert("UTC")), y.iloc[90:93])
+    with pytest.raises(ValueError, match="same index type, time zone and frequency"):
+        model.predict(context.tz_localize(None))
+
+
+def test_a_context_at_another_frequency_or_off_grid_raises():
+    """Check an hourly context after a daily fit, and a 2-month period off the grid, raise."""
+    y = exact(pd.date_range("2021-01-01", periods=120, freq="D"), 7)
+    model = untrained().fit(y.iloc[:60])
+    hourly = y.iloc[:30].set_axis(pd.date_range("2021-03-01", periods=30, freq="h"))
+    with pytest.raises(ValueError, match="not on the time grid"):
+        model.predict(hourly)
+    two_months = exact(pd.period_range("2000-01", periods=60, freq="2M"), 6)
+    model = untrained().fit(two_months.iloc[:40])
+    shifted = two_months.iloc[40:].set_axis(pd.period_range("2006-12", periods=20, freq="2M"))
+    with pytest.raises(ValueError, match="not on the time grid"):
+        model.predict(shifted)
+
+
+def test_true_without_a_season_raises_and_numpy_bools_are_accepted():
+    """Check deseasonalize=True with season_ 1 raises; np.True_ works; an array is refused."""
+    with pytest.raises(ValueError, match="needs a seasonal period above 1"):
+        untrained().fit(pd.Series(np.arange(60.0)))
+    assert untrained(deseasonalize=np.True_).fit(monthly()).seasonal_profile_ is not None
+    with pytest.raises(ValueError, match="deseasonalize must be 'auto', True or False"):
+        untrained(deseasonalize=np.array([1, 2])).fit(monthly())
+    zeros = monthly() * 0.0
+    assert untrained().fit(zeros).seasonal_profile_ is None  # nothing to remove, no error

@@ -229,32 +229,36 @@ def future_index(index: pd.Index, steps: int, freq=None) -> pd.Index:
 
 
 def steps_between(anchor: pd.Index, index: pd.Index, freq=None) -> int | None:
-    """Time steps from ``anchor[-1]`` to ``index[0]`` on the anchor's time grid.
+    """Time steps from ``anchor[-1]`` to ``index[0]``, checking ``index`` is on the same grid.
 
-    Works for PeriodIndex, DatetimeIndex (``freq``: the anchor's frequency) and integer
-    indexes (their step from ``anchor``); None for any other index, which does not place rows
-    in time. ValueError if ``index[0]`` is not on the anchor's grid.
+    Works for PeriodIndex, DatetimeIndex (``freq``: the anchor's frequency) and regular integer
+    indexes; None when either index does not place rows in time. ValueError when ``index`` is
+    of another kind, zone or frequency than ``anchor``, or its first label is off the grid.
     """
+    if not (places_rows_in_time(anchor) and places_rows_in_time(index)):
+        return None
     start, first = anchor[-1], index[0]
+    steps = None
     if isinstance(anchor, pd.PeriodIndex) and isinstance(index, pd.PeriodIndex):
         if index.freq == anchor.freq:
-            return (first.ordinal - start.ordinal) // anchor.freq.n
+            steps, rest = divmod(first.ordinal - start.ordinal, anchor.freq.n)
+            steps = steps if rest == 0 else None
     elif isinstance(anchor, pd.DatetimeIndex) and isinstance(index, pd.DatetimeIndex):
-        steps = _datetime_steps(start, first, freq)
-        if steps is not None:
-            return steps
+        context_freq = _frequency_or_none(index)
+        if _same_zone(anchor, index) and (context_freq is None or context_freq == freq):
+            steps = _datetime_steps(start, first.tz_convert(start.tz) if start.tz else first, freq)
     elif _is_integer_index(anchor) and _is_integer_index(index):
-        step = int(anchor[-1] - anchor[-2]) if len(anchor) > 1 else 1
-        steps, rest = divmod(int(first) - int(start), step)
-        if rest == 0:
-            return steps
-    elif not (places_rows_in_time(anchor) and places_rows_in_time(index)):
-        return None
-    raise ValueError(
-        f"The context's first index label {first!r} is not on the time grid of the series "
-        f"seen at fit (last label {start!r}); pass a context with the same index type and "
-        f"frequency as at fit."
-    )
+        step = integer_step(anchor)
+        if integer_step(index) in (None, step) or len(index) == 1:
+            steps, rest = divmod(int(first) - int(start), step)
+            steps = steps if rest == 0 else None
+    if steps is None:
+        raise ValueError(
+            f"The context's index ({type(index).__name__} from {first!r}) is not on the time "
+            f"grid of the series seen at fit ({type(anchor).__name__} up to {start!r}); pass a "
+            f"context with the same index type, time zone and frequency as at fit."
+        )
+    return int(steps)
 
 
 def _datetime_steps(start: pd.Timestamp, stop: pd.Timestamp, freq) -> int | None:
@@ -269,9 +273,38 @@ def _datetime_steps(start: pd.Timestamp, stop: pd.Timestamp, freq) -> int | None
     return (len(grid) - 1) * (1 if stop >= start else -1)
 
 
+def _same_zone(a: pd.DatetimeIndex, b: pd.DatetimeIndex) -> bool:
+    """Both time-zone naive, or both aware (labels are compared in ``a``'s zone)."""
+    return (a.tz is None) == (b.tz is None)
+
+
+def _frequency_or_none(index: pd.DatetimeIndex):
+    """The index's frequency, None when too short to tell; "irregular" when it has none."""
+    if index.freq is not None:
+        return index.freq
+    if len(index) < 3:
+        return None
+    return infer_frequency(index) or "irregular"
+
+
 def places_rows_in_time(index: pd.Index | None) -> bool:
-    """True for the indexes whose labels give each row's time step: Period, Datetime, integer."""
-    return isinstance(index, (pd.PeriodIndex, pd.DatetimeIndex)) or _is_integer_index(index)
+    """True for indexes whose labels give each row's time step: Period, Datetime, or integer
+    labels with a constant non-zero step."""
+    if isinstance(index, (pd.PeriodIndex, pd.DatetimeIndex)):
+        return True
+    return _is_integer_index(index) and (len(index) == 1 or integer_step(index) is not None)
+
+
+def integer_step(index: pd.Index) -> int | None:
+    """The constant non-zero step of an integer index (1 for one label); None if irregular."""
+    if isinstance(index, pd.RangeIndex):
+        return index.step
+    if len(index) == 1:
+        return 1
+    steps = np.diff(index.to_numpy())
+    if steps[0] == 0 or (steps != steps[0]).any():
+        return None
+    return int(steps[0])
 
 
 def _is_integer_index(index: pd.Index | None) -> bool:

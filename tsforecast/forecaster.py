@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _LSTMBase
 from ._scaling import SCALERS, fit_scaler
-from ._seasonality import fit_seasonal_profile
+from ._seasonality import MIN_SEASONS, fit_seasonal_profile
 from ._torch_utils import resolve_device, to_numpy, to_tensor
 from ._training import predict_module
 from ._validation import (
@@ -26,6 +26,7 @@ from ._validation import (
     check_int,
     check_same_length,
     future_index,
+    integer_step,
     places_rows_in_time,
     regular_frequency,
     seasonal_period,
@@ -387,7 +388,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             )
         if self.season not in ("auto", None):
             check_int("season", self.season, 1)
-        if not (isinstance(self.deseasonalize, bool) or self.deseasonalize == "auto"):
+        auto = isinstance(self.deseasonalize, str) and self.deseasonalize == "auto"
+        if not (auto or isinstance(self.deseasonalize, (bool, np.bool_))):
             raise ValueError(
                 f"deseasonalize must be 'auto', True or False; got "
                 f"deseasonalize={self.deseasonalize!r}."
@@ -420,29 +422,40 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         recent seasons are the best guide to the next ones (validation-split benchmark, 0.873
         against 0.897 when estimated on the training rows only; docs/accuracy.md).
         """
-        if self.deseasonalize is False or self.season_ < 2:
+        auto = isinstance(self.deseasonalize, str)  # "auto"; else a bool (checked)
+        if not (auto or self.deseasonalize):
             return None
+        if self.season_ < 2:
+            if auto:
+                return None
+            raise ValueError(
+                f"deseasonalize=True needs a seasonal period above 1, but season={self.season!r} "
+                f"gives {self.season_}; set season=..., or pass an index whose frequency "
+                f"implies one (e.g. monthly), or set deseasonalize='auto' or False."
+            )
         if not places_rows_in_time(layout.index):
-            if self.deseasonalize is True:
+            if not auto:
                 raise ValueError(
-                    "deseasonalize=True needs an index that places each row in time, so that "
-                    "later contexts can be placed in the season; pass a pandas Series or "
-                    "DataFrame (e.g. pd.Series(values)), or set deseasonalize='auto' or False."
+                    "deseasonalize=True needs an index that places each row in time (a "
+                    "PeriodIndex, a regular DatetimeIndex, or integer labels with a constant "
+                    "step), so that later contexts can be placed in the season; pass a pandas "
+                    "Series or DataFrame (e.g. pd.Series(values)), or set deseasonalize='auto' "
+                    "or False."
                 )
             return None
         n_rows = layout.values.shape[0]
-        profile = fit_seasonal_profile(
+        if not auto and n_rows < MIN_SEASONS * self.season_:
+            raise ValueError(
+                f"deseasonalize=True needs at least {MIN_SEASONS} seasons "
+                f"({MIN_SEASONS * self.season_} rows); got {n_rows}. Pass a longer series or "
+                f"set deseasonalize='auto' or False."
+            )
+        return fit_seasonal_profile(
             layout.values[:, : layout.n_targets],
             np.arange(1 - n_rows, 1),
             self.season_,
-            test=self.deseasonalize == "auto",
+            test=auto,
         )
-        if profile is None and self.deseasonalize is True:
-            raise ValueError(
-                f"deseasonalize=True needs at least 3 seasons ({3 * self.season_} rows); got "
-                f"{n_rows}. Pass a longer series or set deseasonalize='auto' or False."
-            )
-        return profile
 
     def _adjust(self, values: np.ndarray, start: int | None) -> np.ndarray:
         """``values`` (n_rows, C), whose first row is time step ``start`` from the last row seen
@@ -565,7 +578,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
 
     def _store_fit_layout(self, layout: _Layout) -> None:
         self.last_window_ = layout.values[-self.window_ :].copy()
-        index = layout.index
+        index = _as_range_index(layout.index)
         self.last_index_ = None if index is None else index[-self.window_ :]
         self.index_freq_ = None if index is None else regular_frequency(index)
 
@@ -619,6 +632,17 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         tags.input_tags.one_d_array = True
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+def _as_range_index(index: pd.Index | None) -> pd.Index | None:
+    """A regular integer index as the equal RangeIndex, which keeps its step when sliced to
+    one label (for continuing the labels and placing contexts); any other index unchanged."""
+    if isinstance(index, pd.RangeIndex) or not places_rows_in_time(index):
+        return index
+    if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or len(index) < 2:
+        return index
+    step = integer_step(index)
+    return pd.RangeIndex(int(index[0]), int(index[-1]) + step, step, name=index.name)
 
 
 def _window_batches(series: torch.Tensor, window: int, horizon: int, n_targets: int):
