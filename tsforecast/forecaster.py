@@ -98,9 +98,10 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         additive otherwise, averaged over the last 5 seasons of the rows. "auto" does
         so for the targets whose autocorrelation at the seasonal lag is significant (90%),
         True for every target, False never. It needs ``season_ > 1``, at least 3 seasons of
-        rows, and an index that places rows in time (Period, Datetime or integer
-        labels, so that contexts can be placed in the season); "auto" skips it otherwise, True
-        raises. Contexts passed to predict, predict_rolling and score then need their index.
+        rows, and an index that places rows in time (Period, regular Datetime, or integer
+        labels with a constant step, so that contexts can be placed in the season); "auto"
+        skips it otherwise, True raises. Contexts passed to predict, predict_rolling and score
+        then need an index on the same grid (type, time zone, frequency).
     seasonal_skip : bool, default=False
         If True (and ``1 < season_ <= window_``), the network forecasts a correction to the
         seasonal naive forecast read from each window (its last ``season_`` values, repeated)
@@ -478,9 +479,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         """Time step of a context's first row from the last row seen at fit (None: no need)."""
         if self.seasonal_profile_ is None:
             return None
-        start = None
-        if layout.index is not None and self.last_index_ is not None:
-            start = steps_between(self.last_index_, layout.index, self.index_freq_)
+        # a profile implies the fit index placed rows in time, so last_index_ is set
+        start = steps_between(self.last_index_, layout.index, self.index_freq_)
         if start is None:
             raise ValueError(
                 "This forecaster removed a seasonal pattern at fit (deseasonalize), so it "
@@ -637,11 +637,10 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
 def _as_range_index(index: pd.Index | None) -> pd.Index | None:
     """A regular integer index as the equal RangeIndex, which keeps its step when sliced to
     one label (for continuing the labels and placing contexts); any other index unchanged."""
-    if isinstance(index, pd.RangeIndex) or not places_rows_in_time(index):
+    time_like = isinstance(index, (pd.RangeIndex, pd.DatetimeIndex, pd.PeriodIndex))
+    if time_like or not places_rows_in_time(index) or len(index) < 2:
         return index
-    if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or len(index) < 2:
-        return index
-    step = integer_step(index)
+    step = integer_step(index)  # a regular integer index from here on
     return pd.RangeIndex(int(index[0]), int(index[-1]) + step, step, name=index.name)
 
 
