@@ -138,8 +138,8 @@ def test_scaler_is_fitted_on_the_training_rows_only(sine):
     model = tiny(validation_fraction=0.2).fit(series)
     n_windows = len(series) - 8 - 1 + 1
     fit_rows = n_windows - int(np.ceil(0.2 * n_windows)) + 8
-    np.testing.assert_allclose(model.scaler_.offset, [series[:fit_rows].mean()])
-    np.testing.assert_allclose(model.scaler_.scale, [series[:fit_rows].std()])
+    np.testing.assert_allclose(model.scaler_.offset, [[series[:fit_rows].mean()]])
+    np.testing.assert_allclose(model.scaler_.scale, [[series[:fit_rows].std()]])
 
 
 def test_validation_loss_is_recorded_only_with_a_validation_split(sine):
@@ -309,11 +309,11 @@ def test_bad_parameters_raise_in_fit(sine, params, error, match):
         (lambda s: np.where(np.arange(120) == 30, np.nan, s), ValueError, "NaN or inf.*row 30"),
         (lambda s: np.where(np.arange(120) == 5, np.inf, s), ValueError, "first \\(infinite\\)"),
         (lambda s: s.reshape(2, 6, 10), ValueError, "must be 1-D .* or 2-D"),
-        (lambda s: s[:9], ValueError, "X has 9 rows, but window=8, horizon=1 .* at least 10"),
+        (lambda s: s[:8], ValueError, "X has 8 rows, but window=8 and horizon=1 need at least 9"),
         (lambda s: [], ValueError, "empty"),
         (lambda s: pd.DataFrame({"y": s, "kind": ["a"] * 120}), TypeError, "non-numeric.*kind"),
         (lambda s: np.array(["x"] * 120), TypeError, "must hold numbers"),
-        (lambda s: {"y": s}, TypeError, "must be a list, numpy array"),
+        (lambda s: "a series", TypeError, "must be a list, numpy array"),
     ],
 )
 def test_bad_series_raise_clear_errors(sine, make, error, match):

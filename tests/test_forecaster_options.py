@@ -66,7 +66,7 @@ def test_window_none_follows_the_index_frequency(freq, horizon, expected):
         values = pd.Series(values, pd.period_range("2000", periods=100, freq=freq))
     model = LSTMForecaster(**TINY, horizon=horizon).fit(values)
     assert model.window_ == expected
-    assert model.last_window_.shape == (expected, 1)
+    assert model.last_window_.shape == (1, expected, 1)
 
 
 def test_window_none_is_capped_on_a_short_series():

@@ -51,9 +51,22 @@ class _LSTMBase(BaseEstimator):
 
         ``net_options`` holds estimator-specific LSTMNet options (e.g. the forecaster's head).
         """
+        self.module_, self.history_, self.best_epoch_, self._net_config = self._train_network(
+            self.device_, input_size, output_size, batches, train_idx, val_idx, loss_fn,
+            net_options,
+        )
+
+    def _train_network(
+        self, device, input_size, output_size, batches, train_idx, val_idx, loss_fn,
+        net_options=None,
+    ):
+        """Build and train the network; return (module, history, best epoch, net config).
+
+        Sets nothing on the estimator, so that a fit that fails leaves a fitted model intact.
+        """
         seed = make_seed(self.random_state)
         # The LSTMNet arguments, kept so that save/load can rebuild the same network.
-        self._net_config = {
+        net_config = {
             "input_size": input_size,
             "output_size": output_size,
             "hidden_size": self.hidden_size,
@@ -63,10 +76,10 @@ class _LSTMBase(BaseEstimator):
             "proj_size": self.proj_size,
             **(net_options or {}),
         }
-        with seeded(seed, self.device_) as generator:
-            self.module_ = LSTMNet(**self._net_config).to(self.device_)
+        with seeded(seed, device) as generator:
+            module = LSTMNet(**net_config).to(device)
             result = train_module(
-                self.module_,
+                module,
                 batches,
                 train_idx,
                 val_idx,
@@ -79,8 +92,7 @@ class _LSTMBase(BaseEstimator):
                 verbose=self.verbose,
                 gradient_clip=self.gradient_clip,
             )
-        self.history_ = result.history
-        self.best_epoch_ = result.best_epoch
+        return module, result.history, result.best_epoch, net_config
 
     def _index_tensor(self, start: int, stop: int) -> torch.Tensor:
         """Window or sample positions [start, stop) as a long tensor on ``device_``."""

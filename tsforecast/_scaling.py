@@ -1,6 +1,8 @@
-"""Per-column affine scaling ("standard", "minmax" or none), fitted on the training rows only.
+"""Per-column affine scaling ("standard", "minmax" or none), fitted on the training rows only,
+either over all rows or separately for every series of a panel.
 
-A scaling is two vectors, ``offset`` and ``scale``: ``scaled = (x - offset) / scale``. Numpy only.
+A scaling is two arrays, ``offset`` and ``scale``: ``scaled = (x - offset) / scale``; they have
+shape (n_columns,), or (n_series, n_columns) per series. Numpy only.
 """
 
 from __future__ import annotations
@@ -14,47 +16,90 @@ SCALERS = ("standard", "minmax", "none")
 
 @dataclass(frozen=True)
 class ColumnScaler:
-    """A fitted per-column affine map; ``offset`` and ``scale`` have shape (n_columns,)."""
+    """A fitted per-column affine map, shared by all rows or one per series.
+
+    ``offset`` and ``scale`` have shape (n_columns,) or (n_series, n_columns). With per-series
+    arrays, every method takes ``series``: the series of each row of ``values``, an integer
+    array that broadcasts against ``values.shape[:-1]`` (e.g. (N, 1) for windows (N, L, C)).
+    """
 
     offset: np.ndarray
     scale: np.ndarray
 
-    def transform(self, values: np.ndarray) -> np.ndarray:
+    def transform(self, values: np.ndarray, series: np.ndarray | None = None) -> np.ndarray:
         """Scale ``values`` of shape (..., n_columns); returns a new array."""
-        return (values - self.offset) / self.scale
+        offset, scale = self._params(series)
+        return (values - offset) / scale
 
-    def inverse(self, values: np.ndarray, columns: slice = slice(None)) -> np.ndarray:
+    def inverse(
+        self, values: np.ndarray, columns: slice = slice(None), series: np.ndarray | None = None
+    ) -> np.ndarray:
         """Undo the scaling for the ``columns`` that ``values``' last axis holds."""
-        return values * self.scale[columns] + self.offset[columns]
+        offset, scale = self._params(series)
+        return values * scale[..., columns] + offset[..., columns]
+
+    def _params(self, series):
+        if series is None or self.offset.ndim == 1:
+            return self.offset, self.scale
+        return self.offset[series], self.scale[series]
+
+    def select(self, series: np.ndarray) -> ColumnScaler:
+        """The per-series scaler restricted to ``series`` (in that order)."""
+        return ColumnScaler(self.offset[series], self.scale[series])
 
 
-def fit_scaler(kind: str | None, values: np.ndarray) -> ColumnScaler:
-    """Fit a :class:`ColumnScaler` of the given kind on ``values`` (n_rows, n_columns)."""
+def fit_scaler(kind: str | None, values: np.ndarray, offsets=None) -> ColumnScaler:
+    """Fit a :class:`ColumnScaler` of the given kind on ``values`` (n_rows, n_columns).
+
+    With ``offsets`` (n_series + 1,), series ``s`` is rows ``offsets[s]:offsets[s + 1]`` (none
+    empty) and each series gets its own offset and scale; otherwise all rows share one.
+    """
     n_columns = values.shape[1]
+    per_series = offsets is not None
+    offsets = np.asarray([0, len(values)] if offsets is None else offsets, dtype=np.int64)
+    n_series = len(offsets) - 1
     if kind is None or kind == "none":
-        return ColumnScaler(np.zeros(n_columns), np.ones(n_columns))
-    if kind == "standard":
-        with np.errstate(over="ignore", invalid="ignore"):
-            offset, scale = values.mean(axis=0), values.std(axis=0)
-        if not (np.isfinite(offset).all() and np.isfinite(scale).all()):
-            # Huge values (near 1e308) overflow the sums: divide by each column's largest
-            # magnitude first.
-            size = np.max(np.abs(values), axis=0)
-            size = np.where(size > 0, size, 1.0)
-            offset = (values / size).mean(axis=0) * size
-            scale = (values / size).std(axis=0) * size
+        offset, scale = np.zeros((n_series, n_columns)), np.ones((n_series, n_columns))
+    elif kind == "standard":
+        offset, scale = _mean_std(values, offsets)
     elif kind == "minmax":
+        starts = offsets[:-1]
+        offset = np.minimum.reduceat(values, starts, axis=0)
         with np.errstate(over="ignore"):
-            offset, scale = values.min(axis=0), np.ptp(values, axis=0)
+            scale = np.maximum.reduceat(values, starts, axis=0) - offset
     else:
         raise ValueError(f"scaler must be one of {SCALERS} or None; got scaler={kind!r}.")
-    if not (np.isfinite(offset).all() and np.isfinite(scale).all()):
-        column = int(np.flatnonzero(~(np.isfinite(offset) & np.isfinite(scale)))[0])
-        raise ValueError(
-            f"scaler={kind!r} cannot scale column {column}: its values (up to "
-            f"{np.max(np.abs(values[:, column])):.3g}) overflow float64 when scaled. Divide "
-            f"the data by a constant first."
-        )
+    _check_finite_scaling(kind, values, offset, scale)
     # A constant column keeps its offset and is not stretched.
     scale = np.where(scale > np.finfo(np.float64).tiny, scale, 1.0)
+    if not per_series:
+        offset, scale = offset[0], scale[0]
     return ColumnScaler(offset, scale)
+
+
+def _mean_std(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-segment mean and standard deviation (n_series, n_columns), overflow-safe."""
+    starts, counts = offsets[:-1], np.diff(offsets)[:, None]
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = np.add.reduceat(values, starts, axis=0) / counts
+        deviation = values - np.repeat(mean, counts[:, 0], axis=0)
+        std = np.sqrt(np.add.reduceat(deviation**2, starts, axis=0) / counts)
+    if np.isfinite(mean).all() and np.isfinite(std).all():
+        return mean, std
+    # Huge values (near 1e308) overflow the sums: divide by each segment's largest magnitude.
+    size = np.maximum.reduceat(np.abs(values), starts, axis=0)
+    size = np.where(size > 0, size, 1.0)
+    mean, std = _mean_std(values / np.repeat(size, counts[:, 0], axis=0), offsets)
+    return mean * size, std * size
+
+
+def _check_finite_scaling(kind, values, offset, scale) -> None:
+    bad = ~(np.isfinite(offset) & np.isfinite(scale))
+    if not bad.any():
+        return
+    column = int(np.argwhere(bad)[0][1])
+    raise ValueError(
+        f"scaler={kind!r} cannot scale column {column}: its values (up to "
+        f"{np.max(np.abs(values[:, column])):.3g}) overflow float64 when scaled. Divide "
+        f"the data by a constant first."
+    )

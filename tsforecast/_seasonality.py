@@ -1,13 +1,14 @@
-"""Seasonal adjustment: test each target for seasonality, estimate its seasonal pattern, and
-remove it before training and restore it on the forecasts.
+"""Seasonal adjustment: test each target of each series for seasonality, estimate its seasonal
+pattern, and remove it before training and restore it on the forecasts.
 
 This is the classical decomposition that the M4 competition's benchmarks apply before a neural
 network: a centred moving average over one season estimates the trend, the ratios (positive
 series) or differences (others) to it are averaged per phase over the most recent seasons, and
 a column is adjusted only if its autocorrelation at the seasonal lag is significant at the 90%
-level. A row is placed in the season by its *offset*, the number of time steps from an anchor
-row (the forecaster uses the last row it was fitted on), so fit, predict and rolling forecasts
-agree whatever context they read.
+level. A row is placed in the season by its *step*, the number of time steps from an anchor
+row (the forecaster uses each series' last row seen at fit), so fit, predict and rolling
+forecasts agree whatever context they read. Every statistic is computed for all series of a
+panel at once (``np.bincount`` over series and phase), without a Python loop over series.
 Numpy only.
 """
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from ._windowing import ragged_arange
 
 MIN_SEASONS = 3  # rows needed for the test and the estimate: this many full seasons
 RECENT_SEASONS = 5  # the pattern is averaged over the last this-many seasons, so it can drift
@@ -26,9 +29,11 @@ Z_90 = 1.645  # two-sided 90% normal quantile of the autocorrelation test
 class SeasonalProfile:
     """Per-phase affine maps of the targets: ``adjusted = (x - shift[p]) / scale[p]``.
 
-    ``shift`` and ``scale`` have shape (season, n_targets); phase ``p`` holds the rows whose
-    offset from the anchor row is ``p`` modulo ``season``. A multiplicative column has
-    shift 0, an additive one scale 1, and a column without seasonality both.
+    ``shift`` and ``scale`` have shape (season, n_targets), or (n_series, season, n_targets)
+    with one pattern per series; phase ``p`` holds the rows whose step from the anchor row is
+    ``p`` modulo ``season``. A multiplicative column has shift 0, an additive one scale 1, and
+    a column without seasonality both. With per-series arrays, the methods take ``series``,
+    the series of each row, broadcasting like ``steps``.
     """
 
     shift: np.ndarray
@@ -36,83 +41,134 @@ class SeasonalProfile:
 
     @property
     def season(self) -> int:
-        return self.shift.shape[0]
+        return self.shift.shape[-2]
 
-    def remove(self, targets: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        """Seasonally adjust ``targets`` (n_rows, n_targets) at row ``offsets`` (n_rows,)."""
-        phase = np.mod(offsets, self.season)
-        return (targets - self.shift[phase]) / self.scale[phase]
+    def remove(self, targets: np.ndarray, steps: np.ndarray, series=None) -> np.ndarray:
+        """Seasonally adjust ``targets`` (..., n_targets) at row ``steps`` (...)."""
+        shift, scale = self._at(steps, series)
+        return (targets - shift) / scale
 
-    def restore(self, forecasts: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        """Put the pattern back on ``forecasts`` (..., n_targets) at ``offsets`` (...)."""
-        phase = np.mod(offsets, self.season)
-        return forecasts * self.scale[phase] + self.shift[phase]
+    def restore(self, forecasts: np.ndarray, steps: np.ndarray, series=None) -> np.ndarray:
+        """Put the pattern back on ``forecasts`` (..., n_targets) at ``steps`` (...)."""
+        shift, scale = self._at(steps, series)
+        return forecasts * scale + shift
+
+    def _at(self, steps, series):
+        phase = np.mod(steps, self.season)
+        if self.shift.ndim == 2:
+            return self.shift[phase], self.scale[phase]
+        return self.shift[series, phase], self.scale[series, phase]
+
+    def select(self, series: np.ndarray) -> SeasonalProfile:
+        """The per-series profile restricted to ``series`` (in that order)."""
+        return SeasonalProfile(self.shift[series], self.scale[series])
 
 
 def fit_seasonal_profile(
-    targets: np.ndarray, offsets: np.ndarray, season: int, test: bool
+    targets: np.ndarray, steps: np.ndarray, season: int, test: bool, offsets=None
 ) -> SeasonalProfile | None:
-    """Estimate the pattern of each column of ``targets`` (n_rows, n_targets), the training
-    rows, whose offsets from the anchor row are ``offsets`` (n_rows,).
+    """Estimate the pattern of each column of ``targets`` (n_rows, n_targets), whose rows are
+    ``steps`` (n_rows,) time steps from their anchor row.
 
-    ``test=True`` adjusts only the columns whose seasonality is significant; ``test=False``
-    adjusts every column. Returns None when no column is adjusted, or when there are fewer
-    than ``MIN_SEASONS`` full seasons (then nothing can be estimated reliably).
+    With ``offsets`` (n_series + 1,) the rows are a panel (series ``s`` is rows
+    ``offsets[s]:offsets[s + 1]``) and every series gets its own pattern, shape
+    (n_series, season, n_targets); without, one pattern of shape (season, n_targets).
+    ``test=True`` adjusts only the (series, column) pairs whose seasonality is significant;
+    ``test=False`` adjusts every pair. A series with fewer than ``MIN_SEASONS`` full seasons is
+    not adjusted. Returns None when nothing is adjusted.
     """
     n_rows, n_targets = targets.shape
-    if season < 2 or n_rows < MIN_SEASONS * season:
+    per_series = offsets is not None
+    offsets = np.asarray([0, n_rows] if offsets is None else offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    n_series = len(lengths)
+    shift, scale = np.zeros((n_series, season, n_targets)), np.ones((n_series, season, n_targets))
+    eligible = lengths >= MIN_SEASONS * max(season, 2)
+    if season < 2 or not eligible.any():
         return None
-    shift, scale = np.zeros((season, n_targets)), np.ones((season, n_targets))
+    rows = _Rows(np.repeat(np.arange(n_series), lengths), ragged_arange(lengths), lengths)
     adjusted = False
     for column in range(n_targets):
         y = targets[:, column]
-        if test and not is_seasonal(y, season):
+        size = np.maximum.reduceat(np.abs(y), offsets[:-1])
+        ok = eligible & (size > 0)  # all zeros: no pattern
+        size = np.where(size > 0, size, 1.0)
+        scaled = y / size[rows.series]  # scale-free: neither 1e-300 underflows nor 1e308 overflows
+        if test:
+            ok &= _seasonal_by_series(scaled, rows, season)
+        if not ok.any():
             continue
-        size = np.max(np.abs(y))
-        if not size > 0:
-            continue  # all zeros: no pattern
-        multiplicative = bool(y.min() > 0)
-        # on y / size, so that sums of values near 1e308 cannot overflow
-        pattern = _seasonal_pattern(y / size, offsets, season, multiplicative)
-        if multiplicative:
-            scale[:, column] = pattern
-        else:
-            shift[:, column] = pattern * size
+        multiplicative = np.minimum.reduceat(y, offsets[:-1]) > 0
+        pattern = _seasonal_patterns(scaled, steps, rows, season, multiplicative)
+        scale[:, :, column] = np.where((ok & multiplicative)[:, None], pattern, 1.0)
+        shift[:, :, column] = np.where((ok & ~multiplicative)[:, None], pattern * size[:, None], 0)
         adjusted = True
-    return SeasonalProfile(shift, scale) if adjusted else None
+    if not adjusted:
+        return None
+    return SeasonalProfile(shift, scale) if per_series else SeasonalProfile(shift[0], scale[0])
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Where each stacked row sits: its series and its position in that series."""
+
+    series: np.ndarray  # (n_rows,)
+    position: np.ndarray  # (n_rows,)
+    lengths: np.ndarray  # (n_series,)
 
 
 def is_seasonal(y: np.ndarray, season: int) -> bool:
-    """True if the autocorrelation of ``y`` at lag ``season`` is significant at 90%.
+    """True if the autocorrelation of one series ``y`` at lag ``season`` is significant at 90%.
 
     Bartlett's standard error: ``sqrt((1 + 2 * sum(r_k^2, k < season)) / n)``.
     """
     size = np.max(np.abs(y))
     if not size > 0:
         return False
-    scaled = y / size  # scale-free, so neither 1e-300 underflows nor 1e300 overflows
-    centred = scaled - scaled.mean()
-    denominator = float(centred @ centred)
-    if denominator == 0.0 or len(y) <= season:
-        return False
-    r = np.array([centred[:-k] @ centred[k:] for k in range(1, season + 1)]) / denominator
-    limit = Z_90 * np.sqrt((1 + 2 * np.sum(r[:-1] ** 2)) / len(y))
-    return bool(abs(r[-1]) > limit)
+    rows = _Rows(np.zeros(len(y), dtype=np.int64), np.arange(len(y)), np.array([len(y)]))
+    return bool(_seasonal_by_series(y / size, rows, season)[0])
 
 
-def _seasonal_pattern(
-    y: np.ndarray, offsets: np.ndarray, season: int, multiplicative: bool
+def _seasonal_by_series(scaled: np.ndarray, rows: _Rows, season: int) -> np.ndarray:
+    """:func:`is_seasonal` for every series at once; ``scaled`` is each series over its size."""
+    n_series = len(rows.lengths)
+    counts = np.maximum(rows.lengths, 1)
+    centred = scaled - (np.bincount(rows.series, scaled, n_series) / counts)[rows.series]
+    denominator = np.bincount(rows.series, centred * centred, n_series)
+    r = np.empty((n_series, season))
+    for lag in range(1, season + 1):
+        same = rows.series[:-lag] == rows.series[lag:]
+        products = (centred[:-lag] * centred[lag:])[same]
+        r[:, lag - 1] = np.bincount(rows.series[:-lag][same], products, n_series)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r /= denominator[:, None]
+        limit = Z_90 * np.sqrt((1 + 2 * np.sum(r[:, :-1] ** 2, axis=1)) / counts)
+        return (denominator > 0) & (rows.lengths > season) & (np.abs(r[:, -1]) > limit)
+
+
+def _seasonal_patterns(
+    y: np.ndarray, steps: np.ndarray, rows: _Rows, season: int, multiplicative: np.ndarray
 ) -> np.ndarray:
-    """Seasonal factors by phase (season,), normalised to mean 1 (ratios) or 0 (differences)."""
+    """Seasonal factors by series and phase (n_series, season), normalised to mean 1 (ratios,
+    multiplicative series) or 0 (differences, the others); NaN where a series has too few rows."""
     if season % 2 == 0:  # a 2 x season moving average centres an even season
         kernel = np.full(season + 1, 1.0 / season)
         kernel[[0, -1]] = 0.5 / season
     else:
         kernel = np.full(season, 1.0 / season)
-    trend = np.convolve(y, kernel, mode="valid")  # rows half a kernel in from either end
-    rows = slice(len(kernel) // 2, len(kernel) // 2 + len(trend))
-    detrended = y[rows] / trend if multiplicative else y[rows] - trend
-    recent = slice(-RECENT_SEASONS * season, None)
-    detrended, phase = detrended[recent], np.mod(offsets[rows], season)[recent]
-    pattern = np.bincount(phase, detrended, season) / np.bincount(phase, minlength=season)
-    return pattern / pattern.mean() if multiplicative else pattern - pattern.mean()
+    half = len(kernel) // 2
+    trend = np.convolve(y, kernel, mode="valid")  # centred on rows half .. n_rows - 1 - half
+    centre = np.arange(half, half + len(trend))
+    series, position = rows.series[centre], rows.position[centre]
+    last_valid = rows.lengths[series] - 1 - half  # the kernel stays inside the series
+    recent = position > last_valid - RECENT_SEASONS * season
+    keep = (position >= half) & (position <= last_valid) & recent
+    series, trend, centre = series[keep], trend[keep], centre[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        detrended = np.where(multiplicative[series], y[centre] / trend, y[centre] - trend)
+        key = series * season + np.mod(steps[centre], season)
+        n_series = len(rows.lengths)
+        sums = np.bincount(key, detrended, n_series * season)
+        pattern = (sums / np.bincount(key, minlength=n_series * season)).reshape(n_series, -1)
+        mean = pattern.mean(axis=1, keepdims=True)
+        return np.where(multiplicative[:, None], pattern / mean, pattern - mean)

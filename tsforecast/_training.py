@@ -158,9 +158,15 @@ def evaluate_loss(module, batches: Batches, idx: torch.Tensor, loss_fn) -> float
 
 
 @torch.no_grad()
-def predict_module(module: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
-    """Forward ``inputs`` (N, L, H_in) in eval mode, in chunks; returns (N, output_size)."""
+def predict_module(module: nn.Module, inputs) -> torch.Tensor:
+    """Forward windows in eval mode, in chunks; returns (N, output_size).
+
+    ``inputs`` is a tensor (N, L, H_in), or a pair ``(gather, n)`` where ``gather(slice)``
+    builds the windows of that slice of ``range(n)``, so that no more than one chunk of
+    windows exists at a time.
+    """
+    gather, n = (inputs.__getitem__, len(inputs)) if torch.is_tensor(inputs) else inputs
     module.eval()
-    chunks = range(0, len(inputs), PREDICT_CHUNK)
-    outputs = [module(inputs[start : start + PREDICT_CHUNK]) for start in chunks]
+    chunks = range(0, n, PREDICT_CHUNK)
+    outputs = [module(gather(slice(start, start + PREDICT_CHUNK))) for start in chunks]
     return outputs[0] if len(outputs) == 1 else torch.cat(outputs)

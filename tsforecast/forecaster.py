@@ -1,12 +1,16 @@
-"""LSTMForecaster: windows -> chronological split -> scaling -> LSTM -> multi-step forecasts.
+"""LSTMForecaster: one global model for one series or a panel of many: windows -> chronological
+split per series -> per-series seasonal adjustment and scaling -> LSTM -> multi-step forecasts.
 
-The scikit-learn face of the toolkit for forecasting; it delegates input rules to _validation,
-windows to _windowing, scaling to _scaling and all torch work to _base/_training.
+The scikit-learn face of the toolkit for forecasting. ``fit`` reads as a table of contents:
+input forms come from _panel, windows from _windowing, per-series transforms from _seasonality
+and _scaling, device batches from _batches, training from _base/_training, and outputs in the
+caller's form from _outputs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -15,25 +19,17 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
+from . import _timegrid
 from ._base import _LSTMBase
-from ._scaling import SCALERS, fit_scaler
-from ._seasonality import MIN_SEASONS, fit_seasonal_profile
-from ._torch_utils import resolve_device, to_numpy, to_tensor
+from ._batches import DevicePanel
+from ._outputs import forecast_output, future_labels, rolling_output
+from ._panel import Form, Panel, as_panel
+from ._scaling import SCALERS, ColumnScaler, fit_scaler
+from ._seasonality import MIN_SEASONS, SeasonalProfile, fit_seasonal_profile
+from ._torch_utils import resolve_device, to_numpy
 from ._training import predict_module
-from ._validation import (
-    as_table,
-    check_bool,
-    check_int,
-    check_same_length,
-    future_index,
-    integer_step,
-    places_rows_in_time,
-    regular_frequency,
-    seasonal_period,
-    select_columns,
-    steps_between,
-)
-from ._windowing import chronological_split, count_windows, min_rows, sliding_windows
+from ._validation import check_bool, check_int, regular_frequency, seasonal_period
+from ._windowing import WindowIndex, count_windows, min_rows, ragged_arange, window_index
 
 INSTANCE_NORMS = ("last", "mean", None)
 LOSSES = {"mse": "mse_loss", "mae": "l1_loss", "huber": "huber_loss"}  # torch.nn.functional
@@ -41,24 +37,53 @@ HEADS = ("last", "sequence")
 
 
 @dataclass(frozen=True)
-class _Layout:
-    """Input rearranged for the network: target columns first, then past covariates."""
+class _Transforms:
+    """Per-series maps between data units and the network's units, for the series of a panel.
 
-    values: np.ndarray  # (n_rows, n_targets + n_covariates)
-    n_targets: int
-    index: pd.Index | None  # None when the targets came as list/ndarray: output is numpy
-    target_names: list | None
-    feature_names: list | None  # names of X's columns, for feature_names_in_
+    ``steps`` places each row in its series' season: time steps from the series' anchor row
+    (its last row seen at fit, or the context's own last row for a series new to the model).
+    """
+
+    scaler: ColumnScaler  # offset, scale: (n_series, C)
+    profile: SeasonalProfile | None  # shift, scale: (n_series, season, T)
+    steps: np.ndarray  # (n_rows,)
+    static: np.ndarray | None  # (n_series, S) scaled static covariates
+
+    def apply(self, values: np.ndarray, series: np.ndarray) -> np.ndarray:
+        """Rows ``values`` (n_rows, C) of ``series`` (n_rows,) -> network units (a new array)."""
+        if self.profile is not None:
+            values = values.copy()
+            n_targets = self.profile.shift.shape[-1]
+            targets = values[:, :n_targets]
+            values[:, :n_targets] = self.profile.remove(targets, self.steps, series)
+        return self.scaler.transform(values, series)
+
+    def invert(self, scaled: np.ndarray, series: np.ndarray, last_steps: np.ndarray):
+        """Forecasts (N, H, T) in network units of windows of ``series`` (N,) ending at rows
+        with steps ``last_steps`` (N,) -> data units."""
+        n_targets, horizon = scaled.shape[2], scaled.shape[1]
+        forecasts = self.scaler.inverse(scaled, slice(0, n_targets), series[:, None])
+        if self.profile is None:
+            return forecasts
+        steps = last_steps[:, None] + np.arange(1, horizon + 1)  # (N, H)
+        return self.profile.restore(forecasts, steps, series[:, None])
 
 
 class LSTMForecaster(RegressorMixin, _LSTMBase):
-    """Forecast the next ``horizon`` steps of one or several series with an LSTM.
+    """Forecast the next ``horizon`` steps of one series, or of every series of a panel, with
+    one LSTM.
 
-    ``fit`` cuts the series into sliding windows of ``window`` past steps and ``horizon`` future
-    steps, keeps the last ``validation_fraction`` of the windows (in time) for validation and
-    early stopping, removes a significant seasonal pattern from the targets (``deseasonalize``),
-    scales every column on the training rows only, and trains a ``batch_first``
-    LSTM whose linear head emits all ``horizon`` steps at once (direct multi-output).
+    ``fit`` cuts every series into sliding windows of ``window`` past steps and ``horizon``
+    future steps, keeps the last ``validation_fraction`` of each series' windows (in time) for
+    validation and early stopping, removes each series' significant seasonal pattern from its
+    targets (``deseasonalize``), scales each series' columns on its training rows only, and
+    trains one ``batch_first`` LSTM on the windows of all series (a global model) whose linear
+    head emits all ``horizon`` steps at once (direct multi-output).
+
+    A panel is a long DataFrame with ``id_column`` and ``time_column`` columns, a DataFrame or
+    Series with a (series, time) MultiIndex, or a dict or list of Series, DataFrames or arrays;
+    forecasts come back in the same form. Anything else is one series (a DataFrame's columns
+    are its variables).
 
     Parameters
     ----------
@@ -70,7 +95,14 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Future time steps forecast at once.
     target : str, int, list or None, default=None
         With ``fit(X)``: the column(s) of ``X`` to forecast; the other columns are past
-        covariates. None forecasts every column. Must stay None with ``fit(X, y)``.
+        covariates. None forecasts every column (for a long panel: its ``"y"`` column when it
+        has one). Must stay None with ``fit(X, y)``.
+    id_column, time_column : str, default="unique_id", "ds"
+        The series id and time columns of a long panel (the layout of Nixtla's libraries). A
+        DataFrame with an ``id_column`` column is read as a long panel.
+    static_columns : str, list or None, default=None
+        Columns of a panel holding one numeric value per series (static covariates, such as a
+        store's size); each series' windows carry them at every step.
     hidden_size : int, default=16
         Features in the LSTM's hidden state.
     num_layers : int, default=1
@@ -82,7 +114,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     proj_size : int, default=0
         If > 0, project the hidden state to this size (must be < ``hidden_size``).
     scaler : {"standard", "minmax", "none"} or None, default="standard"
-        Per-column scaling, fitted on the training rows only and inverted on output.
+        Per-series, per-column scaling, fitted on each series' training rows only and inverted
+        on output. A series new to the model is scaled on its own context.
     instance_norm : {"last", "mean"} or None, default="last"
         Per-window normalisation inside the network: every input window has each column's last
         value ("last") or window mean ("mean") subtracted, and the targets' reference is added
@@ -122,8 +155,10 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         If set, clip the total L2 norm of the gradients to this value before each step; it
         can keep a large ``lr`` from diverging. None does not clip.
     validation_fraction : float, default=0.1
-        Share of the windows, taken from the end of the series, used for validation. 0 trains on
-        every window.
+        Share of each series' windows, taken from its end, used for validation. 0 trains on
+        every window. A series with too few windows to split trains on all of them; when no
+        series has enough, the fit warns and trains without validation (``history_["val_loss"]``
+        stays empty) on up to ``epochs`` epochs, early stopping on the training loss.
     early_stopping : bool, default=True
         Stop when the validation loss (training loss if ``validation_fraction=0``) has not
         improved for ``patience`` epochs, and keep the best epoch's weights.
@@ -139,18 +174,31 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     Attributes
     ----------
     window_ : int
-        The window used: ``window``, or the one chosen at fit when ``window=None``.
+        The window used: ``window``, or the one chosen at fit when ``window=None`` (from the
+        median series length for a panel).
+    horizon_ : int
+        The horizon the network was trained for (``horizon`` at fit).
     season_ : int
         The seasonal period resolved from ``season`` (1 for none).
     module_ : torch.nn.Module
         The trained network, on ``device_``.
     device_ : torch.device
         The device the network was trained on.
+    n_series_ : int
+        Series seen at fit (1 for a single series).
+    series_ids_ : pandas.Index or None
+        Their ids (None for a single series).
     scaler_ : ColumnScaler
-        Per-column ``offset`` and ``scale`` (targets first, then covariates).
+        Per-series, per-column ``offset`` and ``scale`` of shape (n_series_, n_columns)
+        (targets first, then covariates).
     seasonal_profile_ : SeasonalProfile or None
-        The seasonal pattern removed from the targets (per phase ``shift`` and ``scale``,
-        phases counted from the last row seen at fit), or None when nothing was removed.
+        The seasonal pattern removed from each series' targets (per phase ``shift`` and
+        ``scale`` of shape (n_series_, season_, n_targets_), phases counted from each series'
+        last row seen at fit), or None when nothing was removed.
+    static_scaler_ : ColumnScaler or None
+        Scaling of the static covariates across series.
+    static_ : ndarray of shape (n_series_, n_static) or None
+        Each series' static covariates.
     history_ : dict of list of float
         ``"loss"`` and ``"val_loss"`` per epoch (scaled units).
     best_epoch_ : int
@@ -163,12 +211,19 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Number of series forecast.
     target_names_ : list or None
         Names of the forecast series, when the input had names.
-    last_window_ : ndarray of shape (window, n_targets_ + n_covariates)
-        The last ``window`` rows of the training input (targets first): ``predict()`` starts here.
+    last_window_ : ndarray of shape (n_series_, window_, n_targets_ + n_covariates)
+        The last ``window`` rows of each series (targets first), a short series padded at the
+        front with its first row: ``predict()`` starts here.
+    series_lengths_ : ndarray of shape (n_series_,)
+        Rows of each series at fit.
     last_index_ : pandas.Index or None
-        Their index labels (None for numpy input).
-    index_freq_ : pandas.DateOffset or None
-        Frequency of a DatetimeIndex/PeriodIndex at fit, used to continue timestamps.
+        Each series' last time label (None for numpy input).
+    index_freq_ : pandas.DateOffset, int or None
+        The time grid at fit: the frequency of a DatetimeIndex/PeriodIndex, the step of
+        integer labels, or None when the labels are not on a grid (forecasts then continue
+        row positions).
+    output_form_ : dict
+        How the fit input was laid out, so that ``predict()`` answers in the same form.
 
     Examples
     --------
@@ -186,6 +241,9 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         window=None,
         horizon=1,
         target=None,
+        id_column="unique_id",
+        time_column="ds",
+        static_columns=None,
         hidden_size=16,
         num_layers=1,
         dropout=0.0,
@@ -212,6 +270,9 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.window = window
         self.horizon = horizon
         self.target = target
+        self.id_column = id_column
+        self.time_column = time_column
+        self.static_columns = static_columns
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.dropout = dropout
@@ -236,42 +297,52 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.verbose = verbose
 
     def fit(self, X, y=None):
-        """Train on a series.
+        """Train on one series or on every series of a panel.
 
         Parameters
         ----------
-        X : list, ndarray, Series or DataFrame of shape (n_steps,) or (n_steps, n_columns)
-            Rows are time steps in order. With ``y=None`` this is the series itself (every
-            column a target unless ``target`` is set); otherwise the past covariates.
+        X : list, ndarray, Series, DataFrame, dict or list of series
+            One series (rows are time steps in order) or a panel (see the class docstring).
+            With ``y=None`` this holds the targets (every column unless ``target`` is set) and
+            the past covariates; otherwise only the past covariates of one series.
         y : list, ndarray, Series or DataFrame, optional
             The target series, row-aligned with ``X``.
 
         Returns
         -------
         self : LSTMForecaster
+            A fit that raises leaves an earlier fit's state untouched.
         """
         self._check_params()
-        layout = self._layout(X, y)
-        self.season_ = self._resolve_season(layout)
-        self.window_ = self._resolve_window(layout)
-        n_rows = layout.values.shape[0]
-        split = self._split(n_rows)
-        self.seasonal_profile_ = self._fit_seasonal_profile(layout)
-        values = self._adjust(layout.values, start=1 - n_rows)  # the last row is step 0
-        self.scaler_ = fit_scaler(self.scaler, values[: split.fit_rows])
-        self.device_ = resolve_device(self.device)
-        series = to_tensor(self.scaler_.transform(values), self.device_)
-        val_idx = self._index_tensor(split.val_start, split.n_windows) if split.n_val else None
-        self._fit_module(
-            input_size=layout.values.shape[1],
-            output_size=self.horizon * layout.n_targets,
-            batches=_window_batches(series, self.window_, self.horizon, layout.n_targets),
-            train_idx=self._index_tensor(0, split.n_train),
-            val_idx=val_idx,
+        panel = self._as_panel(X, y)
+        season = self._resolve_season(panel)
+        window = self._resolve_window(panel, season)
+        windows = self._window_index(panel, window)
+        _require_grid(panel)
+        steps = _steps_to_last_row(panel.offsets)
+        profile = self._fit_seasonal_profile(panel, season, steps)
+        scaler = self._fit_scaler(panel, windows.fit_rows, profile, steps)
+        static_scaler = None if panel.static is None else fit_scaler(self.scaler, panel.static)
+        transforms = _Transforms(scaler, profile, steps, _scaled_static(static_scaler, panel))
+        device = resolve_device(self.device)
+        data = DevicePanel(transforms.apply(panel.values, panel.series_of_rows()),
+                           transforms.static, window, self.horizon, panel.n_targets, device)
+        starts = np.concatenate([windows.train_starts, windows.val_starts])
+        series = np.concatenate([windows.train_series, windows.val_series])
+        positions = torch.arange(len(starts), device=device)
+        module, history, best_epoch, net_config = self._train_network(
+            device,
+            input_size=panel.values.shape[1] + len(panel.static_names),
+            output_size=self.horizon * panel.n_targets,
+            batches=data.batches(starts, series),
+            train_idx=positions[: windows.n_train],
+            val_idx=positions[windows.n_train :] if windows.n_val else None,
             loss_fn=getattr(torch.nn.functional, LOSSES[self.loss]),
-            net_options=self._net_options(layout.n_targets),
+            net_options=self._net_options(panel.n_targets, window, season),
         )
-        self._store_fit_layout(layout)
+        self._store_fit(panel, window, season, transforms, static_scaler, y is not None)
+        self.device_, self.module_, self._net_config = device, module, net_config
+        self.history_, self.best_epoch_ = history, best_epoch
         return self
 
     def predict(self, X=None, y=None):
@@ -279,82 +350,79 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
 
         Parameters
         ----------
-        X : array-like or DataFrame, optional
-            A context laid out like the ``fit`` input (at least ``window`` rows); the forecast
-            starts after its last row. None continues the training series.
+        X : array-like, DataFrame, dict or list, optional
+            A context laid out like the ``fit`` input: one series of at least ``window`` rows,
+            or a panel of any size (a subset of the fitted series, or series the model never
+            saw: they are scaled and seasonally adjusted on their own context; a series shorter
+            than ``window`` is padded at the front with its first row). The forecast starts
+            after each series' last row. None continues every training series.
         y : array-like or Series, optional
             The target context, when the model was fitted as ``fit(X, y)``.
 
         Returns
         -------
-        forecast : ndarray, Series or DataFrame
-            ``(horizon,)`` for one target, ``(horizon, n_targets)`` for several; pandas when the
-            targets came as pandas, indexed by the timestamps that follow the context.
+        forecast : ndarray, Series, DataFrame, dict or list
+            One series: ``(horizon,)`` for one target, ``(horizon, n_targets)`` for several;
+            pandas when the targets came as pandas, indexed by the time steps that follow.
+            A panel: in the form of the input (a long frame with the id and time columns, a
+            (series, time) MultiIndex, a dict or a list of per-series forecasts).
         """
         check_is_fitted(self)
         if X is None and y is None:
-            values, index = self.last_window_, self.last_index_
-            start = 1 - self.window_
-        else:
-            layout = self._layout(X, y, reset=False)
-            n_rows = layout.values.shape[0]
-            self._check_context_length(n_rows, self.window_, "predict")
-            start = self._context_start(layout)
-            start = None if start is None else start + n_rows - self.window_
-            values, index = layout.values[-self.window_ :], layout.index
-        values = self._adjust(values, start)
-        inputs = to_tensor(self.scaler_.transform(values), self.device_)[None]  # (1, L, C)
-        forecast = self._forecast(inputs)[0]  # (horizon, n_targets)
-        if start is not None:
-            forecast = self._restore(forecast, start + self.window_ + np.arange(self.horizon))
-        if index is None:
-            return forecast[:, 0] if self.n_targets_ == 1 else forecast
-        return self._to_pandas(forecast, self._future_index(index))
+            return self._predict_stored()
+        panel = self._as_panel(X, y, reset=False)
+        if panel.form.kind == "single":
+            self._check_context_length(panel.lengths[0], self.window_, "predict")
+        transforms = self._context_transforms(panel)
+        ends = panel.offsets[1:]
+        series = np.arange(panel.n_series)
+        forecasts = self._forecast(panel.values, panel.offsets, transforms, ends, series)
+        labels = future_labels(panel.last_labels(), panel.lengths, self.horizon_, panel.freq)
+        return forecast_output(forecasts, panel.form, panel.ids, labels)
 
     def predict_rolling(self, X, y=None):
-        """Forecast from every origin inside a series, in one batched pass.
+        """Forecast from every origin inside a series, or inside every series of a panel, in one
+        batched pass.
 
-        Origin ``t`` (for ``t = window .. n_steps - horizon``) reads rows ``[t - window, t)`` and
-        forecasts rows ``[t, t + horizon)``, so every forecast can be compared with actuals.
+        Origin ``t`` (for ``t = window .. n_steps - horizon`` of each series) reads rows
+        ``[t - window, t)`` and forecasts rows ``[t, t + horizon)``, so every forecast can be
+        compared with actuals. Series of a panel shorter than ``window + horizon`` have no
+        origin.
 
         Parameters
         ----------
         X, y : as in :meth:`predict`
-            A series of at least ``window + horizon`` rows.
+            One series of at least ``window + horizon`` rows, or a panel.
 
         Returns
         -------
-        forecasts : ndarray or DataFrame
+        forecasts : ndarray, DataFrame, dict or list
             numpy: ``(n_origins, horizon)`` for one target, ``(n_origins, horizon, n_targets)``
-            for several. pandas: a DataFrame indexed by the timestamp of each forecast's first
+            for several. pandas: a DataFrame indexed by the time of each forecast's first
             step, with columns ``1 .. horizon`` (steps ahead), or a (target, step) MultiIndex
-            for several targets.
+            for several targets. A panel: rows indexed by (series, time) (a long input with one
+            target gets them as columns), or a dict or list of per-series results.
         """
         check_is_fitted(self)
-        layout = self._layout(X, y, reset=False)
-        forecasts = self._rolling_forecasts(layout)
-        if layout.index is None:
-            return forecasts[..., 0] if self.n_targets_ == 1 else forecasts
-        origins = layout.index[self.window_ : self.window_ + forecasts.shape[0]]
-        steps = pd.RangeIndex(1, self.horizon + 1, name="step")
-        if self.n_targets_ == 1:
-            return pd.DataFrame(forecasts[..., 0], index=origins, columns=steps)
-        names = self.target_names_ or list(range(self.n_targets_))
-        columns = pd.MultiIndex.from_product([names, steps], names=["target", "step"])
-        by_target = forecasts.transpose(0, 2, 1).reshape(len(origins), -1)  # (N, T * horizon)
-        return pd.DataFrame(by_target, index=origins, columns=columns)
+        panel = self._as_panel(X, y, reset=False)
+        starts, series = self._origins(panel)
+        forecasts = self._rolling(panel, starts, series)
+        origins = None if panel.time is None else panel.time[starts + self.window_]
+        return rolling_output(forecasts, panel.form, panel.ids, origins, series)
 
     def score(self, X, y=None, sample_weight=None):
-        """R^2 of the rolling-origin forecasts inside a series.
+        """R^2 of the rolling-origin forecasts inside a series or a panel.
 
         Every origin of :meth:`predict_rolling` is forecast and compared with the actual values;
         each (step ahead, target) pair is one output and the R^2 values are averaged uniformly,
-        as :func:`sklearn.metrics.r2_score` does for multi-output regression.
+        as :func:`sklearn.metrics.r2_score` does for multi-output regression. The origins of
+        all series of a panel are pooled.
 
         Parameters
         ----------
         X, y : as in :meth:`predict`
-            A held-out series of at least ``window + horizon`` rows.
+            A held-out series of at least ``window + horizon + 1`` rows (two origins), or a
+            panel.
         sample_weight : array-like of shape (n_origins,), optional
             Weights of the origins.
 
@@ -363,18 +431,25 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         score : float
         """
         check_is_fitted(self)
-        layout = self._layout(X, y, reset=False)
-        forecasts = self._rolling_forecasts(layout)
-        targets = layout.values[self.window_ :, : self.n_targets_]
-        actual = sliding_windows(targets, self.horizon)  # (n_origins, horizon, n_targets)
-        n_origins = forecasts.shape[0]
+        panel = self._as_panel(X, y, reset=False)
+        starts, series = self._origins(panel)
+        if len(starts) < 2:
+            raise ValueError(
+                f"score needs at least two forecast origins to compute R^2, but the series has "
+                f"{int(panel.lengths.max())} rows and window={self.window_}, "
+                f"horizon={self.horizon_} give {len(starts)}. Pass at least "
+                f"{self.window_ + self.horizon_ + 1} rows."
+            )
+        forecasts = self._rolling(panel, starts, series)
+        rows = starts[:, None] + self.window_ + np.arange(self.horizon_)  # (N, H)
+        actual = panel.values[rows, : self.n_targets_]  # (N, H, T)
         return r2_score(
-            actual.reshape(n_origins, -1),
-            forecasts.reshape(n_origins, -1),
+            actual.reshape(len(starts), -1),
+            forecasts.reshape(len(starts), -1),
             sample_weight=sample_weight,
         )
 
-    # -- steps of fit and predict ------------------------------------------------------------
+    # -- steps of fit ------------------------------------------------------------------------
 
     def _check_params(self) -> None:
         if self.window is not None:
@@ -400,24 +475,75 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             raise ValueError(f"head must be one of {HEADS}; got head={self.head!r}.")
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {tuple(LOSSES)}; got loss={self.loss!r}.")
+        for name in ("id_column", "time_column"):
+            value = getattr(self, name)
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                raise TypeError(f"{name} must be a column name (str or int); got {value!r}.")
+        if self.id_column == self.time_column:
+            raise ValueError(
+                f"id_column and time_column must differ; both are {self.id_column!r}."
+            )
         self._check_common_params()
 
-    def _resolve_season(self, layout: _Layout) -> int:
+    def _as_panel(self, X, y, reset: bool = True) -> Panel:
+        """Coerce the input into a Panel; at fit set, else check, the feature layout."""
+        panel = as_panel(
+            X, y, target=self.target, id_column=self.id_column, time_column=self.time_column,
+            static_columns=self.static_columns, freq=None if reset else self.index_freq_,
+        )
+        if reset:
+            return panel
+        self._check_feature_layout(panel, given_y=y is not None)
+        self._check_grid(panel)
+        return panel
+
+    def _resolve_season(self, panel: Panel) -> int:
         """``season``, or for "auto" the period of the index frequency; 1 for none."""
         if self.season == "auto":
-            freq = regular_frequency(layout.index) if layout.index is not None else None
-            return seasonal_period(freq)
+            offset = panel.freq if isinstance(panel.freq, pd.offsets.BaseOffset) else None
+            return seasonal_period(offset)
         return 1 if self.season is None else self.season
 
-    def _resolve_window(self, layout: _Layout) -> int:
-        """``window``, or for None: ``max(2 * season_, horizon, 10)`` capped to fit the series."""
+    def _resolve_window(self, panel: Panel, season: int) -> int:
+        """``window``, or for None: ``max(2 * season, horizon, 10)`` capped to fit the median
+        series."""
         if self.window is not None:
             return self.window
-        room = (layout.values.shape[0] - self.horizon) // 2
-        return max(1, min(max(2 * self.season_, self.horizon, 10), room))
+        room = (int(np.median(panel.lengths)) - self.horizon) // 2
+        return max(1, min(max(2 * season, self.horizon, 10), room))
 
-    def _fit_seasonal_profile(self, layout: _Layout):
-        """The seasonal pattern of the targets, with phases counted from the last row, or None.
+    def _window_index(self, panel: Panel, window: int) -> WindowIndex:
+        """Every series' windows, split in time; raise or warn about series too short."""
+        windows = window_index(panel.offsets, window, self.horizon, self.validation_fraction)
+        needed = min_rows(window, self.horizon)
+        if not windows.trained.any():
+            what = "X has" if panel.ids is None else "The longest series of X has"
+            raise ValueError(
+                f"{what} {int(panel.lengths.max())} rows, but window={window} and "
+                f"horizon={self.horizon} need at least {needed} rows for one training window. "
+                f"Pass a longer series or reduce window/horizon."
+            )
+        untrained = int((~windows.trained).sum())
+        if untrained:
+            warnings.warn(
+                f"{untrained} of {panel.n_series} series have fewer than {needed} rows "
+                f"(window + horizon): they are forecast by the global model but not trained on.",
+                UserWarning,
+                stacklevel=3,
+            )
+        if self.validation_fraction > 0 and windows.n_val == 0:
+            warnings.warn(
+                f"Too few windows ({windows.n_train}) to hold out validation_fraction="
+                f"{self.validation_fraction} of them with horizon={self.horizon}: trained on "
+                f"every window without validation (early stopping watches the training loss; "
+                f"history_['val_loss'] is empty). Pass a longer series for validation.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return windows
+
+    def _fit_seasonal_profile(self, panel: Panel, season: int, steps: np.ndarray):
+        """Each series' seasonal pattern, phases counted from its last row, or None.
 
         Unlike the scaler, it is estimated on every row, validation rows included: the most
         recent seasons are the best guide to the next ones (validation-split benchmark, 0.873
@@ -426,15 +552,15 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         auto = isinstance(self.deseasonalize, str)  # "auto"; else a bool (checked)
         if not (auto or self.deseasonalize):
             return None
-        if self.season_ < 2:
+        if season < 2:
             if auto:
                 return None
             raise ValueError(
                 f"deseasonalize=True needs a seasonal period above 1, but season={self.season!r} "
-                f"gives {self.season_}; set season=..., or pass an index whose frequency "
+                f"gives {season}; set season=..., or pass an index whose frequency "
                 f"implies one (e.g. monthly), or set deseasonalize='auto' or False."
             )
-        if not places_rows_in_time(layout.index):
+        if panel.time is None or panel.freq is None:
             if not auto:
                 raise ValueError(
                     "deseasonalize=True needs an index that places each row in time (a "
@@ -444,187 +570,233 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
                     "or False."
                 )
             return None
-        n_rows = layout.values.shape[0]
-        if not auto and n_rows < MIN_SEASONS * self.season_:
+        longest = int(panel.lengths.max())
+        if not auto and longest < MIN_SEASONS * season:
             raise ValueError(
                 f"deseasonalize=True needs at least {MIN_SEASONS} seasons "
-                f"({MIN_SEASONS * self.season_} rows); got {n_rows}. Pass a longer series or "
+                f"({MIN_SEASONS * season} rows); got {longest}. Pass a longer series or "
                 f"set deseasonalize='auto' or False."
             )
         return fit_seasonal_profile(
-            layout.values[:, : layout.n_targets],
-            np.arange(1 - n_rows, 1),
-            self.season_,
-            test=auto,
+            panel.values[:, : panel.n_targets], steps, season, test=auto, offsets=panel.offsets
         )
 
-    def _adjust(self, values: np.ndarray, start: int | None) -> np.ndarray:
-        """``values`` (n_rows, C), whose first row is time step ``start`` from the last row seen
-        at fit, with the seasonal pattern removed from the target columns."""
-        if self.seasonal_profile_ is None:
-            return values
-        offsets = start + np.arange(values.shape[0])
-        adjusted = values.astype(np.float64, copy=True)
-        targets = adjusted[:, : self.n_targets_]
-        adjusted[:, : self.n_targets_] = self.seasonal_profile_.remove(targets, offsets)
-        return adjusted
+    def _fit_scaler(self, panel, fit_rows, profile, steps) -> ColumnScaler:
+        """Per-series scaling fitted on each series' training rows (seasonally adjusted)."""
+        identity = ColumnScaler(np.zeros(panel.values.shape[1]), np.ones(panel.values.shape[1]))
+        series = panel.series_of_rows()
+        adjusted = _Transforms(identity, profile, steps, None).apply(panel.values, series)
+        position = ragged_arange(panel.lengths)
+        training = adjusted[position < fit_rows[series]]
+        offsets = np.concatenate([[0], np.cumsum(fit_rows)])
+        return fit_scaler(self.scaler, training, offsets)
 
-    def _restore(self, forecasts: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        """Put the seasonal pattern back on ``forecasts`` (..., n_targets) at ``offsets``."""
-        if self.seasonal_profile_ is None:
-            return forecasts
-        return self.seasonal_profile_.restore(forecasts, offsets)
+    def _net_options(self, n_targets: int, window: int, season: int) -> dict:
+        """The forecasting options of LSTMNet: head width and per-window normalisation."""
+        head_steps = min(self.horizon, window) if self.head == "sequence" else 1
+        skip = self.seasonal_skip and season <= window
+        return {
+            "head_steps": head_steps,
+            "instance_norm": self.instance_norm,
+            "n_targets": n_targets,
+            "season": season if skip else 1,
+        }
 
-    def _context_start(self, layout: _Layout) -> int | None:
-        """Time step of a context's first row from the last row seen at fit (None: no need)."""
-        if self.seasonal_profile_ is None:
+    def _store_fit(self, panel, window, season, transforms, static_scaler, fitted_with_y):
+        """Set every learned attribute but the network's (nothing is set before this)."""
+        self.window_, self.horizon_, self.season_ = window, self.horizon, season
+        self.n_series_, self.series_ids_ = panel.n_series, panel.ids
+        self.scaler_, self.seasonal_profile_ = transforms.scaler, transforms.profile
+        self.static_scaler_, self.static_ = static_scaler, panel.static
+        ends = panel.offsets[1:]
+        rows = np.maximum(ends[:, None] - window + np.arange(window), panel.offsets[:-1, None])
+        self.last_window_ = panel.values[rows]  # (n_series, L, C), short series padded
+        self.series_lengths_ = panel.lengths.copy()
+        self.last_index_ = panel.last_labels()
+        self.index_freq_ = panel.freq
+        self.output_form_ = asdict(panel.form)
+        self.n_features_in_ = panel.n_features
+        names = panel.feature_names
+        if names is not None and all(isinstance(n, str) for n in names):
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.n_targets_ = panel.n_targets
+        self.target_names_ = panel.form.target_names
+        self._fitted_with_y = fitted_with_y
+
+    # -- steps of predict --------------------------------------------------------------------
+
+    def _predict_stored(self):
+        """Forecasts that continue every training series (``predict()``)."""
+        n_series, window, n_columns = self.last_window_.shape
+        lengths = np.minimum(self.series_lengths_, window)
+        # steps of the stored rows from each series' last row; padding repeats the first row
+        steps = np.maximum(np.arange(window) - (window - 1), -(lengths[:, None] - 1)).ravel()
+        static = None if self.static_ is None else self.static_scaler_.transform(self.static_)
+        transforms = _Transforms(self.scaler_, self.seasonal_profile_, steps, static)
+        offsets = np.arange(n_series + 1) * window
+        forecasts = self._forecast(
+            self.last_window_.reshape(-1, n_columns), offsets, transforms, offsets[1:],
+            np.arange(n_series),
+        )
+        labels = future_labels(self.last_index_, self.series_lengths_, self.horizon_,
+                               self.index_freq_)
+        return forecast_output(forecasts, Form(**self.output_form_), self.series_ids_, labels)
+
+    def _forecast(self, values, offsets, transforms, ends, series) -> np.ndarray:
+        """Forecasts (N, H, T) in data units from the windows ending (exclusive) at rows ``ends``
+        (N,) of ``series`` (N,): one batched pass over the transformed rows."""
+        row_series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+        data = DevicePanel(transforms.apply(values, row_series), transforms.static,
+                           self.window_, self.horizon_, self.n_targets_, self.device_)
+        inputs = data.forecast_inputs(ends - self.window_, series, offsets[series])
+        outputs = to_numpy(predict_module(self.module_, (inputs, len(ends))))  # (N, H * T)
+        scaled = outputs.reshape(len(ends), self.horizon_, self.n_targets_)
+        return transforms.invert(scaled, series, transforms.steps[ends - 1])
+
+    def _origins(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
+        """First input row and series of every rolling origin of the panel."""
+        needed = self.window_ + self.horizon_
+        if panel.form.kind == "single":
+            self._check_context_length(panel.lengths[0], needed, "rolling")
+        counts = count_windows(panel.lengths, self.window_, self.horizon_)
+        if not counts.any():
+            raise ValueError(
+                f"No series of the context has window + horizon = {needed} rows, so there is "
+                f"no origin to forecast from; the longest has {int(panel.lengths.max())}."
+            )
+        series = np.repeat(np.arange(panel.n_series), counts)
+        return panel.offsets[:-1][series] + ragged_arange(counts), series
+
+    def _rolling(self, panel: Panel, starts, series) -> np.ndarray:
+        """Forecasts (n_origins, H, T) from the windows starting at rows ``starts``."""
+        transforms = self._context_transforms(panel)
+        return self._forecast(panel.values, panel.offsets, transforms, starts + self.window_,
+                              series)
+
+    def _context_transforms(self, panel: Panel) -> _Transforms:
+        """The transforms of a context's series: fitted ones for series seen at fit, fitted on
+        the context itself for new ones."""
+        fitted = self._fitted_positions(panel)
+        seen = fitted >= 0
+        own_steps = _steps_to_last_row(panel.offsets)
+        scaler, profile, steps = self.scaler_, self.seasonal_profile_, own_steps
+        if not seen.all():
+            own_profile = self._own_profile(panel, own_steps)
+            own_fit_rows = panel.lengths
+            own_scaler = self._fit_scaler(panel, own_fit_rows, own_profile, own_steps)
+        if seen.all():
+            scaler = scaler.select(fitted)
+            profile = None if profile is None else profile.select(fitted)
+            steps = self._anchored_steps(panel, fitted) if profile is not None else own_steps
+        elif not seen.any():
+            scaler, profile = own_scaler, own_profile
+        else:
+            scaler = ColumnScaler(*(
+                np.where(seen[:, None], getattr(scaler, name)[np.maximum(fitted, 0)],
+                         getattr(own_scaler, name))
+                for name in ("offset", "scale")
+            ))
+            profile = _merge_profiles(profile, own_profile, fitted, seen)
+            if profile is not None and self.seasonal_profile_ is not None:
+                anchored = self._anchored_steps(panel, fitted)
+                steps = np.where(np.repeat(seen, panel.lengths), anchored, own_steps)
+        static = None
+        if panel.static is not None and self.static_scaler_ is not None:
+            static = self.static_scaler_.transform(panel.static)
+        return _Transforms(scaler, profile, steps, static)
+
+    def _fitted_positions(self, panel: Panel) -> np.ndarray:
+        """For each context series, its position among the fitted series, or -1 if new."""
+        if self.series_ids_ is None:
+            return np.zeros(1, dtype=np.int64) if panel.ids is None else np.full(
+                panel.n_series, -1)
+        if panel.ids is None:
+            return np.full(1, -1)
+        return self.series_ids_.get_indexer(panel.ids)
+
+    def _own_profile(self, panel: Panel, steps: np.ndarray):
+        """Seasonal patterns estimated on the context, for series new to the model."""
+        if self.seasonal_profile_ is None or panel.time is None:
             return None
-        # a profile implies the fit index placed rows in time, so last_index_ is set
-        start = steps_between(self.last_index_, layout.index, self.index_freq_)
-        if start is None:
+        profile = fit_seasonal_profile(
+            panel.values[:, : self.n_targets_], steps, self.season_,
+            test=isinstance(self.deseasonalize, str), offsets=panel.offsets,
+        )
+        return profile
+
+    def _anchored_steps(self, panel: Panel, fitted: np.ndarray) -> np.ndarray:
+        """Each context row's time steps from its series' last row seen at fit."""
+        if panel.time is None or panel.freq is None:
             raise ValueError(
                 "This forecaster removed a seasonal pattern at fit (deseasonalize), so it "
                 "needs each context's time index to place it in the season; pass the context "
                 "as a pandas Series or DataFrame with the same kind of index as at fit."
             )
-        return start
+        anchors = self.last_index_[np.repeat(np.maximum(fitted, 0), panel.lengths)]
+        labels = panel.time
+        if getattr(labels, "tz", None) is not None and getattr(anchors, "tz", None) is not None:
+            labels = labels.tz_convert(anchors.tz)  # an instant is placed in the fit's zone
+        steps = _timegrid.steps_from(labels, anchors, self.index_freq_)
+        if steps is None:
+            raise ValueError(
+                f"The context's index ({type(panel.time).__name__} from {panel.time[0]!r}) is "
+                f"not on the time grid of the series seen at fit ({type(self.last_index_).__name__}"
+                f" up to {self.last_index_[0]!r}); pass a context with the same index type, time "
+                f"zone and frequency as at fit."
+            )
+        return steps
 
-    def _net_options(self, n_targets: int) -> dict:
-        """The forecasting options of LSTMNet: head width and per-window normalisation."""
-        head_steps = min(self.horizon, self.window_) if self.head == "sequence" else 1
-        skip = self.seasonal_skip and self.season_ <= self.window_
-        skip_season = self.season_ if skip else 1
-        return {
-            "head_steps": head_steps,
-            "instance_norm": self.instance_norm,
-            "n_targets": n_targets,
-            "season": skip_season,
-        }
+    def _check_grid(self, panel: Panel) -> None:
+        """Raise when a context's time labels are on another kind of grid than at fit."""
+        fit_index, index = self.last_index_, panel.time
+        timed = (pd.DatetimeIndex, pd.PeriodIndex)
+        if not (isinstance(fit_index, timed) and isinstance(index, timed)):
+            return
+        same_kind = type(fit_index) is type(index)
+        same_zone = getattr(fit_index, "tz", None) is None and getattr(index, "tz", None) is None
+        if isinstance(index, pd.DatetimeIndex) and same_kind:
+            same_zone = (fit_index.tz is None) == (index.tz is None)
+        if not (same_kind and same_zone and panel.freq == self.index_freq_):
+            raise ValueError(
+                f"The context's index ({type(index).__name__}, frequency {panel.freq!r}) is not "
+                f"on the time grid of the series seen at fit ({type(fit_index).__name__}, "
+                f"frequency {self.index_freq_!r}); pass a context with the same index type, "
+                f"time zone and frequency as at fit."
+            )
 
-    def _layout(self, X, y, reset: bool = True) -> _Layout:
-        """Coerce (X, y) into targets-first values; at fit set, else check, the feature layout."""
-        if y is None:
-            table = as_table(X, "X")
-            targets, covariates = select_columns(table, self.target)
-            values = table.values[:, targets + covariates]
-            names = table.columns
-            target_names = None if names is None else [names[i] for i in targets]
-            layout = _Layout(values, len(targets), table.index, target_names, names)
-            x_columns = table.values.shape[1]
-        else:
-            if self.target is not None:
-                raise ValueError(
-                    f"target={self.target!r} picks target columns of X, but y was given too; "
-                    f"use either fit(X) with target=..., or fit(X, y) with target=None."
-                )
-            y_table, x_table = as_table(y, "y"), as_table(X, "X")
-            check_same_length(x_table, y_table)
-            values = np.hstack([y_table.values, x_table.values])
-            index = y_table.index if y_table.is_pandas else None
-            n_targets = y_table.values.shape[1]
-            layout = _Layout(values, n_targets, index, y_table.columns, x_table.columns)
-            x_columns = x_table.values.shape[1]
-        if reset:
-            self._set_feature_layout(layout, x_columns, fitted_with_y=y is not None)
-        else:
-            self._check_feature_layout(layout, x_columns, given_y=y is not None)
-        return layout
-
-    def _set_feature_layout(self, layout: _Layout, x_columns: int, fitted_with_y: bool) -> None:
-        self.n_features_in_ = x_columns
-        names = layout.feature_names
-        if names is not None and all(isinstance(n, str) for n in names):
-            self.feature_names_in_ = np.asarray(names, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self.n_targets_ = layout.n_targets
-        self.target_names_ = layout.target_names
-        self._fitted_with_y = fitted_with_y
-
-    def _check_feature_layout(self, layout: _Layout, x_columns: int, given_y: bool) -> None:
+    def _check_feature_layout(self, panel: Panel, given_y: bool) -> None:
         if given_y != self._fitted_with_y:
             fitted = "fit(X, y)" if self._fitted_with_y else "fit(X)"
             hint = "pass the target history as y too" if self._fitted_with_y else "drop y"
             raise ValueError(f"This forecaster was fitted with {fitted}; {hint}.")
-        if x_columns != self.n_features_in_:
+        if panel.n_features != self.n_features_in_:
             raise ValueError(
-                f"X has {x_columns} columns, but this forecaster was fitted with "
+                f"X has {panel.n_features} columns, but this forecaster was fitted with "
                 f"{self.n_features_in_}; pass the same columns as at fit."
             )
         fitted_names = getattr(self, "feature_names_in_", None)
-        if fitted_names is not None and layout.feature_names is not None:
-            if list(layout.feature_names) != list(fitted_names):
+        if fitted_names is not None and panel.feature_names is not None:
+            if list(panel.feature_names) != list(fitted_names):
                 raise ValueError(
-                    f"X's columns {list(layout.feature_names)} differ from those seen at fit "
+                    f"X's columns {list(panel.feature_names)} differ from those seen at fit "
                     f"{list(fitted_names)}; pass the same columns in the same order."
                 )
-        if layout.n_targets != self.n_targets_:
+        if panel.n_targets != self.n_targets_:
             raise ValueError(
-                f"y has {layout.n_targets} columns, but this forecaster was fitted with "
+                f"y has {panel.n_targets} columns, but this forecaster was fitted with "
                 f"{self.n_targets_} target(s)."
             )
-
-    def _split(self, n_rows: int):
-        split = chronological_split(n_rows, self.window_, self.horizon, self.validation_fraction)
-        if split is None:
-            needed = min_rows(self.window_, self.horizon, self.validation_fraction)
-            raise ValueError(
-                f"X has {n_rows} rows, but window={self.window_}, horizon={self.horizon} and "
-                f"validation_fraction={self.validation_fraction} need at least {needed} rows "
-                f"for one training window. Pass a longer series or reduce "
-                f"window/horizon/validation_fraction."
-            )
-        return split
-
-    def _store_fit_layout(self, layout: _Layout) -> None:
-        self.last_window_ = layout.values[-self.window_ :].copy()
-        index = _as_range_index(layout.index)
-        self.last_index_ = None if index is None else index[-self.window_ :]
-        self.index_freq_ = None if index is None else regular_frequency(index)
 
     def _check_context_length(self, n_rows: int, needed: int, what: str) -> None:
         if n_rows < needed:
             raise ValueError(
                 f"The {what} context has {n_rows} rows, but this forecaster needs at least "
                 f"{needed} (window={self.window_}"
-                + (f", horizon={self.horizon}" if needed > self.window_ else "")
+                + (f", horizon={self.horizon_}" if needed > self.window_ else "")
                 + "). Pass a longer context."
             )
-
-    def _forecast(self, inputs: torch.Tensor) -> np.ndarray:
-        """Scaled windows (N, L, C) -> forecasts in data units (N, horizon, n_targets)."""
-        outputs = to_numpy(predict_module(self.module_, inputs))  # (N, horizon * n_targets)
-        scaled = outputs.reshape(len(outputs), self.horizon, self.n_targets_)
-        return self.scaler_.inverse(scaled, slice(0, self.n_targets_))
-
-    def _rolling_forecasts(self, layout: _Layout) -> np.ndarray:
-        """Forecasts (n_origins, horizon, n_targets) from every origin of a series."""
-        n_rows = layout.values.shape[0]
-        self._check_context_length(n_rows, self.window_ + self.horizon, "rolling")
-        start = self._context_start(layout)
-        values = self._adjust(layout.values, start)
-        series = to_tensor(self.scaler_.transform(values), self.device_)
-        n_origins = count_windows(n_rows, self.window_, self.horizon)
-        # (n_rows, C) -> (n_origins, C, L) -> (n_origins, L, C); a view, no copy
-        inputs = series[: n_origins + self.window_ - 1].unfold(0, self.window_, 1).transpose(1, 2)
-        forecasts = self._forecast(inputs)  # (n_origins, horizon, n_targets)
-        if start is None:
-            return forecasts
-        first_steps = start + self.window_ + np.arange(n_origins)[:, None]  # (n_origins, 1)
-        return self._restore(forecasts, first_steps + np.arange(self.horizon))
-
-    def _future_index(self, index: pd.Index) -> pd.Index:
-        freq = getattr(index, "freq", None) or self.index_freq_
-        if isinstance(index, pd.DatetimeIndex) and freq is None:
-            freq = regular_frequency(index)
-        return future_index(index, self.horizon, freq=freq)
-
-    def _to_pandas(self, forecast: np.ndarray, index: pd.Index):
-        """(horizon, n_targets) -> Series (one target) or DataFrame with the target names."""
-        if self.n_targets_ == 1:
-            name = self.target_names_[0] if self.target_names_ else None
-            return pd.Series(forecast[:, 0], index=index, name=name)
-        return pd.DataFrame(forecast, index=index, columns=self.target_names_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -634,24 +806,32 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         return tags
 
 
-def _as_range_index(index: pd.Index | None) -> pd.Index | None:
-    """A regular integer index as the equal RangeIndex, which keeps its step when sliced to
-    one label (for continuing the labels and placing contexts); any other index unchanged."""
-    time_like = isinstance(index, (pd.RangeIndex, pd.DatetimeIndex, pd.PeriodIndex))
-    if time_like or not places_rows_in_time(index) or len(index) < 2:
-        return index
-    step = integer_step(index)  # a regular integer index from here on
-    return pd.RangeIndex(int(index[0]), int(index[-1]) + step, step, name=index.name)
+def _steps_to_last_row(offsets: np.ndarray) -> np.ndarray:
+    """Each row's time step from its series' last row (the last row is step 0)."""
+    lengths = np.diff(offsets)
+    return ragged_arange(lengths) - np.repeat(lengths - 1, lengths)
 
 
-def _window_batches(series: torch.Tensor, window: int, horizon: int, n_targets: int):
-    """Return ``batches(idx)`` that gathers windows ``idx`` of ``series`` (n_rows, C)."""
-    windows = series.unfold(0, window + horizon, 1)  # (n_windows, C, L + horizon), a view
+def _require_grid(panel: Panel) -> None:
+    """Raise when datetimes are too few to tell their frequency (the forecast needs it)."""
+    if isinstance(panel.time, pd.DatetimeIndex) and panel.freq is None:
+        regular_frequency(panel.time)  # raises, saying why and what to do
 
-    def batches(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        batch = windows[idx].transpose(1, 2)  # (B, L + horizon, C)
-        inputs = batch[:, :window]  # (B, L, C)
-        targets = batch[:, window:, :n_targets].reshape(len(idx), -1)  # (B, horizon * T)
-        return inputs, targets
 
-    return batches
+def _scaled_static(static_scaler, panel: Panel):
+    return None if static_scaler is None else static_scaler.transform(panel.static)
+
+
+def _merge_profiles(fitted, own, positions, seen):
+    """Per-series profiles of a context: the fitted ones where seen, the context's elsewhere."""
+    if fitted is None and own is None:
+        return None
+    n_series = len(positions)
+    season = (fitted or own).season
+    n_targets = (fitted or own).shift.shape[-1]
+    shift, scale = np.zeros((n_series, season, n_targets)), np.ones((n_series, season, n_targets))
+    if own is not None:
+        shift[~seen], scale[~seen] = own.shift[~seen], own.scale[~seen]
+    if fitted is not None:
+        shift[seen], scale[seen] = fitted.shift[positions[seen]], fitted.scale[positions[seen]]
+    return SeasonalProfile(shift, scale)

@@ -1,0 +1,80 @@
+"""The transformed panel on the device, and the windows gathered from it by index.
+
+Windows are never materialised: a batch of windows is ``values[starts[:, None] + arange(L)]``,
+one gather on the device, so a panel of millions of windows costs one copy of its rows. Imports
+torch only (and _torch_utils for the one numpy -> tensor transfer).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ._torch_utils import to_tensor
+
+
+class DevicePanel:
+    """Stacked, transformed rows (n_rows, C) and static covariates (n_series, S) on a device.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_rows, C)
+        Targets first, then past covariates; every series' rows are consecutive.
+    static : ndarray of shape (n_series, S) or None
+        Static covariates, appended to every time step of a series' windows.
+    window, horizon, n_targets : int
+        Rows read per window (L), rows forecast (H), and target columns (T).
+    device : torch.device
+    """
+
+    def __init__(self, values, static, window, horizon, n_targets, device):
+        self.values = to_tensor(values, device)
+        self.static = None if static is None or static.shape[1] == 0 else to_tensor(static, device)
+        self.window, self.horizon, self.n_targets = window, horizon, n_targets
+        self._past = torch.arange(window, device=device)
+        self._future = torch.arange(window, window + horizon, device=device)
+        self.device = device
+
+    def long_tensor(self, values: np.ndarray) -> torch.Tensor:
+        """Row or series numbers as a long tensor on the device."""
+        return torch.as_tensor(np.asarray(values, dtype=np.int64), device=self.device)
+
+    def inputs(self, starts, series, lows=None) -> torch.Tensor:
+        """Windows starting at rows ``starts`` (B,): (B, L, C + S).
+
+        With ``lows`` (B,), rows before each window's series start repeat its first row
+        (a series shorter than the window is padded at the front with its first value).
+        """
+        rows = starts[:, None] + self._past  # (B, L)
+        if lows is not None:
+            rows = torch.maximum(rows, lows[:, None])
+        x = self.values[rows]  # (B, L, C)
+        if self.static is not None:
+            static = self.static[series][:, None, :].expand(-1, self.window, -1)  # (B, L, S)
+            x = torch.cat([x, static], dim=2)  # (B, L, C + S)
+        return x
+
+    def targets(self, starts) -> torch.Tensor:
+        """The ``horizon`` target rows after windows starting at ``starts``: (B, H * T)."""
+        rows = starts[:, None] + self._future  # (B, H)
+        return self.values[rows, : self.n_targets].reshape(len(starts), -1)  # (B, H, T) -> flat
+
+    def batches(self, starts: np.ndarray, series: np.ndarray):
+        """``batch(idx) -> (inputs, targets)`` over the windows ``starts`` (for training)."""
+        starts_t, series_t = self.long_tensor(starts), self.long_tensor(series)
+
+        def batch(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            first = starts_t[idx]
+            return self.inputs(first, series_t[idx]), self.targets(first)
+
+        return batch
+
+    def forecast_inputs(self, starts: np.ndarray, series: np.ndarray, lows: np.ndarray):
+        """``inputs(positions) -> (B, L, C + S)`` for forecasting windows (padded when short)."""
+        starts_t, series_t = self.long_tensor(starts), self.long_tensor(series)
+        lows_t = self.long_tensor(lows)
+
+        def inputs(positions: slice) -> torch.Tensor:
+            return self.inputs(starts_t[positions], series_t[positions], lows_t[positions])
+
+        return inputs

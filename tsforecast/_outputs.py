@@ -1,0 +1,108 @@
+"""Forecast arrays back into the caller's form: numpy, Series or DataFrame for one series; long
+frame, (series, time) MultiIndex, dict or list for a panel, each labelled with the time steps
+that continue its series. Imports numpy and pandas only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import _timegrid
+from ._panel import Form
+
+
+def future_labels(last: pd.Index | None, lengths, horizon: int, freq) -> pd.Index | None:
+    """Labels of the ``horizon`` steps after each series (series-major, n_series * horizon).
+
+    Series on a time grid continue their labels; other labelled series (strings, floats,
+    irregular integers) continue their row positions; None without labels.
+    """
+    if last is None:
+        return None
+    if freq is None:  # labels off any grid: count rows
+        positions = pd.Index(np.asarray(lengths, dtype=np.int64) - 1, name=last.name)
+        return _timegrid.continue_labels(positions, horizon, 1)
+    return _timegrid.continue_labels(last, horizon, freq)
+
+
+def forecast_output(forecasts: np.ndarray, form: Form, ids, labels: pd.Index | None):
+    """``forecasts`` (n_series, horizon, n_targets) in the form of the input.
+
+    ``labels`` are :func:`future_labels` (or None); ``ids`` the series ids (None for a single
+    series).
+    """
+    n_series, horizon, n_targets = forecasts.shape
+    names = form.target_names if form.target_names is not None else list(range(n_targets))
+    if form.kind == "single":
+        return _single_output(forecasts[0], form, labels)
+    if form.kind in ("dict", "list"):
+        items = [
+            _single_output(forecasts[s], form, None if labels is None else
+                           labels[s * horizon : (s + 1) * horizon])
+            for s in range(n_series)
+        ]
+        return dict(zip(ids, items)) if form.kind == "dict" else items
+    flat = forecasts.reshape(n_series * horizon, n_targets)
+    series = np.repeat(np.asarray(ids, dtype=object), horizon)
+    if form.kind == "long":
+        frame = pd.DataFrame({form.id_name: series, form.time_name: labels})
+        for column, name in enumerate(names):
+            frame[name] = flat[:, column]
+        return frame
+    index = pd.MultiIndex.from_arrays([series, labels], names=[form.id_name, form.time_name])
+    if form.series_out:
+        return pd.Series(flat[:, 0], index=index, name=names[0])
+    return pd.DataFrame(flat, index=index, columns=names)
+
+
+def _single_output(forecast: np.ndarray, form: Form, labels: pd.Index | None):
+    """(horizon, n_targets) -> ndarray, Series (one target) or DataFrame."""
+    n_targets = forecast.shape[1]
+    if not form.is_pandas or labels is None:
+        return forecast[:, 0] if n_targets == 1 else forecast
+    if n_targets == 1:
+        name = form.target_names[0] if form.target_names else None
+        return pd.Series(forecast[:, 0], index=labels, name=name)
+    return pd.DataFrame(forecast, index=labels, columns=form.target_names)
+
+
+def rolling_output(forecasts, form: Form, ids, origins: pd.Index | None, series: np.ndarray):
+    """Rolling forecasts (n_origins, horizon, n_targets) of every series, in the input's form.
+
+    ``origins`` labels each forecast's first step and ``series`` gives its series.
+    """
+    n_origins, horizon, n_targets = forecasts.shape
+    if not form.is_pandas or origins is None:
+        if form.kind == "single":
+            return forecasts[..., 0] if n_targets == 1 else forecasts
+        parts = np.split(forecasts, np.flatnonzero(np.diff(series)) + 1)
+        parts = [p[..., 0] if n_targets == 1 else p for p in parts]
+        present = [ids[s] for s in np.unique(series)]
+        return dict(zip(present, parts)) if form.kind == "dict" else parts
+    steps = pd.RangeIndex(1, horizon + 1, name="step")
+    if n_targets == 1:
+        columns, table = steps, forecasts[..., 0]
+    else:
+        names = form.target_names or list(range(n_targets))
+        columns = pd.MultiIndex.from_product([names, steps], names=["target", "step"])
+        table = forecasts.transpose(0, 2, 1).reshape(n_origins, -1)  # (N, T * horizon)
+    if form.kind == "single":
+        return pd.DataFrame(table, index=origins, columns=columns)
+    if form.kind in ("dict", "list"):
+        bounds = np.flatnonzero(np.diff(series)) + 1
+        frames = [
+            pd.DataFrame(rows, index=labels, columns=columns)
+            for rows, labels in zip(np.split(table, bounds), _split_index(origins, bounds))
+        ]
+        present = [ids[s] for s in np.unique(series)]
+        return dict(zip(present, frames)) if form.kind == "dict" else frames
+    series_ids = np.asarray(ids, dtype=object)[series]
+    index = pd.MultiIndex.from_arrays([series_ids, origins], names=[form.id_name, form.time_name])
+    frame = pd.DataFrame(table, index=index, columns=columns)
+    return frame.reset_index() if form.kind == "long" and n_targets == 1 else frame
+
+
+def _split_index(index: pd.Index, bounds: np.ndarray) -> list:
+    edges = [0, *bounds.tolist(), len(index)]
+    return [index[a:b] for a, b in zip(edges[:-1], edges[1:])]

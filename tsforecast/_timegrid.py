@@ -1,0 +1,98 @@
+"""Time labels as integer steps on a regular grid, and the labels that continue a series.
+
+Owns the arithmetic that places rows in time: PeriodIndex ordinals, datetimes counted in months,
+days, business days or nanoseconds (never by building a date range), and integer labels with a
+constant step. Works on all series of a panel at once. Imports numpy and pandas only.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+_MONTHLY = (pd.offsets.MonthBegin, pd.offsets.MonthEnd, pd.offsets.BusinessMonthBegin,
+            pd.offsets.BusinessMonthEnd)
+_QUARTERLY = (pd.offsets.QuarterBegin, pd.offsets.QuarterEnd, pd.offsets.BQuarterBegin,
+              pd.offsets.BQuarterEnd)
+_YEARLY = (pd.offsets.YearBegin, pd.offsets.YearEnd, pd.offsets.BYearBegin, pd.offsets.BYearEnd)
+
+
+def is_time_like(labels: pd.Index | None) -> bool:
+    """True for labels that can sit on a time grid: Period, Datetime or integer labels."""
+    return isinstance(labels, (pd.PeriodIndex, pd.DatetimeIndex)) or (
+        isinstance(labels, pd.Index) and pd.api.types.is_integer_dtype(labels)
+    )
+
+
+def ticks(labels: pd.Index, freq) -> tuple[np.ndarray, int] | None:
+    """Integer ticks of every label and the ticks in one step of ``freq``.
+
+    Consecutive labels on the grid differ by exactly one step; None when ``freq`` has no
+    arithmetic here (e.g. semi-month offsets). ``freq`` is the PeriodIndex's own frequency,
+    a DateOffset for datetimes, or the int step of integer labels.
+    """
+    if isinstance(labels, pd.PeriodIndex):
+        return labels.asi8, labels.freq.n
+    if not isinstance(labels, pd.DatetimeIndex):
+        return np.asarray(labels, dtype=np.int64), int(freq)
+    if isinstance(freq, pd.offsets.Tick) and not isinstance(freq, pd.offsets.Day):
+        return labels.as_unit("ns").asi8, int(freq.nanos)  # elapsed time: DST-proof
+    wall = labels.tz_localize(None) if labels.tz is not None else labels  # calendar units
+    n = freq.n
+    if isinstance(freq, _MONTHLY + _QUARTERLY + _YEARLY):
+        months = wall.year.to_numpy(np.int64) * 12 + wall.month.to_numpy(np.int64) - 1
+        per = 1 if isinstance(freq, _MONTHLY) else 3 if isinstance(freq, _QUARTERLY) else 12
+        return months, per * n
+    days = wall.to_numpy().astype("datetime64[D]")
+    if isinstance(freq, pd.offsets.Day):
+        return days.astype(np.int64), n
+    if isinstance(freq, pd.offsets.Week) and freq.weekday is not None:
+        return days.astype(np.int64), 7 * n
+    if type(freq) is pd.offsets.BusinessDay:
+        return np.busday_count(np.datetime64("1970-01-01", "D"), days), n
+    return None
+
+
+def off_grid(labels: pd.DatetimeIndex, freq) -> np.ndarray:
+    """Mask of datetimes that ``freq`` does not land on (e.g. the 15th for month starts)."""
+    if isinstance(freq, pd.offsets.Tick):
+        return np.zeros(len(labels), dtype=bool)
+    wall = labels.tz_localize(None) if labels.tz is not None else labels
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        return np.asarray(wall + freq.base * 0 != wall)
+
+
+def steps_from(labels: pd.Index, anchors: pd.Index, freq) -> np.ndarray | None:
+    """Steps of ``freq`` from ``anchors`` to ``labels`` (same length), or None off the grid."""
+    both = ticks(labels.append(anchors), freq)
+    if both is None:
+        return None
+    values, unit = both
+    steps, rest = np.divmod(values[: len(labels)] - values[len(labels) :], unit)
+    return None if rest.any() else steps
+
+
+def continue_labels(last: pd.Index, horizon: int, freq) -> pd.Index:
+    """The ``horizon`` labels after each of ``last`` (n_series,), series-major (n * horizon,)."""
+    k = np.arange(1, horizon + 1)
+    if isinstance(last, pd.PeriodIndex):
+        ordinals = last.asi8[:, None] + k * last.freq.n
+        return pd.PeriodIndex.from_ordinals(ordinals.ravel(), freq=last.freq).rename(last.name)
+    if isinstance(last, pd.DatetimeIndex):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+            steps = [last + step * freq for step in k]  # a loop over steps, not series
+        stacked = np.stack([s.as_unit(last.unit).asi8 for s in steps], axis=1).ravel()
+        index = pd.DatetimeIndex(stacked.view(f"M8[{last.unit}]"), name=last.name)
+        if last.tz is not None:
+            index = index.tz_localize("UTC").tz_convert(last.tz)
+        if len(last) == 1:
+            index.freq = freq
+        return index
+    values = np.asarray(last, dtype=np.int64)[:, None] + k * int(freq)
+    if len(last) == 1 and int(freq) > 0:
+        return pd.RangeIndex(values[0, 0], values[0, -1] + int(freq), int(freq), name=last.name)
+    return pd.Index(values.ravel(), name=last.name)
