@@ -66,3 +66,65 @@ def test_input_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_plot_without_suffix_prints_the_file_written(tmp_path, capsys, monkeypatch):
+    """Check that --plot noext writes noext.png and prints that name."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["--dataset", "nile", "--plot", "noext", *FAST]) == 0
+    assert "plot written to noext.png" in capsys.readouterr().out
+    assert (tmp_path / "noext.png").is_file()
+
+
+@pytest.mark.parametrize("option, shown", [([], 30), (["--plot-history", "8"], 8),
+                                           (["--plot-history", "0"], 94)])
+def test_plot_shows_the_recent_history(tmp_path, monkeypatch, option, shown):
+    """Check the plot's history: 5 x horizon steps by default, --plot-history N, or all (0)."""
+    from tsforecast import cli
+
+    drawn = {}
+
+    def save(figure, path, dpi):
+        ax = figure.axes[0]
+        drawn.update(n=len(ax.get_lines()[0].get_xdata()), x=ax.get_xlabel(), y=ax.get_ylabel())
+        return path
+
+    monkeypatch.setattr(cli, "save_figure", save)
+    assert main(["--dataset", "nile", "--plot", str(tmp_path / "p.png"), *option, *FAST]) == 0
+    assert drawn == {"n": shown, "x": "year", "y": "volume"}
+
+
+def test_integer_time_column_is_kept_as_labels(tmp_path, capsys):
+    """Check that years in a time column are labels (not nanoseconds), continued by the forecast."""
+    path = tmp_path / "years.csv"
+    pd.DataFrame({"year": np.arange(1990, 2030), "rain": np.sin(np.arange(40) / 3) + 5}).to_csv(
+        path, index=False)
+    out_csv = tmp_path / "f.csv"
+    assert main(["--csv", str(path), "--time-column", "year", "--horizon", "3", "--holdout", "0",
+                 "--output", str(out_csv), *FAST]) == 0
+    assert "1970" not in capsys.readouterr().out
+    assert list(pd.read_csv(out_csv)["year"]) == [2030, 2031, 2032]
+
+
+@pytest.mark.parametrize(
+    "method, filled",
+    [("interpolate", [5.0, 6.0, 7.0, 8.0]), ("ffill", [5.0, 5.0, 5.0, 8.0])],
+)
+@pytest.mark.parametrize("time", ["dates", "years"])
+def test_fill_gaps_puts_the_series_on_a_regular_grid_and_warns(tmp_path, capsys, method, filled,
+                                                               time):
+    """Check that --fill-gaps adds the missing steps, fills them and says how many."""
+    from tsforecast.cli import build_parser, load_series
+
+    keep = [*range(6), 8, *range(9, 30)]
+    labels = (pd.date_range("2024-01-01", periods=30, freq="D").strftime("%Y-%m-%d")
+              if time == "dates" else np.arange(1990, 2020))
+    path = tmp_path / "gaps.csv"
+    pd.DataFrame({"t": np.asarray(labels)[keep], "v": np.arange(30.0)[keep]}).to_csv(
+        path, index=False)
+    argv = ["--csv", str(path), "--time-column", "t", "--fill-gaps", method]
+    series, _ = load_series(build_parser().parse_args(argv))
+    assert len(series) == 30
+    np.testing.assert_allclose(series["v"].to_numpy()[5:9], filled)
+    assert "filled 2 of 30 rows (2 missing time step(s) added)" in capsys.readouterr().err
+    assert main([*argv, "--horizon", "3", *FAST]) == 0
