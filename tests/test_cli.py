@@ -68,6 +68,70 @@ def test_input_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
+def _daily_csv(path, n=60, start=0):
+    """Write a daily CSV with a target 'sales' and a covariate 'price'; return the frame."""
+    t = np.arange(start, start + n)
+    frame = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=n, freq="D")
+                          .strftime("%Y-%m-%d"),
+                          "sales": 50 + 5 * np.sin(t / 2) + t / 10, "price": 10 + np.cos(t / 5)})
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def _printed_metrics(out: str) -> dict[str, np.ndarray]:
+    """The MAE, RMSE, sMAPE and MASE the CLI printed, by model name."""
+    rows = {}
+    for line in out.splitlines():
+        if line.startswith("  ") and not line.strip().startswith("model"):
+            *name, mae, rmse, smape, mase = line.split()
+            rows[" ".join(name)] = np.array([mae, rmse, smape, mase], dtype=float)
+    return rows
+
+
+def _assert_printed_as(printed, expected):
+    """Check printed MAE, RMSE, MASE (3 decimals) and sMAPE (2 decimals) against numbers."""
+    rounding = np.array([5e-4, 5e-4, 5e-3, 5e-4]) + 1e-9
+    assert np.all(np.abs(printed - np.asarray(expected)) <= rounding), (printed, expected)
+
+
+def test_printed_metrics_and_written_forecast_equal_the_python_api(tmp_path, capsys):
+    """Check the CLI against LSTMForecaster fitted through the API with the same settings."""
+    from tsforecast import LSTMForecaster, metrics
+
+    frame = _daily_csv(tmp_path / "d.csv")
+    out_csv = tmp_path / "f.csv"
+    assert main(["--csv", str(tmp_path / "d.csv"), "--time-column", "date", "--target",
+                 "sales", "--horizon", "5", "--output", str(out_csv), *FAST]) == 0
+    printed = _printed_metrics(capsys.readouterr().out)["LSTMForecaster"]
+    data = frame.set_index(pd.DatetimeIndex(frame.pop("date"), name="date"))
+    model = LSTMForecaster(horizon=5, target="sales", epochs=2, random_state=0, device="cpu")
+    forecast = model.fit(data.iloc[:-5]).predict()
+    written = pd.read_csv(out_csv, index_col=0, parse_dates=True)["sales"]
+    np.testing.assert_array_equal(written.index, forecast.index)
+    np.testing.assert_allclose(written.to_numpy(), forecast.to_numpy(), rtol=1e-12)
+    y_true, y_train = data["sales"].iloc[-5:], data["sales"].iloc[:-5]
+    expected = [metrics.mae(y_true, forecast), metrics.rmse(y_true, forecast),
+                metrics.smape(y_true, forecast), metrics.mase(y_true, forecast, y_train, 7)]
+    _assert_printed_as(printed, expected)
+
+
+def test_printed_seasonal_naive_metrics_match_the_formula(tmp_path, capsys):
+    """Check the baseline row: the last season repeated, scored by the textbook formulas."""
+    frame = _daily_csv(tmp_path / "d.csv", n=50)
+    assert main(["--csv", str(tmp_path / "d.csv"), "--time-column", "date", "--target",
+                 "sales", "--season", "3", "--horizon", "5", "--holdout", "5", *FAST]) == 0
+    printed = _printed_metrics(capsys.readouterr().out)["seasonal naive (m=3)"]
+    y = frame["sales"].to_numpy()
+    train, actual = y[:-5], y[-5:]
+    naive = np.array([train[-3], train[-2], train[-1], train[-3], train[-2]])
+    error = actual - naive
+    scale = np.mean([abs(train[t] - train[t - 3]) for t in range(3, len(train))])
+    expected = [np.mean(abs(error)), np.sqrt(np.mean(error**2)),
+                100 * np.mean(2 * abs(error) / (abs(actual) + abs(naive))),
+                np.mean(abs(error)) / scale]
+    _assert_printed_as(printed, expected)
+
+
 def test_plot_without_suffix_prints_the_file_written(tmp_path, capsys, monkeypatch):
     """Check that --plot noext writes noext.png and prints that name."""
     monkeypatch.chdir(tmp_path)
