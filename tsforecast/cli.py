@@ -59,7 +59,6 @@ def _int_at_least(minimum: int):
             raise argparse.ArgumentTypeError(f"must be an int >= {minimum}; got {value}")
         return value
 
-    parse.__name__ = f"int >= {minimum}"
     return parse
 
 
