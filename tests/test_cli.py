@@ -66,3 +66,129 @@ def test_input_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def _daily_csv(path, n=60, start=0):
+    """Write a daily CSV with a target 'sales' and a covariate 'price'; return the frame."""
+    t = np.arange(start, start + n)
+    frame = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=n, freq="D")
+                          .strftime("%Y-%m-%d"),
+                          "sales": 50 + 5 * np.sin(t / 2) + t / 10, "price": 10 + np.cos(t / 5)})
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def _printed_metrics(out: str) -> dict[str, np.ndarray]:
+    """The MAE, RMSE, sMAPE and MASE the CLI printed, by model name."""
+    rows = {}
+    for line in out.splitlines():
+        if line.startswith("  ") and not line.strip().startswith("model"):
+            *name, mae, rmse, smape, mase = line.split()
+            rows[" ".join(name)] = np.array([mae, rmse, smape, mase], dtype=float)
+    return rows
+
+
+def _assert_printed_as(printed, expected):
+    """Check printed MAE, RMSE, MASE (3 decimals) and sMAPE (2 decimals) against numbers."""
+    rounding = np.array([5e-4, 5e-4, 5e-3, 5e-4]) + 1e-9
+    assert np.all(np.abs(printed - np.asarray(expected)) <= rounding), (printed, expected)
+
+
+def test_printed_metrics_and_written_forecast_equal_the_python_api(tmp_path, capsys):
+    """Check the CLI against LSTMForecaster fitted through the API with the same settings."""
+    from tsforecast import LSTMForecaster, metrics
+
+    frame = _daily_csv(tmp_path / "d.csv")
+    out_csv = tmp_path / "f.csv"
+    assert main(["--csv", str(tmp_path / "d.csv"), "--time-column", "date", "--target",
+                 "sales", "--horizon", "5", "--output", str(out_csv), *FAST]) == 0
+    printed = _printed_metrics(capsys.readouterr().out)["LSTMForecaster"]
+    data = frame.set_index(pd.DatetimeIndex(frame.pop("date"), name="date"))
+    model = LSTMForecaster(horizon=5, target="sales", epochs=2, random_state=0, device="cpu")
+    forecast = model.fit(data.iloc[:-5]).predict()
+    written = pd.read_csv(out_csv, index_col=0, parse_dates=True)["sales"]
+    np.testing.assert_array_equal(written.index, forecast.index)
+    np.testing.assert_allclose(written.to_numpy(), forecast.to_numpy(), rtol=1e-12)
+    y_true, y_train = data["sales"].iloc[-5:], data["sales"].iloc[:-5]
+    expected = [metrics.mae(y_true, forecast), metrics.rmse(y_true, forecast),
+                metrics.smape(y_true, forecast), metrics.mase(y_true, forecast, y_train, 7)]
+    _assert_printed_as(printed, expected)
+
+
+def test_printed_seasonal_naive_metrics_match_the_formula(tmp_path, capsys):
+    """Check the baseline row: the last season repeated, scored by the textbook formulas."""
+    frame = _daily_csv(tmp_path / "d.csv", n=50)
+    assert main(["--csv", str(tmp_path / "d.csv"), "--time-column", "date", "--target",
+                 "sales", "--season", "3", "--horizon", "5", "--holdout", "5", *FAST]) == 0
+    printed = _printed_metrics(capsys.readouterr().out)["seasonal naive (m=3)"]
+    y = frame["sales"].to_numpy()
+    train, actual = y[:-5], y[-5:]
+    naive = np.array([train[-3], train[-2], train[-1], train[-3], train[-2]])
+    error = actual - naive
+    scale = np.mean([abs(train[t] - train[t - 3]) for t in range(3, len(train))])
+    expected = [np.mean(abs(error)), np.sqrt(np.mean(error**2)),
+                100 * np.mean(2 * abs(error) / (abs(actual) + abs(naive))),
+                np.mean(abs(error)) / scale]
+    _assert_printed_as(printed, expected)
+
+
+def test_plot_without_suffix_prints_the_file_written(tmp_path, capsys, monkeypatch):
+    """Check that --plot noext writes noext.png and prints that name."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["--dataset", "nile", "--plot", "noext", *FAST]) == 0
+    assert "plot written to noext.png" in capsys.readouterr().out
+    assert (tmp_path / "noext.png").is_file()
+
+
+@pytest.mark.parametrize("option, shown", [([], 30), (["--plot-history", "8"], 8),
+                                           (["--plot-history", "0"], 94)])
+def test_plot_shows_the_recent_history(tmp_path, monkeypatch, option, shown):
+    """Check the plot's history: 5 x horizon steps by default, --plot-history N, or all (0)."""
+    from tsforecast import cli
+
+    drawn = {}
+
+    def save(figure, path, dpi):
+        ax = figure.axes[0]
+        drawn.update(n=len(ax.get_lines()[0].get_xdata()), x=ax.get_xlabel(), y=ax.get_ylabel())
+        return path
+
+    monkeypatch.setattr(cli, "save_figure", save)
+    assert main(["--dataset", "nile", "--plot", str(tmp_path / "p.png"), *option, *FAST]) == 0
+    assert drawn == {"n": shown, "x": "year", "y": "volume"}
+
+
+def test_integer_time_column_is_kept_as_labels(tmp_path, capsys):
+    """Check that years in a time column are labels (not nanoseconds), continued by the forecast."""
+    path = tmp_path / "years.csv"
+    pd.DataFrame({"year": np.arange(1990, 2030), "rain": np.sin(np.arange(40) / 3) + 5}).to_csv(
+        path, index=False)
+    out_csv = tmp_path / "f.csv"
+    assert main(["--csv", str(path), "--time-column", "year", "--horizon", "3", "--holdout", "0",
+                 "--output", str(out_csv), *FAST]) == 0
+    assert "1970" not in capsys.readouterr().out
+    assert list(pd.read_csv(out_csv)["year"]) == [2030, 2031, 2032]
+
+
+@pytest.mark.parametrize(
+    "method, filled",
+    [("interpolate", [5.0, 6.0, 7.0, 8.0]), ("ffill", [5.0, 5.0, 5.0, 8.0])],
+)
+@pytest.mark.parametrize("time", ["dates", "years"])
+def test_fill_gaps_puts_the_series_on_a_regular_grid_and_warns(tmp_path, capsys, method, filled,
+                                                               time):
+    """Check that --fill-gaps adds the missing steps, fills them and says how many."""
+    from tsforecast.cli import build_parser, load_series
+
+    keep = [*range(6), 8, *range(9, 30)]
+    labels = (pd.date_range("2024-01-01", periods=30, freq="D").strftime("%Y-%m-%d")
+              if time == "dates" else np.arange(1990, 2020))
+    path = tmp_path / "gaps.csv"
+    pd.DataFrame({"t": np.asarray(labels)[keep], "v": np.arange(30.0)[keep]}).to_csv(
+        path, index=False)
+    argv = ["--csv", str(path), "--time-column", "t", "--fill-gaps", method]
+    series, _ = load_series(build_parser().parse_args(argv))
+    assert len(series) == 30
+    np.testing.assert_allclose(series["v"].to_numpy()[5:9], filled)
+    assert "filled 2 of 30 rows (2 missing time step(s) added)" in capsys.readouterr().err
+    assert main([*argv, "--horizon", "3", *FAST]) == 0

@@ -104,6 +104,7 @@ def test_missing_values_in_target(csv, capsys):
     code, err = _run(["--csv", str(csv(columns)), "--time-column", "date", "--target", "sales"],
                      capsys)
     _assert_one_line_error(code, err, "NaN")
+    assert "--fill-gaps" in err
 
 
 def test_duplicate_dates(csv, capsys):
@@ -115,11 +116,16 @@ def test_duplicate_dates(csv, capsys):
     _assert_one_line_error(code, err, "duplicate timestamps")
 
 
-def test_too_short_series(csv, capsys):
+@pytest.mark.parametrize(
+    "n_rows, argv, match",
+    [(8, [], "the series has 8 rows (1 to fit on after --holdout 7), too short for --horizon 7"),
+     (12, ["--holdout", "0"], "need at least")],
+)
+def test_too_short_series(csv, capsys, n_rows, argv, match):
     """Check that a series shorter than window + horizon gives a one-line error."""
-    code, err = _run(["--csv", str(csv(_good_columns(8))), "--time-column", "date", "--target",
-                      "sales"], capsys)
-    _assert_one_line_error(code, err, "need at least")
+    code, err = _run(["--csv", str(csv(_good_columns(n_rows))), "--time-column", "date",
+                      "--target", "sales", *argv], capsys)
+    _assert_one_line_error(code, err, match)
 
 
 def test_python_m_entry_point_prints_no_traceback(tmp_path):
@@ -129,3 +135,78 @@ def test_python_m_entry_point_prints_no_traceback(tmp_path):
         capture_output=True, text=True, timeout=120,
     )
     _assert_one_line_error(result.returncode, result.stderr, "no such file")
+
+
+@pytest.mark.parametrize(
+    "option, value, minimum",
+    [("--horizon", "-3", 1), ("--horizon", "0", 1), ("--season", "0", 1),
+     ("--holdout", "-1", 0), ("--window", "0", 1), ("--epochs", "0", 1),
+     ("--plot-history", "-1", 0), ("--horizon", "two", 1)],
+)
+def test_bad_option_value_is_refused_naming_the_option(capsys, option, value, minimum):
+    """Check that a number out of range is refused (not replaced by a default), naming it."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--dataset", "nile", option, value, "--epochs", "1", "--device", "cpu"])
+    err = capsys.readouterr().err
+    _assert_one_line_error(exit_info.value.code, err, f"argument {option}: must be an int >= "
+                           f"{minimum}")
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [(["--bogus"], "unrecognized arguments: --bogus"),
+     (["--dataset", "nope"], "invalid choice: 'nope'"),
+     (["--dataset", "nile", "--csv", "x.csv"], "not allowed with argument"),
+     (["--fill-gaps", "zero"], "invalid choice: 'zero'")],
+)
+def test_argparse_errors_are_one_line(capsys, argv, match):
+    """Check that errors found by argparse print one line, without the usage, and exit 2."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    _assert_one_line_error(exit_info.value.code, capsys.readouterr().err, match)
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [(["--holdout", "40"], "the series has 40 rows, too short for --holdout 40"),
+     (["--horizon", "40", "--holdout", "0"], "(40 to fit on after --holdout 0), too short for "
+                                             "--horizon 40"),
+     (["--horizon", "30", "--holdout", "10"], "(30 to fit on after --holdout 10), too short for "
+                                              "--horizon 30")],
+)
+def test_holdout_or_horizon_as_long_as_the_series(csv, capsys, argv, match):
+    """Check that a holdout or horizon that leaves nothing to fit on says so with the numbers."""
+    path = csv(_good_columns(40))
+    code, err = _run(["--csv", str(path), "--time-column", "date", "--target", "sales", *argv],
+                     capsys)
+    _assert_one_line_error(code, err, match)
+
+
+def test_gap_in_dates_names_the_fill_gaps_option(csv, capsys):
+    """Check that missing dates are refused with the CLI option that fills them."""
+    columns = {key: value[[*range(5), *range(7, 40)]] for key, value in
+               {k: np.asarray(v) for k, v in _good_columns().items()}.items()}
+    code, err = _run(["--csv", str(csv(columns)), "--time-column", "date", "--target", "sales"],
+                     capsys)
+    _assert_one_line_error(code, err, "2 missing step(s) of 'D' (first: 2024-01-06")
+    assert "--fill-gaps interpolate" in err and "asfreq" not in err
+
+
+def test_integer_labels_with_uneven_steps_are_refused(csv, capsys):
+    """Check that integer labels whose steps are not multiples of the smallest are refused."""
+    columns = {"year": [2000, 2003, 2005, 2010], "v": [1.0, 2.0, 3.0, 4.0]}
+    code, err = _run(["--csv", str(csv(columns)), "--time-column", "year"], capsys)
+    _assert_one_line_error(code, err, "not evenly spaced")
+
+
+def test_broken_pipe_exits_quietly(tmp_path):
+    """Check, in a real process, that output into a closed pipe ends without a traceback."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tsforecast", "--dataset", "nile", "--holdout", "0", "--epochs",
+         "1", "--device", "cpu"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    process.stdout.close()  # like `| head -0`: the reader is gone before anything is written
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) in (0, 1)
+    assert "BrokenPipeError" not in err and "Traceback" not in err, err

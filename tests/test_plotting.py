@@ -46,3 +46,75 @@ def test_save_figure_creates_the_folder_writes_the_file_and_closes(tmp_path):
     path = save_figure(ax.figure, tmp_path / "new" / "plot.png", dpi=50)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not plt.fignum_exists(ax.figure.number)
+
+
+def test_axes_are_labelled_with_the_index_and_series_names():
+    """Check that the axes carry the index name and the series name."""
+    series = datasets.load_air_passengers()
+    ax = plot_forecast(series[:-12], series[-12:])
+    assert (ax.get_xlabel(), ax.get_ylabel()) == (series.index.name, series.name)
+    plt.close(ax.figure)
+
+
+def test_unnamed_data_gets_generic_axis_labels_and_set_labels_are_kept():
+    """Check the labels "time" and "value" for unnamed data, and that labels on ax are kept."""
+    ax = plot_forecast(np.arange(10.0), np.array([10.0, 11.0]))
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time", "value")
+    plt.close(ax.figure)
+    fig, ax = plt.subplots()
+    ax.set_xlabel("day")
+    plot_forecast(np.arange(10.0), np.array([10.0, 11.0]), ax=ax)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("day", "value")
+    plt.close(fig)
+
+
+def test_history_tail_draws_only_the_last_steps():
+    """Check that history_tail=N draws the last N history steps and the whole forecast."""
+    series = datasets.load_air_passengers()
+    ax = plot_forecast(series[:-12], series[-12:], history_tail=24)
+    history, forecast = ax.get_lines()[0], ax.get_lines()[1]
+    assert len(history.get_xdata()) == 24 and len(forecast.get_xdata()) == 12
+    np.testing.assert_array_equal(history.get_ydata(), series[-36:-12].to_numpy())
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
+def test_history_tail_must_be_a_positive_int(bad):
+    """Check that history_tail other than None or an int >= 1 is refused, naming it."""
+    with pytest.raises(ValueError, match="history_tail must be None or an int >= 1"):
+        plot_forecast(np.arange(10.0), np.array([10.0]), history_tail=bad)
+
+
+def test_forecast_series_keeps_its_integer_labels():
+    """Check that a forecast indexed by years is drawn at those years, not at positions."""
+    history = pd.Series(np.arange(5.0), index=pd.Index(range(1990, 1995), name="year"))
+    forecast = pd.Series([5.0, 6.0], index=[1995, 1996])
+    ax = plot_forecast(history, forecast)
+    np.testing.assert_array_equal(ax.get_lines()[1].get_xdata(), [1995, 1996])
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize(
+    "index, expected",
+    [
+        (pd.Index([1990, 1992, 1994]), [1996, 1998]),
+        (pd.date_range("2024-01-01", periods=3, freq="MS"),
+         pd.DatetimeIndex(["2024-04-01", "2024-05-01"])),
+    ],
+)
+def test_numpy_forecast_continues_an_evenly_spaced_history_index(index, expected):
+    """Check that an array forecast continues the history's integer labels or dates."""
+    ax = plot_forecast(pd.Series([1.0, 2.0, 3.0], index=index), np.array([4.0, 5.0]))
+    x = ax.get_lines()[1].get_xdata()
+    np.testing.assert_array_equal(pd.Index(x), pd.Index(expected))
+    plt.close(ax.figure)
+
+
+def test_save_figure_without_suffix_returns_the_file_it_wrote(tmp_path):
+    """Check that a path without suffix gets .png and save_figure returns that path."""
+    from tsforecast.plotting import save_figure
+
+    ax = plot_forecast(np.arange(10.0), np.array([10.0, 11.0]))
+    path = save_figure(ax.figure, tmp_path / "noext", dpi=50)
+    assert path == tmp_path / "noext.png"
+    assert path.is_file() and not (tmp_path / "noext").exists()
