@@ -119,7 +119,7 @@ def test_duplicate_dates(csv, capsys):
 @pytest.mark.parametrize(
     "n_rows, argv, match",
     [(8, [], "the series has 8 rows (1 to fit on after --holdout 7), too short for --horizon 7"),
-     (12, ["--holdout", "0"], "need at least")],
+     (12, ["--holdout", "0", "--window", "10"], "need at least")],
 )
 def test_too_short_series(csv, capsys, n_rows, argv, match):
     """Check that a series shorter than window + horizon gives a one-line error."""
