@@ -35,6 +35,9 @@ class LSTMNet(nn.Module):
         With ``season > 1`` (and ``season <= L``), the output is a correction added to the
         seasonal naive forecast read from the window: the targets' last ``season`` values,
         repeated. For forecasting; 1 turns it off.
+    n_static : int, default=0
+        Trailing input columns that are static covariates (constant over a window):
+        ``instance_norm`` leaves them as they are.
     """
 
     def __init__(
@@ -50,8 +53,10 @@ class LSTMNet(nn.Module):
         instance_norm: str | None = None,
         n_targets: int = 1,
         season: int = 1,
+        n_static: int = 0,
     ):
         super().__init__()
+        self.n_static = n_static
         self.head_steps = head_steps
         self.instance_norm = instance_norm
         self.n_targets = n_targets
@@ -85,6 +90,9 @@ class LSTMNet(nn.Module):
         if self.instance_norm is not None:
             # (N, L, H_in) -> (N, 1, H_in): each window's reference level per column
             ref = x[:, -1:] if self.instance_norm == "last" else x.mean(dim=1, keepdim=True)
+            if self.n_static:
+                ref = ref.clone()
+                ref[:, :, -self.n_static :] = 0  # static covariates stay as they are
             x = x - ref
             base = ref[:, :, : self.n_targets] if base is None else base
         out, (h_n, _) = self.lstm(x)  # out: (N, L, D * H_out); h_n: (num_layers * D, N, H_out)

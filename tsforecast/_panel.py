@@ -98,6 +98,8 @@ def as_panel(
         return _from_multiindex(X, target, statics, freq)
     if isinstance(X, dict) or _is_list_of_series(X):
         return _from_collection(X, target, statics, freq)
+    if isinstance(X, pd.DataFrame):
+        _check_not_an_unnamed_panel(X, id_column, time_column)
     if statics:
         raise ValueError(
             f"static_columns={static_columns!r} needs a panel (a long frame with an "
@@ -105,6 +107,24 @@ def as_panel(
             f"series has no static covariates."
         )
     return _from_single(X, target, freq)
+
+
+def _check_not_an_unnamed_panel(frame: pd.DataFrame, id_column, time_column) -> None:
+    """A frame with text columns is most likely a long panel whose id column has another name:
+    say so, instead of only that the columns are not numeric."""
+    text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c])
+            or isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    if not text:
+        return
+    times = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])
+             or isinstance(frame[c].dtype, pd.PeriodDtype)]
+    time_hint = f", time_column={times[0]!r}" if times and time_column not in frame.columns else ""
+    raise TypeError(
+        f"X has non-numeric (text) columns {text} and no {id_column!r} column. If "
+        f"{text[0]!r} identifies "
+        f"the series of a long panel, say so: LSTMForecaster(id_column={text[0]!r}"
+        f"{time_hint}); otherwise drop the text columns or encode them as numbers."
+    )
 
 
 def _is_panel_input(data, id_column) -> bool:
@@ -304,7 +324,7 @@ def _assemble(ids, time, frame, value_columns, statics, target, form, hint, seri
             f"X's series ids hold {int(ids.isna().sum())} missing value(s); every row needs "
             f"its series id."
         )
-    codes, uniques = pd.factorize(ids, sort=False)
+    codes, uniques = _factorize(ids, sort=keys is None)
     labels = None if time is None else _time_labels(time)
     order = _row_order(codes, labels)
     codes = codes[order]
@@ -332,6 +352,17 @@ def _panel_target(target, value_columns, form):
     if target is None and form["kind"] == "long" and "y" in value_columns:
         return "y"
     return target
+
+
+def _factorize(ids: pd.Series, sort: bool):
+    """Series numbers by sorted id (so that row order never matters), or by first appearance
+    when ids do not sort (mixed types) or come as dict keys."""
+    if sort:
+        try:
+            return pd.factorize(ids, sort=True)
+        except TypeError:
+            pass
+    return pd.factorize(ids, sort=False)
 
 
 def _time_labels(time: pd.Series) -> pd.Index:

@@ -338,7 +338,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             train_idx=positions[: windows.n_train],
             val_idx=positions[windows.n_train :] if windows.n_val else None,
             loss_fn=getattr(torch.nn.functional, LOSSES[self.loss]),
-            net_options=self._net_options(panel.n_targets, window, season),
+            net_options={**self._net_options(panel.n_targets, window, season),
+                         "n_static": len(panel.static_names)},
         )
         self._store_fit(panel, window, season, transforms, static_scaler, y is not None)
         self.device_, self.module_, self._net_config = device, module, net_config
