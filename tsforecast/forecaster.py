@@ -10,7 +10,7 @@ caller's form from _outputs.
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -19,54 +19,27 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from . import _timegrid
 from ._base import _LSTMBase
 from ._batches import DevicePanel
 from ._outputs import forecast_output, future_labels, rolling_output
 from ._panel import Form, Panel, as_panel
-from ._scaling import SCALERS, ColumnScaler, fit_scaler
-from ._seasonality import MIN_SEASONS, SeasonalProfile, fit_seasonal_profile
+from ._scaling import SCALERS, fit_scaler
+from ._seasonality import MIN_SEASONS
 from ._torch_utils import resolve_device, to_numpy
 from ._training import predict_module
+from ._transforms import (
+    Recipe,
+    Transforms,
+    context_transforms,
+    fit_transforms,
+    scale_static,
+)
 from ._validation import check_bool, check_int, regular_frequency, seasonal_period
 from ._windowing import WindowIndex, count_windows, min_rows, ragged_arange, window_index
 
 INSTANCE_NORMS = ("last", "mean", None)
 LOSSES = {"mse": "mse_loss", "mae": "l1_loss", "huber": "huber_loss"}  # torch.nn.functional
 HEADS = ("last", "sequence")
-
-
-@dataclass(frozen=True)
-class _Transforms:
-    """Per-series maps between data units and the network's units, for the series of a panel.
-
-    ``steps`` places each row in its series' season: time steps from the series' anchor row
-    (its last row seen at fit, or the context's own last row for a series new to the model).
-    """
-
-    scaler: ColumnScaler  # offset, scale: (n_series, C)
-    profile: SeasonalProfile | None  # shift, scale: (n_series, season, T)
-    steps: np.ndarray  # (n_rows,)
-    static: np.ndarray | None  # (n_series, S) scaled static covariates
-
-    def apply(self, values: np.ndarray, series: np.ndarray) -> np.ndarray:
-        """Rows ``values`` (n_rows, C) of ``series`` (n_rows,) -> network units (a new array)."""
-        if self.profile is not None:
-            values = values.copy()
-            n_targets = self.profile.shift.shape[-1]
-            targets = values[:, :n_targets]
-            values[:, :n_targets] = self.profile.remove(targets, self.steps, series)
-        return self.scaler.transform(values, series)
-
-    def invert(self, scaled: np.ndarray, series: np.ndarray, last_steps: np.ndarray):
-        """Forecasts (N, H, T) in network units of windows of ``series`` (N,) ending at rows
-        with steps ``last_steps`` (N,) -> data units."""
-        n_targets, horizon = scaled.shape[2], scaled.shape[1]
-        forecasts = self.scaler.inverse(scaled, slice(0, n_targets), series[:, None])
-        if self.profile is None:
-            return forecasts
-        steps = last_steps[:, None] + np.arange(1, horizon + 1)  # (N, H)
-        return self.profile.restore(forecasts, steps, series[:, None])
 
 
 class LSTMForecaster(RegressorMixin, _LSTMBase):
@@ -319,11 +292,9 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         window = self._resolve_window(panel, season)
         windows = self._window_index(panel, window)
         _require_grid(panel)
-        steps = _steps_to_last_row(panel.offsets)
-        profile = self._fit_seasonal_profile(panel, season, steps)
-        scaler = self._fit_scaler(panel, windows.fit_rows, profile, steps)
+        recipe = self._recipe(panel, season)
         static_scaler = None if panel.static is None else fit_scaler(self.scaler, panel.static)
-        transforms = _Transforms(scaler, profile, steps, _scaled_static(static_scaler, panel))
+        transforms = fit_transforms(panel, windows.fit_rows, recipe, static_scaler)
         device = resolve_device(self.device)
         data = DevicePanel(transforms.apply(panel.values, panel.series_of_rows()),
                            transforms.static, window, self.horizon, panel.n_targets, device)
@@ -338,8 +309,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             train_idx=positions[: windows.n_train],
             val_idx=positions[windows.n_train :] if windows.n_val else None,
             loss_fn=getattr(torch.nn.functional, LOSSES[self.loss]),
-            net_options={**self._net_options(panel.n_targets, window, season),
-                         "n_static": len(panel.static_names)},
+            net_options=self._net_options(panel, window, season),
         )
         self._store_fit(panel, window, season, transforms, static_scaler, y is not None)
         self.device_, self.module_, self._net_config = device, module, net_config
@@ -543,19 +513,21 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             )
         return windows
 
-    def _fit_seasonal_profile(self, panel: Panel, season: int, steps: np.ndarray):
-        """Each series' seasonal pattern, phases counted from its last row, or None.
+    def _recipe(self, panel: Panel, season: int) -> Recipe:
+        """How each series' transforms are fitted; raise when deseasonalize=True cannot be.
 
-        Unlike the scaler, it is estimated on every row, validation rows included: the most
-        recent seasons are the best guide to the next ones (validation-split benchmark, 0.873
-        against 0.897 when estimated on the training rows only; docs/accuracy.md).
+        Unlike the scaler, the seasonal pattern is estimated on every row, validation rows
+        included: the most recent seasons are the best guide to the next ones
+        (validation-split benchmark, 0.873 against 0.897 when estimated on the training rows
+        only; docs/accuracy.md).
         """
         auto = isinstance(self.deseasonalize, str)  # "auto"; else a bool (checked)
+        recipe = Recipe(self.scaler, season, adjust=False, test=auto)
         if not (auto or self.deseasonalize):
-            return None
+            return recipe
         if season < 2:
             if auto:
-                return None
+                return recipe
             raise ValueError(
                 f"deseasonalize=True needs a seasonal period above 1, but season={self.season!r} "
                 f"gives {season}; set season=..., or pass an index whose frequency "
@@ -570,7 +542,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
                     "Series or DataFrame (e.g. pd.Series(values)), or set deseasonalize='auto' "
                     "or False."
                 )
-            return None
+            return recipe
         longest = int(panel.lengths.max())
         if not auto and longest < MIN_SEASONS * season:
             raise ValueError(
@@ -578,29 +550,18 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
                 f"({MIN_SEASONS * season} rows); got {longest}. Pass a longer series or "
                 f"set deseasonalize='auto' or False."
             )
-        return fit_seasonal_profile(
-            panel.values[:, : panel.n_targets], steps, season, test=auto, offsets=panel.offsets
-        )
+        return Recipe(self.scaler, season, adjust=True, test=auto)
 
-    def _fit_scaler(self, panel, fit_rows, profile, steps) -> ColumnScaler:
-        """Per-series scaling fitted on each series' training rows (seasonally adjusted)."""
-        identity = ColumnScaler(np.zeros(panel.values.shape[1]), np.ones(panel.values.shape[1]))
-        series = panel.series_of_rows()
-        adjusted = _Transforms(identity, profile, steps, None).apply(panel.values, series)
-        position = ragged_arange(panel.lengths)
-        training = adjusted[position < fit_rows[series]]
-        offsets = np.concatenate([[0], np.cumsum(fit_rows)])
-        return fit_scaler(self.scaler, training, offsets)
-
-    def _net_options(self, n_targets: int, window: int, season: int) -> dict:
+    def _net_options(self, panel: Panel, window: int, season: int) -> dict:
         """The forecasting options of LSTMNet: head width and per-window normalisation."""
         head_steps = min(self.horizon, window) if self.head == "sequence" else 1
         skip = self.seasonal_skip and season <= window
         return {
             "head_steps": head_steps,
             "instance_norm": self.instance_norm,
-            "n_targets": n_targets,
+            "n_targets": panel.n_targets,
             "season": season if skip else 1,
+            "n_static": len(panel.static_names),
         }
 
     def _store_fit(self, panel, window, season, transforms, static_scaler, fitted_with_y):
@@ -634,8 +595,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         lengths = np.minimum(self.series_lengths_, window)
         # steps of the stored rows from each series' last row; padding repeats the first row
         steps = np.maximum(np.arange(window) - (window - 1), -(lengths[:, None] - 1)).ravel()
-        static = None if self.static_ is None else self.static_scaler_.transform(self.static_)
-        transforms = _Transforms(self.scaler_, self.seasonal_profile_, steps, static)
+        static = scale_static(self.static_scaler_, self.static_)
+        transforms = Transforms(self.scaler_, self.seasonal_profile_, steps, static)
         offsets = np.arange(n_series + 1) * window
         forecasts = self._forecast(
             self.last_window_.reshape(-1, n_columns), offsets, transforms, offsets[1:],
@@ -676,37 +637,13 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         return self._forecast(panel.values, panel.offsets, transforms, starts + self.window_,
                               series)
 
-    def _context_transforms(self, panel: Panel) -> _Transforms:
+    def _context_transforms(self, panel: Panel) -> Transforms:
         """The transforms of a context's series: fitted ones for series seen at fit, fitted on
         the context itself for new ones."""
-        fitted = self._fitted_positions(panel)
-        seen = fitted >= 0
-        own_steps = _steps_to_last_row(panel.offsets)
-        scaler, profile, steps = self.scaler_, self.seasonal_profile_, own_steps
-        if not seen.all():
-            own_profile = self._own_profile(panel, own_steps)
-            own_fit_rows = panel.lengths
-            own_scaler = self._fit_scaler(panel, own_fit_rows, own_profile, own_steps)
-        if seen.all():
-            scaler = scaler.select(fitted)
-            profile = None if profile is None else profile.select(fitted)
-            steps = self._anchored_steps(panel, fitted) if profile is not None else own_steps
-        elif not seen.any():
-            scaler, profile = own_scaler, own_profile
-        else:
-            scaler = ColumnScaler(*(
-                np.where(seen[:, None], getattr(scaler, name)[np.maximum(fitted, 0)],
-                         getattr(own_scaler, name))
-                for name in ("offset", "scale")
-            ))
-            profile = _merge_profiles(profile, own_profile, fitted, seen)
-            if profile is not None and self.seasonal_profile_ is not None:
-                anchored = self._anchored_steps(panel, fitted)
-                steps = np.where(np.repeat(seen, panel.lengths), anchored, own_steps)
-        static = None
-        if panel.static is not None and self.static_scaler_ is not None:
-            static = self.static_scaler_.transform(panel.static)
-        return _Transforms(scaler, profile, steps, static)
+        fitted = Transforms(self.scaler_, self.seasonal_profile_, None, None)
+        recipe = Recipe(self.scaler, self.season_, True, isinstance(self.deseasonalize, str))
+        return context_transforms(panel, self._fitted_positions(panel), fitted, recipe,
+                                  self.last_index_, self.index_freq_, self.static_scaler_)
 
     def _fitted_positions(self, panel: Panel) -> np.ndarray:
         """For each context series, its position among the fitted series, or -1 if new."""
@@ -716,38 +653,6 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         if panel.ids is None:
             return np.full(1, -1)
         return self.series_ids_.get_indexer(panel.ids)
-
-    def _own_profile(self, panel: Panel, steps: np.ndarray):
-        """Seasonal patterns estimated on the context, for series new to the model."""
-        if self.seasonal_profile_ is None or panel.time is None:
-            return None
-        profile = fit_seasonal_profile(
-            panel.values[:, : self.n_targets_], steps, self.season_,
-            test=isinstance(self.deseasonalize, str), offsets=panel.offsets,
-        )
-        return profile
-
-    def _anchored_steps(self, panel: Panel, fitted: np.ndarray) -> np.ndarray:
-        """Each context row's time steps from its series' last row seen at fit."""
-        if panel.time is None or panel.freq is None:
-            raise ValueError(
-                "This forecaster removed a seasonal pattern at fit (deseasonalize), so it "
-                "needs each context's time index to place it in the season; pass the context "
-                "as a pandas Series or DataFrame with the same kind of index as at fit."
-            )
-        anchors = self.last_index_[np.repeat(np.maximum(fitted, 0), panel.lengths)]
-        labels = panel.time
-        if getattr(labels, "tz", None) is not None and getattr(anchors, "tz", None) is not None:
-            labels = labels.tz_convert(anchors.tz)  # an instant is placed in the fit's zone
-        steps = _timegrid.steps_from(labels, anchors, self.index_freq_)
-        if steps is None:
-            raise ValueError(
-                f"The context's index ({type(panel.time).__name__} from {panel.time[0]!r}) is "
-                f"not on the time grid of the series seen at fit ({type(self.last_index_).__name__}"
-                f" up to {self.last_index_[0]!r}); pass a context with the same index type, time "
-                f"zone and frequency as at fit."
-            )
-        return steps
 
     def _check_grid(self, panel: Panel) -> None:
         """Raise when a context's time labels are on another kind of grid than at fit."""
@@ -807,32 +712,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         return tags
 
 
-def _steps_to_last_row(offsets: np.ndarray) -> np.ndarray:
-    """Each row's time step from its series' last row (the last row is step 0)."""
-    lengths = np.diff(offsets)
-    return ragged_arange(lengths) - np.repeat(lengths - 1, lengths)
-
-
 def _require_grid(panel: Panel) -> None:
     """Raise when datetimes are too few to tell their frequency (the forecast needs it)."""
     if isinstance(panel.time, pd.DatetimeIndex) and panel.freq is None:
         regular_frequency(panel.time)  # raises, saying why and what to do
-
-
-def _scaled_static(static_scaler, panel: Panel):
-    return None if static_scaler is None else static_scaler.transform(panel.static)
-
-
-def _merge_profiles(fitted, own, positions, seen):
-    """Per-series profiles of a context: the fitted ones where seen, the context's elsewhere."""
-    if fitted is None and own is None:
-        return None
-    n_series = len(positions)
-    season = (fitted or own).season
-    n_targets = (fitted or own).shift.shape[-1]
-    shift, scale = np.zeros((n_series, season, n_targets)), np.ones((n_series, season, n_targets))
-    if own is not None:
-        shift[~seen], scale[~seen] = own.shift[~seen], own.scale[~seen]
-    if fitted is not None:
-        shift[seen], scale[seen] = fitted.shift[positions[seen]], fitted.scale[positions[seen]]
-    return SeasonalProfile(shift, scale)
