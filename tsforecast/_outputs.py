@@ -38,8 +38,7 @@ def forecast_output(forecasts: np.ndarray, form: Form, ids, labels: pd.Index | N
         return _single_output(forecasts[0], form, labels)
     if form.kind in ("dict", "list"):
         items = [
-            _single_output(forecasts[s], form, None if labels is None else
-                           labels[s * horizon : (s + 1) * horizon])
+            _single_output(forecasts[s], form, _series_labels(labels, s, horizon))
             for s in range(n_series)
         ]
         return dict(zip(ids, items)) if form.kind == "dict" else items
@@ -54,6 +53,16 @@ def forecast_output(forecasts: np.ndarray, form: Form, ids, labels: pd.Index | N
     if form.series_out:
         return pd.Series(flat[:, 0], index=index, name=names[0])
     return pd.DataFrame(flat, index=index, columns=names)
+
+
+def _series_labels(labels: pd.Index | None, series: int, horizon: int) -> pd.Index | None:
+    """One series' labels out of the series-major ``labels``, keeping a datetime frequency."""
+    if labels is None:
+        return None
+    part = labels[series * horizon : (series + 1) * horizon]
+    if isinstance(part, pd.DatetimeIndex) and horizon >= 3:
+        part.freq = pd.infer_freq(part)
+    return part
 
 
 def _single_output(forecast: np.ndarray, form: Form, labels: pd.Index | None):
