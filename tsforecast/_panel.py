@@ -171,6 +171,7 @@ def _from_covariates_and_targets(X, y, target, hint) -> Panel:
     y_table = as_table(y, "y")
     x_table = _covariate_table(X, y_table)
     check_same_length(x_table, y_table)
+    _check_same_index(x_table.index, y_table.index)
     values = np.hstack([y_table.values, x_table.values])
     index = y_table.index if y_table.is_pandas else None
     form = Form("single", y_table.is_pandas, y_table.is_1d and y_table.is_pandas,
@@ -178,6 +179,20 @@ def _from_covariates_and_targets(X, y, target, hint) -> Panel:
     n_features = x_table.values.shape[1]
     return _single(values, y_table.values.shape[1], index, form, x_table.columns, n_features,
                    hint)
+
+
+def _check_same_index(x_index: pd.Index | None, y_index: pd.Index | None) -> None:
+    """X and y, both labelled, must label the same rows (a default RangeIndex is positional)."""
+    if x_index is None or y_index is None or x_index.equals(y_index):
+        return
+    if any(isinstance(i, pd.RangeIndex) and i.start == 0 and i.step == 1
+           for i in (x_index, y_index)):
+        return
+    raise ValueError(
+        f"X and y must label the same rows, but X's index runs {x_index[0]!r} .. "
+        f"{x_index[-1]!r} and y's {y_index[0]!r} .. {y_index[-1]!r}; align them first, e.g. "
+        f"X = X.reindex(y.index)."
+    )
 
 
 def _covariate_table(X, y_table):
