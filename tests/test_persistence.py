@@ -6,6 +6,7 @@ import json
 import pickle
 import warnings
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -346,3 +347,32 @@ def test_zip_with_other_entries_names_them_without_calling_the_archive_damaged(t
     with pytest.raises(ValueError, match=expected) as info:
         tsforecast.load(path)
     assert "damaged" not in str(info.value)
+
+
+# -- format compatibility: files written by the first release of format version 1 ------------
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_format_v1_forecaster_file_still_predicts_the_stored_forecast():
+    """Check that a forecaster file written by format version 1 (tsforecast 0.1.0) loads and
+    predicts the forecast recorded when it was written, with its index and name."""
+    expected = json.loads((DATA / "v1_expected.json").read_text(encoding="utf-8"))["forecaster"]
+    model = LSTMForecaster.load(DATA / "forecaster_v1.tsf")
+    forecast = model.predict()
+    np.testing.assert_allclose(forecast.to_numpy(), expected["values"], rtol=1e-6, atol=1e-9)
+    assert [str(stamp) for stamp in forecast.index] == expected["index"]
+    assert forecast.index.freqstr == expected["freq"] and forecast.name == expected["name"]
+
+
+def test_format_v1_classifier_file_still_predicts_the_stored_probabilities():
+    """Check that a classifier file written by format version 1 (tsforecast 0.1.0) loads and
+    gives the labels and probabilities recorded when it was written."""
+    sequence = pytest.importorskip("tsforecast.sequence")
+    expected = json.loads((DATA / "v1_expected.json").read_text(encoding="utf-8"))["classifier"]
+    model = sequence.LSTMClassifier.load(DATA / "classifier_v1.tsf")
+    X = np.asarray(expected["X"])
+    assert model.classes_.tolist() == expected["classes"]
+    assert model.predict(X).tolist() == expected["predict"]
+    np.testing.assert_allclose(model.predict_proba(X), expected["predict_proba"], rtol=1e-6,
+                               atol=1e-9)
