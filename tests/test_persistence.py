@@ -6,6 +6,7 @@ import json
 import os
 import pickle
 import re
+import stat
 import struct
 import threading
 import tracemalloc
@@ -620,3 +621,119 @@ def test_directory_raises_is_a_directory_error(tmp_path):
     """Check that a directory raises IsADirectoryError, as opening it for reading does."""
     with pytest.raises(IsADirectoryError):
         tsforecast.load(tmp_path)
+
+
+def test_save_does_not_follow_a_link_planted_at_a_predictable_temporary_name(fitted, tmp_path):
+    """Check that a symlink at the temporary name older versions used is left alone, and the
+    file it points to is not overwritten."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    path = tmp_path / "m.tsf"
+    planted = tmp_path / f"m.tsf.{os.getpid()}.tmp"
+    try:
+        planted.symlink_to(victim)
+    except OSError:
+        pytest.skip("cannot create symlinks here")
+    fitted.save(path)
+    assert victim.read_text() == "keep me"
+    assert planted.is_symlink() and not path.is_symlink()
+    np.testing.assert_array_equal(tsforecast.load(path).predict(), fitted.predict())
+
+
+def test_threads_saving_to_one_path_never_show_a_reader_a_damaged_file(fitted, tmp_path):
+    """Check that 8 threads saving to one path while another loads it all succeed, and every
+    load returns a complete model."""
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    expected = fitted.predict()
+    errors, done = [], threading.Event()
+
+    def write():
+        try:
+            for _ in range(8):
+                fitted.save(path)
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+
+    def read():
+        loads = 0
+        try:
+            while not done.is_set() or loads < 3:
+                np.testing.assert_array_equal(tsforecast.load(path).predict(), expected)
+                loads += 1
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+
+    writers = [threading.Thread(target=write) for _ in range(8)]
+    reader = threading.Thread(target=read)
+    for thread in [reader, *writers]:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    done.set()
+    reader.join()
+    assert errors == []
+    assert [p.name for p in tmp_path.iterdir()] == ["m.tsf"]
+
+
+def test_bytes_and_str_paths_save_and_load(fitted, tmp_path, monkeypatch):
+    """Check that save and load accept str, bytes and PathLike paths alike."""
+    monkeypatch.chdir(tmp_path)
+    fitted.save(os.fsencode(tmp_path / "b.tsf"))
+    fitted.save(str(tmp_path / "s.tsf"))
+    for path in [os.fsencode(tmp_path / "b.tsf"), str(tmp_path / "s.tsf"), tmp_path / "b.tsf"]:
+        np.testing.assert_array_equal(tsforecast.load(path).predict(), fitted.predict())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.tsf", "s.tsf"]
+
+
+def _fail_on_weights(original):
+    def writestr(self, name, data, *args, **kwargs):
+        if name == WEIGHTS:
+            raise OSError(28, "No space left on device")
+        return original(self, name, data, *args, **kwargs)
+
+    return writestr
+
+
+@pytest.mark.parametrize("failure", ["unencodable attribute", "write error", "fsync error"])
+def test_failed_save_leaves_the_existing_file_intact(fitted, tmp_path, monkeypatch, failure):
+    """Check that a save that fails, before or while writing, leaves the existing file as it
+    was (and loadable) and no temporary file behind."""
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    before = path.read_bytes()
+    other = LSTMForecaster(window=4, **TINY).fit(_series("daily")[0])
+    if failure == "unencodable attribute":
+        other.extra_ = object()
+        expected_error = TypeError
+    elif failure == "write error":
+        monkeypatch.setattr(zipfile.ZipFile, "writestr", _fail_on_weights(zipfile.ZipFile.writestr))
+        expected_error = OSError
+    else:
+        monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(5, "EIO")))
+        expected_error = OSError
+    with pytest.raises(expected_error):
+        other.save(path)
+    assert path.read_bytes() == before
+    np.testing.assert_array_equal(tsforecast.load(path).predict(), fitted.predict())
+    assert [p.name for p in tmp_path.iterdir()] == ["m.tsf"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_saved_file_gets_the_permissions_of_an_ordinary_new_file(fitted, tmp_path):
+    """Check that the unique temporary file does not leave the model readable by its owner only:
+    the saved file has mode 0o666 minus the umask, as open() would give it."""
+    umask = os.umask(0o022)
+    try:
+        fitted.save(tmp_path / "m.tsf")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "m.tsf").stat().st_mode) == 0o644
+
+
+def test_save_refuses_what_load_would_refuse(fitted, tmp_path):
+    """Check that an attribute beyond the format's limits fails at save, with no file left."""
+    fitted.extra_ = np.array(["x" * 2000])
+    with pytest.raises(ValueError, match="cannot be saved: unsupported array dtype '<U2000'"):
+        fitted.save(tmp_path / "m.tsf")
+    assert list(tmp_path.iterdir()) == []

@@ -15,6 +15,7 @@ import math
 import os
 import platform
 import re
+import secrets
 import stat
 import struct
 import warnings
@@ -68,7 +69,7 @@ def save(estimator, path) -> None:
     Parameters
     ----------
     estimator : LSTMForecaster, LSTMClassifier or LSTMRegressor
-    path : str or os.PathLike
+    path : str, bytes or os.PathLike
         Destination; an existing file is replaced only once the new one is complete.
     """
     cls = type(estimator)
@@ -102,8 +103,9 @@ def save(estimator, path) -> None:
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
         "versions": _versions(),
     }
-    text = json.dumps(metadata, allow_nan=False, indent=1, sort_keys=True)
-    _write_atomically(os.fspath(path), text.encode("utf-8"), weights)
+    text = json.dumps(metadata, allow_nan=False, indent=1, sort_keys=True).encode("utf-8")
+    _check_loadable(text, weights)
+    _write_atomically(os.fsdecode(path), text, weights)
 
 
 def _encode_params(estimator) -> dict:
@@ -121,18 +123,63 @@ def _encode_params(estimator) -> dict:
     return {key: _encode(value, f"parameter {key}") for key, value in params.items()}
 
 
-def _write_atomically(path: str, metadata: bytes, weights: bytes) -> None:
-    """Write the zip next to ``path`` and move it into place, so no half file is ever left."""
-    tmp = f"{path}.{os.getpid()}.tmp"
+def _check_loadable(text: bytes, weights: bytes) -> None:
+    """Refuse (ValueError) to write a file that load() would refuse for the format's limits."""
     try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(METADATA, metadata)
-            archive.writestr(WEIGHTS, weights)
+        metadata = _parse_metadata(text)
+        decode = _Decoder()
+        decode(metadata["params"])
+        for value in metadata["attributes"].values():
+            decode(value)
+    except _FileError as error:
+        raise ValueError(f"This estimator cannot be saved: {error}") from None
+    if len(weights) > MAX_WEIGHTS_BYTES + MAX_SAFETENSORS_HEADER:
+        raise ValueError(
+            f"This estimator cannot be saved: its network has {len(weights)} bytes of weights, "
+            f"more than the format allows ({MAX_WEIGHTS_BYTES})."
+        )
+
+
+def _write_atomically(path: str, metadata: bytes, weights: bytes) -> None:
+    """Write the zip to a new, uniquely named file next to ``path``, then rename it into place.
+
+    The temporary file is created exclusively (never through an existing file or link) and
+    synced before the rename, so readers see the old file or the whole new one, and concurrent
+    saves to one path each complete on their own.
+    """
+    folder, name = os.path.split(path)
+    fd, tmp = _create_unique(folder or os.curdir, f".{name}.")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr(METADATA, metadata)
+                archive.writestr(WEIGHTS, weights)
+            file.flush()
+            os.fsync(file.fileno())
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        try:
             os.remove(tmp)
+        except OSError:
+            pass
         raise
+
+
+def _create_unique(folder: str, prefix: str) -> tuple[int, str]:
+    """Create a new file ``folder/prefix<random>.tmp`` exclusively; return (fd, path).
+
+    Like ``tempfile.mkstemp``, but with the permissions an ordinary new file gets (0o666 minus
+    the umask), since the file becomes the saved model.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        tmp = os.path.join(folder, f"{prefix}{secrets.token_hex(8)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", folder)
 
 
 def _versions() -> dict:
