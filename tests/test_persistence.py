@@ -281,8 +281,17 @@ def test_missing_file_raises_file_not_found(tmp_path):
         tsforecast.load(tmp_path / "missing.tsf")
 
 
-def test_saved_on_gpu_loads_on_cpu_with_warning(fitted, tmp_path):
-    """Check (simulated: no GPU here) that a file from a CUDA model loads on the CPU, warning."""
+@pytest.fixture
+def no_gpu(monkeypatch):
+    """Simulate a machine without CUDA or MPS, also where the test machine has one."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    if getattr(torch.backends, "mps", None) is not None:
+        monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+
+
+def test_saved_on_gpu_loads_on_cpu_with_warning(fitted, tmp_path, no_gpu):
+    """Check (simulated) that a file from a CUDA model loads on a CPU-only machine, warning."""
     expected = fitted.predict()
     fitted.device_ = torch.device("cuda")  # what a model fitted on a GPU records
     path = tmp_path / "m.tsf"
@@ -294,8 +303,8 @@ def test_saved_on_gpu_loads_on_cpu_with_warning(fitted, tmp_path):
 
 
 @pytest.mark.parametrize("device", ["cuda", "mps"])
-def test_pickle_from_gpu_loads_on_cpu_with_warning(fitted, device):
-    """Check (simulated: no GPU here) that a pickled CUDA/MPS model unpickles on the CPU."""
+def test_pickle_from_gpu_loads_on_cpu_with_warning(fitted, device, no_gpu):
+    """Check (simulated) that a pickled CUDA/MPS model unpickles on a CPU-only machine."""
     expected = fitted.predict()
     fitted.device_ = torch.device(device)
     data = pickle.dumps(fitted)
