@@ -442,10 +442,10 @@ def _saved(fitted, tmp_path):
 
 
 def test_zip_bomb_in_the_weights_is_refused_before_it_inflates(fitted, tmp_path):
-    """Check that weights declaring 128 MiB more than the network needs are refused from the
+    """Check that weights declaring 64 MiB more than the network needs are refused from the
     zip directory, without allocating them."""
     path, metadata, weights = _saved(fitted, tmp_path)
-    _write_zip_bomb(path, metadata, weights, padding=128 * 2**20)
+    _write_zip_bomb(path, metadata, weights, padding=64 * 2**20)
     assert path.stat().st_size < 2**20
     message, peak = _load_peak_bytes(path)
     assert "weights.safetensors declares" in message
@@ -456,9 +456,9 @@ def test_zip_member_lying_about_its_size_is_not_inflated_past_it(fitted, tmp_pat
     """Check that a zip whose directory understates the inflated size of the weights is read
     only up to the stated size and refused as damaged."""
     path, metadata, weights = _saved(fitted, tmp_path)
-    _write_zip_bomb(path, metadata, weights, padding=128 * 2**20)
+    _write_zip_bomb(path, metadata, weights, padding=64 * 2**20)
     data = bytearray(path.read_bytes())
-    true_size = struct.pack("<I", len(weights) + 128 * 2**20)
+    true_size = struct.pack("<I", len(weights) + 64 * 2**20)
     assert data.count(true_size) == 2  # in the local header and in the central directory
     path.write_bytes(bytes(data).replace(true_size, struct.pack("<I", len(weights))))
     message, peak = _load_peak_bytes(path)

@@ -49,7 +49,7 @@ MAX_DEPTH = 32  # nesting of JSON objects/arrays (the format needs at most 8)
 MAX_ARRAY_BYTES = 4 * MAX_METADATA_BYTES  # all arrays and indexes decoded from metadata.json
 MAX_STRING_CHARS = 1024  # characters per string of a string array (class labels, column names)
 MAX_NDIM = 32  # dimensions of an array in metadata.json
-MAX_WEIGHTS_BYTES = 2 * 2**30  # tensor data: 512 million float32 parameters
+MAX_WEIGHTS_BYTES = 2 * 2**30  # tensor data: 2**29 (537 million) float32 parameters
 MAX_SAFETENSORS_HEADER = 2**20  # the JSON header of weights.safetensors (a real one: < 2 kB)
 MAX_FILE_BYTES = MAX_WEIGHTS_BYTES + MAX_SAFETENSORS_HEADER + MAX_METADATA_BYTES + 2**24
 
