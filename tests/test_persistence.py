@@ -3,9 +3,16 @@
 import hashlib
 import io
 import json
+import os
 import pickle
+import re
+import stat
+import struct
+import threading
+import tracemalloc
 import warnings
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -78,8 +85,9 @@ def _rewrite(path, metadata=None, weights=None, fix_checksum=True, extra=None):
     weights = old_weights if weights is None else weights
     if fix_checksum:
         metadata["weights_sha256"] = hashlib.sha256(weights).hexdigest()
+    text = re.sub(r'"@raw:([^"]*)"', r"\1", json.dumps(metadata))  # see _raw
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr(METADATA, json.dumps(metadata))
+        archive.writestr(METADATA, text)
         archive.writestr(WEIGHTS, weights)
         for name, data in (extra or {}).items():
             archive.writestr(name, data)
@@ -204,7 +212,7 @@ def test_newer_format_version_is_refused(fitted, tmp_path):
             lambda m: {**m, "attributes": {**m["attributes"], "_net_config": {"input_size": 9}}},
             "does not describe a valid LSTMForecaster",
         ),
-        (lambda m: {**m, "fitted": "yes"}, "fitted must be true or false"),
+        (lambda m: {**m, "fitted": "yes"}, "must hold .fitted. as a JSON boolean"),
     ],
 )
 def test_edited_metadata_is_refused(fitted, tmp_path, change, message):
@@ -273,8 +281,17 @@ def test_missing_file_raises_file_not_found(tmp_path):
         tsforecast.load(tmp_path / "missing.tsf")
 
 
-def test_saved_on_gpu_loads_on_cpu_with_warning(fitted, tmp_path):
-    """Check (simulated: no GPU here) that a file from a CUDA model loads on the CPU, warning."""
+@pytest.fixture
+def no_gpu(monkeypatch):
+    """Simulate a machine without CUDA or MPS, also where the test machine has one."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    if getattr(torch.backends, "mps", None) is not None:
+        monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+
+
+def test_saved_on_gpu_loads_on_cpu_with_warning(fitted, tmp_path, no_gpu):
+    """Check (simulated) that a file from a CUDA model loads on a CPU-only machine, warning."""
     expected = fitted.predict()
     fitted.device_ = torch.device("cuda")  # what a model fitted on a GPU records
     path = tmp_path / "m.tsf"
@@ -286,8 +303,8 @@ def test_saved_on_gpu_loads_on_cpu_with_warning(fitted, tmp_path):
 
 
 @pytest.mark.parametrize("device", ["cuda", "mps"])
-def test_pickle_from_gpu_loads_on_cpu_with_warning(fitted, device):
-    """Check (simulated: no GPU here) that a pickled CUDA/MPS model unpickles on the CPU."""
+def test_pickle_from_gpu_loads_on_cpu_with_warning(fitted, device, no_gpu):
+    """Check (simulated) that a pickled CUDA/MPS model unpickles on a CPU-only machine."""
     expected = fitted.predict()
     fitted.device_ = torch.device(device)
     data = pickle.dumps(fitted)
@@ -346,3 +363,386 @@ def test_zip_with_other_entries_names_them_without_calling_the_archive_damaged(t
     with pytest.raises(ValueError, match=expected) as info:
         tsforecast.load(path)
     assert "damaged" not in str(info.value)
+
+
+# -- format compatibility: files written by the first release of format version 1 ------------
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_format_v1_forecaster_file_still_predicts_the_stored_forecast():
+    """Check that a forecaster file written by format version 1 (tsforecast 0.1.0) loads and
+    predicts the forecast recorded when it was written, with its index and name."""
+    expected = json.loads((DATA / "v1_expected.json").read_text(encoding="utf-8"))["forecaster"]
+    model = LSTMForecaster.load(DATA / "forecaster_v1.tsf")
+    forecast = model.predict()
+    np.testing.assert_allclose(forecast.to_numpy(), expected["values"], rtol=1e-6, atol=1e-9)
+    assert [str(stamp) for stamp in forecast.index] == expected["index"]
+    assert forecast.index.freqstr == expected["freq"] and forecast.name == expected["name"]
+
+
+def test_format_v1_classifier_file_still_predicts_the_stored_probabilities():
+    """Check that a classifier file written by format version 1 (tsforecast 0.1.0) loads and
+    gives the labels and probabilities recorded when it was written."""
+    sequence = pytest.importorskip("tsforecast.sequence")
+    expected = json.loads((DATA / "v1_expected.json").read_text(encoding="utf-8"))["classifier"]
+    model = sequence.LSTMClassifier.load(DATA / "classifier_v1.tsf")
+    X = np.asarray(expected["X"])
+    assert model.classes_.tolist() == expected["classes"]
+    assert model.predict(X).tolist() == expected["predict"]
+    np.testing.assert_allclose(model.predict_proba(X), expected["predict_proba"], rtol=1e-6,
+                               atol=1e-9)
+
+
+# -- a file never costs more than it is worth, and any bad content gets one clear ValueError ---
+
+
+def _attribute(name, value):
+    """A metadata edit that sets attribute ``name`` to the raw JSON ``value``."""
+    return lambda m: {**m, "attributes": {**m["attributes"], name: value}}
+
+
+def _raw(text):
+    """A value that _rewrite writes as the raw JSON ``text`` (which json.dumps cannot write)."""
+    return f"@raw:{text}"
+
+
+def _load_peak_bytes(path):
+    """(error message, peak bytes that Python and numpy allocated) of tsforecast.load(path)."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="Cannot load") as info:
+            tsforecast.load(path)
+        return str(info.value), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _write_zip_bomb(path, metadata, weights, padding):
+    """Save ``weights`` followed by ``padding`` zero bytes (deflated to almost nothing), with a
+    correct checksum, so that only the size can give the bomb away."""
+    digest = hashlib.sha256(weights)
+    chunk = bytes(2**20)
+    for _ in range(padding // len(chunk)):
+        digest.update(chunk)
+    metadata = {**metadata, "weights_sha256": digest.hexdigest()}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(METADATA, json.dumps(metadata))
+        with archive.open(WEIGHTS, "w") as member:
+            member.write(weights)
+            for _ in range(padding // len(chunk)):
+                member.write(chunk)
+
+
+def _saved(fitted, tmp_path):
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    with zipfile.ZipFile(path) as archive:
+        return path, json.loads(archive.read(METADATA)), archive.read(WEIGHTS)
+
+
+def test_zip_bomb_in_the_weights_is_refused_before_it_inflates(fitted, tmp_path):
+    """Check that weights declaring 64 MiB more than the network needs are refused from the
+    zip directory, without allocating them."""
+    path, metadata, weights = _saved(fitted, tmp_path)
+    _write_zip_bomb(path, metadata, weights, padding=64 * 2**20)
+    assert path.stat().st_size < 2**20
+    message, peak = _load_peak_bytes(path)
+    assert "weights.safetensors declares" in message
+    assert peak < 16 * 2**20
+
+
+def test_zip_member_lying_about_its_size_is_not_inflated_past_it(fitted, tmp_path):
+    """Check that a zip whose directory understates the inflated size of the weights is read
+    only up to the stated size and refused as damaged."""
+    path, metadata, weights = _saved(fitted, tmp_path)
+    _write_zip_bomb(path, metadata, weights, padding=64 * 2**20)
+    data = bytearray(path.read_bytes())
+    true_size = struct.pack("<I", len(weights) + 64 * 2**20)
+    assert data.count(true_size) == 2  # in the local header and in the central directory
+    path.write_bytes(bytes(data).replace(true_size, struct.pack("<I", len(weights))))
+    message, peak = _load_peak_bytes(path)
+    assert "damaged" in message
+    assert peak < 16 * 2**20
+
+
+def test_network_beyond_the_weight_limit_is_refused_before_it_is_built(fitted, tmp_path):
+    """Check that a _net_config describing a network larger than the format's weight limit is
+    refused without allocating the network."""
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    config = {**fitted._net_config, "hidden_size": 100_000}
+    _rewrite(path, _attribute("_net_config", config))
+    message, peak = _load_peak_bytes(path)
+    assert "would hold" in message and "more than the format allows" in message
+    assert peak < 16 * 2**20
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda h: {**h, "lstm.weight_ih_l0": {**h["lstm.weight_ih_l0"], "shape": [10**9, 10**9]}},
+        lambda h: {**h, "lstm.weight_ih_l0": {**h["lstm.weight_ih_l0"], "dtype": "F64"}},
+        lambda h: {k: v for k, v in h.items() if k != "head.bias"},
+    ],
+)
+def test_weights_header_that_does_not_fit_the_network_is_refused(fitted, tmp_path, edit):
+    """Check that tensor shapes and dtypes in the safetensors header are compared with the
+    network before any tensor is made."""
+    path, _, weights = _saved(fitted, tmp_path)
+    (size,) = struct.unpack("<Q", weights[:8])
+    header = json.dumps(edit(json.loads(weights[8 : 8 + size]))).encode()
+    _rewrite(path, weights=struct.pack("<Q", len(header)) + header + weights[8 + size :])
+    with pytest.raises(ValueError, match="weights.safetensors cannot be read .*other tensors"):
+        tsforecast.load(path)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ({"__type__": "ndarray", "dtype": "<U50000000", "shape": [1], "data": ["a"]},
+         "unsupported array dtype '<U50000000'"),
+        ({"__type__": "ndarray", "dtype": "<U1025", "shape": [1], "data": ["a"]},
+         "unsupported array dtype"),
+        ({"__type__": "ndarray", "dtype": "<M8[ns]", "shape": [1], "data": [1]},
+         "unsupported array dtype"),
+        ({"__type__": "scalar", "dtype": "|V8", "value": 10**8}, "unsupported array dtype"),
+        ({"__type__": "scalar", "dtype": "<U50000000", "value": "a"}, "unsupported array dtype"),
+        ({"__type__": "ndarray", "dtype": "<f8", "shape": [-1], "data": [1.0, 2.0]},
+         "shape must be a list of at most 32 ints >= 0"),
+        ({"__type__": "ndarray", "dtype": "<f8", "shape": [10**6, 10**6], "data": [1.0]},
+         "must hold 1000000000000 values"),
+        ({"__type__": "ndarray", "dtype": "<f8", "shape": [1] * 40, "data": [1.0]},
+         "at most 32 ints"),
+        ({"__type__": "ndarray", "dtype": "<U1024", "shape": [20_000], "data": [""] * 20_000},
+         "arrays in metadata.json would take more than"),
+        ({"__type__": "index", "dtype": "<U50000000", "values": ["a"], "name": None},
+         "unsupported index dtype"),
+    ],
+)
+def test_metadata_arrays_are_checked_before_they_are_allocated(fitted, tmp_path, value, message):
+    """Check that dtypes, shapes and the total size of arrays in metadata.json are validated
+    from the JSON alone, so a small file cannot make load allocate much memory."""
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    _rewrite(path, _attribute("extra_", value))
+    error, peak = _load_peak_bytes(path)
+    assert re.search(message, error), error
+    assert peak < 16 * 2**20
+
+
+def _nested(depth):
+    value = 0
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (_attribute("extra_", _nested(40)), "nested more than 32 levels"),
+        (_attribute("extra_", _raw("[" * 50_000 + "]" * 50_000)), "nested more than 32 levels"),
+        (_attribute("extra_", [[]] * 200_000), "JSON objects and arrays, more than"),
+        (lambda m: {**m, "versions": ["tsforecast 0.1"]}, "'versions' as an object of strings"),
+        (lambda m: {**m, "versions": 3}, "'versions' as an object of strings"),
+        (lambda m: {**m, "format_version": 2, "versions": 3}, "format version 2.*Upgrade"),
+        (lambda m: {**m, "estimator": ["LSTMForecaster"]}, "'estimator' as a JSON string"),
+        (lambda m: {**m, "attributes": []}, "'attributes' as a JSON object"),
+        (_attribute("best_epoch_", _raw("9" * 5000)), "not valid JSON"),
+        (_attribute("last_index_", {"__type__": "datetime_index", "unit": "ns", "tz": None,
+                                    "freq": None, "name": None, "values": [10**20] * 7}),
+         "OverflowError"),
+        (_attribute("index_freq_", {"__type__": "offset", "name": "Day", "n": 10**20,
+                                    "normalize": False, "kwds": {}}), "OverflowError"),
+        (_attribute("extra_", {"__type__": "timedelta", "days": 10**20, "seconds": 0,
+                               "microseconds": 0}), "OverflowError"),
+        (_attribute("scaler_", None), "AttributeError"),
+        (_attribute("last_window_", 5), "does not describe a valid LSTMForecaster"),
+        (lambda m: {**m, "params": {**m["params"], "horizon": 5}}, "cannot reshape"),
+        (_attribute("n_targets_", 3), "does not describe a valid LSTMForecaster"),
+        (_attribute("__dict__", {}), "attribute named '__dict__', which is not allowed"),
+        (_attribute("predict", 1), "attribute named 'predict', which is not allowed"),
+        (_attribute("window", 3), "attribute named 'window', which is not allowed"),
+        (_attribute("module_", None), "attribute named 'module_', which is not allowed"),
+        (_attribute("not a name", 1), "which is not allowed"),
+        (lambda m: {**m, "fitted": False}, "an unfitted estimator's file must not set"),
+    ],
+)
+def test_edited_file_gets_one_clear_error_at_load(fitted, tmp_path, change, message):
+    """Check that an edited file raises ValueError("Cannot load ...") while loading (never
+    RecursionError, AttributeError or OverflowError, and never a later failure in predict)."""
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    _rewrite(path, metadata=change)
+    with pytest.raises(ValueError, match=f"^Cannot load .*{message}"):
+        tsforecast.load(path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _attribute("classes_", {"__type__": "ndarray", "dtype": "<U4", "shape": [3],
+                                "data": ["down", "up", "side"]}),
+        _attribute("n_features_in_", 4),
+        _attribute("_fit_ndim", 2),
+    ],
+)
+def test_edited_classifier_file_fails_at_load_not_in_predict(tmp_path, change):
+    """Check that a classifier whose attributes no longer fit its network is refused at load."""
+    sequence = pytest.importorskip("tsforecast.sequence")
+    X, y_class, _ = _sequence_data()
+    path = tmp_path / "c.tsf"
+    sequence.LSTMClassifier(**TINY).fit(X, y_class).save(path)
+    _rewrite(path, metadata=change)
+    with pytest.raises(ValueError, match="^Cannot load .*does not describe a valid"):
+        tsforecast.load(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+def test_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    """Check that loading from a FIFO raises at once instead of blocking on the open."""
+    path = tmp_path / "m.tsf"
+    os.mkfifo(path)
+    errors = []
+
+    def run():
+        try:
+            tsforecast.load(path)
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    assert not thread.is_alive(), "load() blocked on a FIFO"
+    assert len(errors) == 1 and "it is not a regular file" in str(errors[0])
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_device_file_is_refused_without_reading_it():
+    """Check that a character device such as /dev/zero is refused, not read."""
+    with pytest.raises(ValueError, match="Cannot load '/dev/zero': it is not a regular file"):
+        tsforecast.load("/dev/zero")
+
+
+def test_directory_raises_is_a_directory_error(tmp_path):
+    """Check that a directory raises IsADirectoryError, as opening it for reading does."""
+    with pytest.raises(IsADirectoryError):
+        tsforecast.load(tmp_path)
+
+
+def test_save_does_not_follow_a_link_planted_at_a_predictable_temporary_name(fitted, tmp_path):
+    """Check that a symlink at the temporary name older versions used is left alone, and the
+    file it points to is not overwritten."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    path = tmp_path / "m.tsf"
+    planted = tmp_path / f"m.tsf.{os.getpid()}.tmp"
+    try:
+        planted.symlink_to(victim)
+    except OSError:
+        pytest.skip("cannot create symlinks here")
+    fitted.save(path)
+    assert victim.read_text() == "keep me"
+    assert planted.is_symlink() and not path.is_symlink()
+    np.testing.assert_array_equal(tsforecast.load(path).predict(), fitted.predict())
+
+
+def test_threads_saving_to_one_path_never_show_a_reader_a_damaged_file(fitted, tmp_path):
+    """Check that 8 threads saving to one path while another loads it all succeed, and every
+    load returns a complete model."""
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    expected = fitted.predict()
+    errors, done = [], threading.Event()
+
+    def write():
+        try:
+            for _ in range(8):
+                fitted.save(path)
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+
+    def read():
+        loads = 0
+        try:
+            while not done.is_set() or loads < 3:
+                np.testing.assert_array_equal(tsforecast.load(path).predict(), expected)
+                loads += 1
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+
+    writers = [threading.Thread(target=write) for _ in range(8)]
+    reader = threading.Thread(target=read)
+    for thread in [reader, *writers]:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    done.set()
+    reader.join()
+    assert errors == []
+    assert [p.name for p in tmp_path.iterdir()] == ["m.tsf"]
+
+
+def test_bytes_and_str_paths_save_and_load(fitted, tmp_path, monkeypatch):
+    """Check that save and load accept str, bytes and PathLike paths alike."""
+    monkeypatch.chdir(tmp_path)
+    fitted.save(os.fsencode(tmp_path / "b.tsf"))
+    fitted.save(str(tmp_path / "s.tsf"))
+    for path in [os.fsencode(tmp_path / "b.tsf"), str(tmp_path / "s.tsf"), tmp_path / "b.tsf"]:
+        np.testing.assert_array_equal(tsforecast.load(path).predict(), fitted.predict())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.tsf", "s.tsf"]
+
+
+def _fail_on_weights(original):
+    def writestr(self, name, data, *args, **kwargs):
+        if name == WEIGHTS:
+            raise OSError(28, "No space left on device")
+        return original(self, name, data, *args, **kwargs)
+
+    return writestr
+
+
+@pytest.mark.parametrize("failure", ["unencodable attribute", "write error", "fsync error"])
+def test_failed_save_leaves_the_existing_file_intact(fitted, tmp_path, monkeypatch, failure):
+    """Check that a save that fails, before or while writing, leaves the existing file as it
+    was (and loadable) and no temporary file behind."""
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    before = path.read_bytes()
+    other = LSTMForecaster(window=4, **TINY).fit(_series("daily")[0])
+    if failure == "unencodable attribute":
+        other.extra_ = object()
+        expected_error = TypeError
+    elif failure == "write error":
+        monkeypatch.setattr(zipfile.ZipFile, "writestr", _fail_on_weights(zipfile.ZipFile.writestr))
+        expected_error = OSError
+    else:
+        monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(5, "EIO")))
+        expected_error = OSError
+    with pytest.raises(expected_error):
+        other.save(path)
+    assert path.read_bytes() == before
+    np.testing.assert_array_equal(tsforecast.load(path).predict(), fitted.predict())
+    assert [p.name for p in tmp_path.iterdir()] == ["m.tsf"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_saved_file_gets_the_permissions_of_an_ordinary_new_file(fitted, tmp_path):
+    """Check that the unique temporary file does not leave the model readable by its owner only:
+    the saved file has mode 0o666 minus the umask, as open() would give it."""
+    umask = os.umask(0o022)
+    try:
+        fitted.save(tmp_path / "m.tsf")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "m.tsf").stat().st_mode) == 0o644
+
+
+def test_save_refuses_what_load_would_refuse(fitted, tmp_path):
+    """Check that an attribute beyond the format's limits fails at save, with no file left."""
+    fitted.extra_ = np.array(["x" * 2000])
+    with pytest.raises(ValueError, match="cannot be saved: unsupported array dtype '<U2000'"):
+        fitted.save(tmp_path / "m.tsf")
+    assert list(tmp_path.iterdir()) == []

@@ -8,11 +8,16 @@ estimator layers (_base, _nn, _scaling, _torch_utils); loading never executes co
 from __future__ import annotations
 
 import datetime
+import errno
 import hashlib
 import json
 import math
 import os
 import platform
+import re
+import secrets
+import stat
+import struct
 import warnings
 import zipfile
 import zlib
@@ -35,7 +40,18 @@ FORMAT = "tsforecast-estimator"
 FORMAT_VERSION = 1
 METADATA = "metadata.json"
 WEIGHTS = "weights.safetensors"
-MAX_METADATA_BYTES = 64 * 2**20  # a real metadata.json is a few kB; refuse to inflate more
+
+# Limits of the format (docs/persistence.md, "Limits"). A real model stays far below each one;
+# a file that claims more is refused before the memory is spent.
+MAX_METADATA_BYTES = 16 * 2**20  # metadata.json of a real model: a few kB to a few hundred kB
+MAX_JSON_CONTAINERS = 100_000  # JSON objects + arrays in metadata.json (a real one: under 100)
+MAX_DEPTH = 32  # nesting of JSON objects/arrays (the format needs at most 8)
+MAX_ARRAY_BYTES = 4 * MAX_METADATA_BYTES  # all arrays and indexes decoded from metadata.json
+MAX_STRING_CHARS = 1024  # characters per string of a string array (class labels, column names)
+MAX_NDIM = 32  # dimensions of an array in metadata.json
+MAX_WEIGHTS_BYTES = 2 * 2**30  # tensor data: 2**29 (537 million) float32 parameters
+MAX_SAFETENSORS_HEADER = 2**20  # the JSON header of weights.safetensors (a real one: < 2 kB)
+MAX_FILE_BYTES = MAX_WEIGHTS_BYTES + MAX_SAFETENSORS_HEADER + MAX_METADATA_BYTES + 2**24
 
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
@@ -53,7 +69,7 @@ def save(estimator, path) -> None:
     Parameters
     ----------
     estimator : LSTMForecaster, LSTMClassifier or LSTMRegressor
-    path : str or os.PathLike
+    path : str, bytes or os.PathLike
         Destination; an existing file is replaced only once the new one is complete.
     """
     cls = type(estimator)
@@ -87,8 +103,9 @@ def save(estimator, path) -> None:
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
         "versions": _versions(),
     }
-    text = json.dumps(metadata, allow_nan=False, indent=1, sort_keys=True)
-    _write_atomically(os.fspath(path), text.encode("utf-8"), weights)
+    text = json.dumps(metadata, allow_nan=False, indent=1, sort_keys=True).encode("utf-8")
+    _check_loadable(text, weights)
+    _write_atomically(os.fsdecode(path), text, weights)
 
 
 def _encode_params(estimator) -> dict:
@@ -106,18 +123,63 @@ def _encode_params(estimator) -> dict:
     return {key: _encode(value, f"parameter {key}") for key, value in params.items()}
 
 
-def _write_atomically(path: str, metadata: bytes, weights: bytes) -> None:
-    """Write the zip next to ``path`` and move it into place, so no half file is ever left."""
-    tmp = f"{path}.{os.getpid()}.tmp"
+def _check_loadable(text: bytes, weights: bytes) -> None:
+    """Refuse (ValueError) to write a file that load() would refuse for the format's limits."""
     try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(METADATA, metadata)
-            archive.writestr(WEIGHTS, weights)
+        metadata = _parse_metadata(text)
+        decode = _Decoder()
+        decode(metadata["params"])
+        for value in metadata["attributes"].values():
+            decode(value)
+    except _FileError as error:
+        raise ValueError(f"This estimator cannot be saved: {error}") from None
+    if len(weights) > MAX_WEIGHTS_BYTES + MAX_SAFETENSORS_HEADER:
+        raise ValueError(
+            f"This estimator cannot be saved: its network has {len(weights)} bytes of weights, "
+            f"more than the format allows ({MAX_WEIGHTS_BYTES})."
+        )
+
+
+def _write_atomically(path: str, metadata: bytes, weights: bytes) -> None:
+    """Write the zip to a new, uniquely named file next to ``path``, then rename it into place.
+
+    The temporary file is created exclusively (never through an existing file or link) and
+    synced before the rename, so readers see the old file or the whole new one, and concurrent
+    saves to one path each complete on their own.
+    """
+    folder, name = os.path.split(path)
+    fd, tmp = _create_unique(folder or os.curdir, f".{name}.")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr(METADATA, metadata)
+                archive.writestr(WEIGHTS, weights)
+            file.flush()
+            os.fsync(file.fileno())
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        try:
             os.remove(tmp)
+        except OSError:
+            pass
         raise
+
+
+def _create_unique(folder: str, prefix: str) -> tuple[int, str]:
+    """Create a new file ``folder/prefix<random>.tmp`` exclusively; return (fd, path).
+
+    Like ``tempfile.mkstemp``, but with the permissions an ordinary new file gets (0o666 minus
+    the umask), since the file becomes the saved model.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        tmp = os.path.join(folder, f"{prefix}{secrets.token_hex(8)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", folder)
 
 
 def _versions() -> dict:
@@ -142,7 +204,7 @@ def load(path, expected: type | None = None):
 
     Parameters
     ----------
-    path : str or os.PathLike
+    path : str, bytes or os.PathLike
         A file written by ``estimator.save(path)``.
     expected : class, optional
         Raise TypeError unless the file holds an instance of this class (or a subclass).
@@ -153,88 +215,180 @@ def load(path, expected: type | None = None):
         Fitted when the saved one was; its network is on the saved device, or on the CPU (with
         a warning) when that device is missing here.
     """
-    path = os.fspath(path)
+    path = os.fsdecode(path)
     try:
-        metadata, weights = _read(path)
-        cls = _check_metadata(metadata, weights)
+        with _open_regular_file(path) as file:
+            return _load_from(file, path, expected)
     except _FileError as error:
-        raise ValueError(f"Cannot load {path!r}: {error}") from None
+        raise ValueError(f"Cannot load {path!r}: {error}") from error.__cause__
+
+
+def _load_from(file, path: str, expected: type | None):
+    """Check and decode an open model file; raise _FileError for anything wrong in it."""
+    archive = _open_archive(file)
+    metadata = _parse_metadata(_read_member(archive, METADATA, MAX_METADATA_BYTES))
+    cls = _check_metadata(metadata)
     if expected is not None and not issubclass(cls, expected):
         raise TypeError(
             f"{path!r} holds a {cls.__name__}, not a {expected.__name__}; load it with "
             f"{cls.__name__}.load(path) or tsforecast.load(path)."
         )
     try:
-        return _build(cls, metadata, weights)
-    except _FileError as error:
-        raise ValueError(f"Cannot load {path!r}: {error}") from None
-    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
-        raise ValueError(
-            f"Cannot load {path!r}: its content does not describe a valid {cls.__name__} "
+        estimator = _build(cls, metadata, archive)
+        if metadata["fitted"]:
+            _check_predicts(estimator)
+    except (_FileError, MemoryError):
+        raise
+    except Exception as error:  # whatever an edited value breaks: refuse the file, not later
+        raise _FileError(
+            f"its content does not describe a valid {cls.__name__} "
             f"({type(error).__name__}: {error}). The file is damaged or was edited."
-        ) from None
+        ) from error
+    return estimator
 
 
-def _read(path: str) -> tuple[dict, bytes]:
-    """Return (metadata, weight bytes) from the zip, or raise _FileError."""
+def _open_regular_file(path: str):
+    """Open ``path`` for reading if it is a regular file of a size the format allows.
+
+    Opening never blocks (a FIFO is refused, not waited on) and the type is checked on the open
+    file itself, so it cannot be swapped between the check and the read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = sorted(archive.namelist())
-            if names != sorted([METADATA, WEIGHTS]):
-                raise _FileError(
-                    f"a tsforecast file holds exactly {METADATA!r} and {WEIGHTS!r}; this zip "
-                    f"holds {names}."
-                )
-            if archive.getinfo(METADATA).file_size > MAX_METADATA_BYTES:
-                raise _FileError(f"{METADATA} is larger than {MAX_METADATA_BYTES} bytes.")
-            text = archive.read(METADATA)
-            weights = archive.read(WEIGHTS)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as error:
-        if isinstance(error, (FileNotFoundError, IsADirectoryError, PermissionError)):
-            raise
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if not stat.S_ISREG(info.st_mode):
+            raise _FileError(
+                "it is not a regular file (a FIFO, socket or device); a model file is read "
+                "only from a regular file."
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            raise _FileError(
+                f"it has {info.st_size} bytes, more than a tsforecast model file can hold "
+                f"({MAX_FILE_BYTES})."
+            )
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _zip_errors():
+    """Exceptions with which zipfile reports a damaged, truncated or unsupported archive."""
+    return (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
+            NotImplementedError, RuntimeError, ValueError)
+
+
+def _open_archive(file) -> zipfile.ZipFile:
+    """The zip archive in ``file``, checked to hold exactly the two members of the format."""
+    try:
+        archive = zipfile.ZipFile(file)
+    except _zip_errors() as error:
         raise _FileError(
             f"it is not a tsforecast model file, or it is truncated or damaged ({error})."
         ) from None
-    except (zlib.error, NotImplementedError, RuntimeError) as error:
+    names = sorted(archive.namelist())
+    if names != sorted([METADATA, WEIGHTS]):
+        raise _FileError(
+            f"a tsforecast file holds exactly {METADATA!r} and {WEIGHTS!r}; this zip "
+            f"holds {names[:10]}{' ...' if len(names) > 10 else ''}."
+        )
+    return archive
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """The bytes of one member: refused if the zip declares more than ``limit``, and never
+    inflated past ``limit`` even if that declaration is false."""
+    size = archive.getinfo(name).file_size
+    if size > limit:
+        raise _FileError(
+            f"{name} declares {size} bytes, more than a valid file can hold here ({limit})."
+        )
+    try:
+        with archive.open(name) as member:
+            data = member.read(limit + 1)
+    except _zip_errors() as error:
         # corrupt deflate data, an unsupported compression method, an encrypted entry
         raise _FileError(f"the zip archive is damaged ({type(error).__name__}: {error}).") from None
+    if len(data) != size:
+        raise _FileError(f"the zip archive is damaged ({name} is not {size} bytes long).")
+    return data
+
+
+def _parse_metadata(text: bytes) -> dict:
+    """metadata.json as a dict, refused before parsing if it has too many containers."""
+    containers = text.count(b"{") + text.count(b"[")  # also counts brackets inside strings
+    if containers > MAX_JSON_CONTAINERS:
+        raise _FileError(
+            f"{METADATA} has {containers} JSON objects and arrays, more than a valid file holds "
+            f"({MAX_JSON_CONTAINERS})."
+        )
     try:
         metadata = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except RecursionError:
+        raise _FileError(f"{METADATA} is nested more than {MAX_DEPTH} levels deep.") from None
+    except ValueError as error:  # UnicodeDecodeError, JSONDecodeError, an int of 4300+ digits
         raise _FileError(f"{METADATA} is not valid JSON ({error}).") from None
     if not isinstance(metadata, dict):
         raise _FileError(f"{METADATA} must hold a JSON object.")
-    return metadata, weights
+    return metadata
 
 
-def _check_metadata(metadata: dict, weights: bytes) -> type:
-    """Check format, version, class and checksum; return the estimator class."""
+_TOP_LEVEL_TYPES = {
+    "estimator": str,
+    "fitted": bool,
+    "params": dict,
+    "attributes": dict,
+    "weights_sha256": str,
+}
+
+
+def _check_metadata(metadata: dict) -> type:
+    """Check format, version, class and the types of the top-level keys; return the class."""
     if metadata.get("format") != FORMAT:
         raise _FileError(f"it is not a tsforecast model file (format={metadata.get('format')!r}).")
     version = metadata.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise _FileError(f"format_version must be an int >= 1; got {version!r}.")
+    versions = metadata.get("versions", {})
     if version > FORMAT_VERSION:
         from . import __version__
 
+        writer = versions.get("tsforecast") if isinstance(versions, dict) else None
         raise _FileError(
             f"it was written in format version {version} (by tsforecast "
-            f"{metadata.get('versions', {}).get('tsforecast', '?')}), but tsforecast "
-            f"{__version__} reads versions up to {FORMAT_VERSION}. Upgrade tsforecast."
+            f"{writer if isinstance(writer, str) else '?'}), but tsforecast {__version__} reads "
+            f"versions up to {FORMAT_VERSION}. Upgrade tsforecast."
         )
-    name = metadata.get("estimator")
+    for key, kind in _TOP_LEVEL_TYPES.items():
+        if not isinstance(metadata.get(key), kind):
+            raise _FileError(
+                f"{METADATA} must hold {key!r} as a JSON {_JSON_NAMES[kind]}; got "
+                f"{_short(metadata.get(key))}."
+            )
+    if not (isinstance(versions, dict) and all(isinstance(v, str) for v in versions.values())):
+        raise _FileError(
+            f"{METADATA} must hold 'versions' as an object of strings; got {_short(versions)}."
+        )
+    name = metadata["estimator"]
     classes = _estimator_classes()
     if name not in classes:
         raise _FileError(
-            f"it holds an unknown estimator class {name!r}; this tsforecast knows "
+            f"it holds an unknown estimator class {_short(name)}; this tsforecast knows "
             f"{sorted(classes)}."
         )
-    if metadata.get("weights_sha256") != hashlib.sha256(weights).hexdigest():
-        raise _FileError(
-            f"{WEIGHTS} does not match the checksum in {METADATA}: the file is damaged or was "
-            f"modified."
-        )
     return classes[name]
+
+
+_JSON_NAMES = {str: "string", bool: "boolean", dict: "object"}
+
+
+def _short(value) -> str:
+    """repr of a value read from a file, cut to a length that fits in a message."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 # Parameters added to a class after files of its format were first written, with the values
@@ -247,9 +401,10 @@ ADDED_ATTRIBUTES = {
 }
 
 
-def _build(cls: type, metadata: dict, weights: bytes):
+def _build(cls: type, metadata: dict, archive: zipfile.ZipFile):
     """Make a new estimator from checked metadata and weights (nothing is shared with the file)."""
-    params = _decode(metadata["params"])
+    decode = _Decoder()
+    params = decode(metadata["params"])
     if not isinstance(params, dict):
         raise _FileError("params must be a JSON object.")
     params = {**ADDED_PARAMETERS.get(cls.__name__, {}), **params}
@@ -259,28 +414,135 @@ def _build(cls: type, metadata: dict, weights: bytes):
             f"its parameters {sorted(params)} do not match {cls.__name__}'s {sorted(expected)}."
         )
     estimator = cls(**params)
-    attributes = _decode(metadata["attributes"])
-    if not isinstance(attributes, dict) or not all(isinstance(k, str) for k in attributes):
-        raise _FileError("attributes must be a JSON object.")
-    fitted = metadata.get("fitted")
-    if fitted not in (True, False):
-        raise _FileError(f"fitted must be true or false; got {fitted!r}.")
-    try:
-        tensors = safetensors.torch.load(weights)
-    except Exception as error:  # safetensors raises its own SafetensorError
-        raise _FileError(f"{WEIGHTS} cannot be read ({error}).") from None
+    fitted = metadata["fitted"]
+    _check_attribute_names(cls, metadata["attributes"], expected, fitted)
+    attributes = {key: decode(value) for key, value in metadata["attributes"].items()}
     if fitted:
         attributes = {**ADDED_ATTRIBUTES.get(cls.__name__, {}), **attributes}
-        module = LSTMNet(**attributes["_net_config"])
-        module.load_state_dict(tensors, strict=True)
+        config = attributes["_net_config"]
+        if not (isinstance(config, dict) and all(isinstance(k, str) for k in config)):
+            raise _FileError(f"_net_config must be a JSON object; got {_short(config)}.")
+        module = _load_network(config, archive, metadata["weights_sha256"])
         device = usable_device(str(attributes["device_"]), warn=True)
         attributes["module_"] = module.to(device).eval()
         attributes["device_"] = device
-    elif tensors:
-        raise _FileError("an unfitted estimator's file must not hold weights.")
+    else:
+        _read_weights(archive, {}, metadata["weights_sha256"])
     for key, value in attributes.items():
         setattr(estimator, key, value)
     return estimator
+
+
+def _check_attribute_names(cls: type, attributes: dict, params: set, fitted: bool) -> None:
+    """Refuse names that would replace a parameter, method or special attribute, and fitted
+    attributes in an unfitted file (scikit-learn would take such an estimator for fitted)."""
+    for name in attributes:
+        special = name.startswith("__") or name in params or name == "module_"
+        if not name.isidentifier() or special or hasattr(cls, name):
+            raise _FileError(f"it sets an attribute named {_short(name)}, which is not allowed.")
+        if not fitted and name.endswith("_"):
+            raise _FileError(f"an unfitted estimator's file must not set {name!r}.")
+
+
+# safetensors dtype names of the tensor dtypes a network may hold
+_SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16",
+                       torch.bfloat16: "BF16", torch.int64: "I64", torch.bool: "BOOL"}
+
+
+def _load_network(config: dict, archive: zipfile.ZipFile, checksum: str) -> torch.nn.Module:
+    """Build ``LSTMNet(**config)`` and load the file's weights into it, after checking on a
+    memory-free copy of the network (device "meta") that the weights have the right size."""
+    with torch.device("meta"):
+        skeleton = LSTMNet(**config)
+    shapes = {
+        name: (_SAFETENSORS_DTYPES[tensor.dtype], list(tensor.shape), tensor.nbytes)
+        for name, tensor in skeleton.state_dict().items()
+    }
+    tensors = _read_weights(archive, shapes, checksum)
+    module = LSTMNet(**config)
+    module.load_state_dict(tensors, strict=True)
+    return module
+
+
+def _read_weights(archive: zipfile.ZipFile, shapes: dict, checksum: str) -> dict:
+    """Read weights.safetensors, bounded by the size of the tensors ``shapes`` describes
+    ({name: (dtype, shape, nbytes)}); check checksum and header before making any tensor."""
+    data_bytes = sum(nbytes for _, _, nbytes in shapes.values())
+    if data_bytes > MAX_WEIGHTS_BYTES:
+        raise _FileError(
+            f"its network (_net_config) would hold {data_bytes} bytes of weights, more than "
+            f"the format allows ({MAX_WEIGHTS_BYTES})."
+        )
+    weights = _read_member(archive, WEIGHTS, 8 + MAX_SAFETENSORS_HEADER + data_bytes)
+    if hashlib.sha256(weights).hexdigest() != checksum:
+        raise _FileError(
+            f"{WEIGHTS} does not match the checksum in {METADATA}: the file is damaged or was "
+            f"modified."
+        )
+    try:
+        _check_safetensors_header(weights, shapes, data_bytes)
+        return safetensors.torch.load(weights) if shapes else {}
+    except _FileError as error:
+        raise _FileError(f"{WEIGHTS} cannot be read ({error})") from None
+    except Exception as error:  # safetensors raises its own SafetensorError
+        raise _FileError(f"{WEIGHTS} cannot be read ({error}).") from None
+
+
+def _check_safetensors_header(weights: bytes, shapes: dict, data_bytes: int) -> None:
+    """Compare the tensors that the safetensors header declares with those expected."""
+    if len(weights) < 8:
+        raise _FileError("it is shorter than a safetensors header.")
+    (size,) = struct.unpack("<Q", weights[:8])
+    if size > min(MAX_SAFETENSORS_HEADER, len(weights) - 8):
+        raise _FileError(f"its header declares {size} bytes.")
+    header = json.loads(weights[8 : 8 + size])
+    if not isinstance(header, dict):
+        raise _FileError("its header is not a JSON object.")
+    header.pop("__metadata__", None)
+    declared = {
+        name: (entry.get("dtype"), entry.get("shape")) if isinstance(entry, dict) else entry
+        for name, entry in header.items()
+    }
+    wanted = {name: (dtype, shape) for name, (dtype, shape, _) in shapes.items()}
+    if declared != wanted:
+        raise _FileError(
+            f"it holds other tensors than the network needs: {_short(declared)}, expected "
+            f"{_short(wanted)}."
+        )
+    if len(weights) != 8 + size + data_bytes:
+        raise _FileError(
+            f"it has {len(weights) - 8 - size} bytes of tensor data, not {data_bytes}."
+        )
+
+
+def _check_predicts(estimator) -> None:
+    """Predict once from the loaded state, so that a file whose values do not fit together
+    fails to load instead of failing later in predict. Any exception means a bad file."""
+    from .forecaster import LSTMForecaster
+
+    if isinstance(estimator, LSTMForecaster):
+        n_targets = estimator.n_targets_
+        forecast = estimator.predict()  # from the stored last window
+        shape = (estimator.horizon,) if n_targets == 1 else (estimator.horizon, n_targets)
+        _check_shape("predict()", forecast, shape)
+        return
+    # A sequence estimator: one sequence of zeros, laid out as at fit.
+    if estimator._fit_ndim == 3:
+        X = np.zeros((1, estimator.sequence_length_, estimator.n_step_features_))
+    else:
+        X = np.zeros((1, estimator.n_features_in_))
+        if hasattr(estimator, "feature_names_in_"):
+            X = pd.DataFrame(X, columns=estimator.feature_names_in_)
+    prediction = estimator.predict(X)
+    if np.shape(prediction)[0] != 1:
+        raise ValueError(f"predict(X) of one sequence returned shape {np.shape(prediction)}.")
+    if hasattr(estimator, "predict_proba"):
+        _check_shape("predict_proba(X)", estimator.predict_proba(X), (1, len(estimator.classes_)))
+
+
+def _check_shape(call: str, value, shape: tuple) -> None:
+    if np.shape(value) != shape:
+        raise ValueError(f"{call} returned shape {np.shape(value)}, expected {shape}.")
 
 
 def _estimator_classes() -> dict[str, type]:
@@ -420,106 +682,213 @@ def _checked(encoded: dict, value, where: str) -> dict:
     return encoded
 
 
+class _Decoder:
+    """Inverse of :func:`_encode` for one file: only the known tags, nested at most MAX_DEPTH
+    deep, with every array size checked (and counted against MAX_ARRAY_BYTES) before it is made.
+    """
+
+    def __init__(self):
+        self.depth = 0
+        self.bytes_left = MAX_ARRAY_BYTES
+
+    def __call__(self, data):
+        if not isinstance(data, (list, dict)):
+            return data
+        if self.depth >= MAX_DEPTH:
+            raise _FileError(f"{METADATA} is nested more than {MAX_DEPTH} levels deep.")
+        self.depth += 1
+        try:
+            if isinstance(data, list):
+                return [self(v) for v in data]
+            tag = data.get("__type__")
+            if tag is None:
+                return {k: self(v) for k, v in data.items()}
+            decoder = _DECODERS.get(tag) if isinstance(tag, str) else None
+            if decoder is None:
+                raise _FileError(f"unknown value type {_short(tag)} in {METADATA}.")
+            return decoder(data, self)
+        finally:
+            self.depth -= 1
+
+    def allocate(self, n_items: int, itemsize: int = 8) -> None:
+        """Count an array of ``n_items`` before making it; refuse past MAX_ARRAY_BYTES in all."""
+        self.bytes_left -= n_items * itemsize
+        if self.bytes_left < 0:
+            raise _FileError(
+                f"the arrays in {METADATA} would take more than {MAX_ARRAY_BYTES} bytes."
+            )
+
+    def items(self, data, key: str, itemsize: int = 8) -> list:
+        """The JSON list ``data[key]``, counted as an array of its length."""
+        items = data[key]
+        if not isinstance(items, list):
+            raise _FileError(f"{key!r} of a {data['__type__']!r} value must be a JSON array.")
+        self.allocate(len(items), itemsize)
+        return items
+
+
 def _decode(data):
-    """Inverse of :func:`_encode`; only the known tags are accepted."""
-    if isinstance(data, list):
-        return [_decode(v) for v in data]
-    if not isinstance(data, dict):
-        return data
-    tag = data.get("__type__")
-    if tag is None:
-        return {k: _decode(v) for k, v in data.items()}
-    decoder = _DECODERS.get(tag)
-    if decoder is None:
-        raise _FileError(f"unknown value type {tag!r} in {METADATA}.")
-    return decoder(data)
+    """Decode one value with a fresh _Decoder (its own depth and size limits)."""
+    return _Decoder()(data)
 
 
-def _decode_float(data):
+# The numpy dtypes the format writes (dtype.str): bool, ints, floats, strings, labels (object).
+_ARRAY_DTYPE = re.compile(r"[<>|](b1|[iu][1248]|f[248]|U([0-9]{1,9})|O)")
+# The pandas index dtypes (str(dtype)) that the format writes for an "index" value.
+_INDEX_DTYPE = re.compile(
+    r"object|str|string|category|bool|boolean|u?int(8|16|32|64)|U?Int(8|16|32|64)"
+    r"|float(16|32|64)|Float(32|64)"
+)
+
+
+def _array_dtype(text) -> np.dtype:
+    """The numpy dtype named by ``text``, if the format writes it (strings up to
+    MAX_STRING_CHARS characters); checked before numpy parses it."""
+    match = _ARRAY_DTYPE.fullmatch(text) if isinstance(text, str) else None
+    if match is None or int(match.group(2) or 0) > MAX_STRING_CHARS:
+        raise _FileError(
+            f"unsupported array dtype {_short(text)}; the format stores bool, int, uint, float, "
+            f"object and strings of at most {MAX_STRING_CHARS} characters."
+        )
+    return np.dtype(text)
+
+
+def _decode_float(data, decode):
     text = data["value"]
     if text not in ("nan", "inf", "-inf"):
-        raise _FileError(f"bad float {text!r}.")
+        raise _FileError(f"bad float {_short(text)}.")
     return float(text)
 
 
-def _decode_ndarray(data):
-    dtype = np.dtype(data["dtype"])
-    if dtype.kind not in "biufUSO":
-        raise _FileError(f"unsupported array dtype {dtype}.")
-    values = [_decode(v) for v in data["data"]]
-    shape = tuple(int(n) for n in data["shape"])
+def _decode_scalar(data, decode):
+    dtype = _array_dtype(data["dtype"])
+    value = data["value"]
+    value = decode(value) if isinstance(value, dict) else value
+    if not isinstance(value, (bool, int, float, str)):
+        raise _FileError(f"a scalar value must be a number or a string; got {_short(value)}.")
+    return dtype.type(value)
+
+
+def _decode_ndarray(data, decode):
+    dtype = _array_dtype(data["dtype"])
+    shape = data["shape"]
+    if not (
+        isinstance(shape, list)
+        and len(shape) <= MAX_NDIM
+        and all(type(n) is int and n >= 0 for n in shape)
+    ):
+        raise _FileError(f"an array's shape must be a list of at most {MAX_NDIM} ints >= 0; "
+                         f"got {_short(shape)}.")
+    items = data["data"]
+    if not isinstance(items, list) or math.prod(shape) != len(items):
+        raise _FileError(f"an array of shape {shape} must hold {math.prod(shape)} values.")
+    decode.allocate(len(items), dtype.itemsize)
+    values = [decode(v) for v in items]
     if dtype.kind == "O":
         array = np.empty(len(values), dtype=object)
         array[:] = values
         return array.reshape(shape)
+    if not all(isinstance(v, (bool, int, float, str)) for v in values):
+        raise _FileError(f"an array of dtype {dtype} must hold numbers or strings only.")
     return np.asarray(values, dtype=dtype).reshape(shape)
 
 
-def _decode_offset(data):
-    cls = getattr(pd.offsets, str(data["name"]), None)
+def _decode_offset(data, decode):
+    name = data["name"]
+    cls = getattr(pd.offsets, name, None) if isinstance(name, str) and name.isidentifier() else None
     if not (isinstance(cls, type) and issubclass(cls, pd.offsets.BaseOffset)):
-        raise _FileError(f"unknown date offset {data['name']!r}.")
-    kwds = _decode(data["kwds"])
-    return cls(int(data["n"]), normalize=bool(data["normalize"]), **kwds)
+        raise _FileError(f"unknown date offset {_short(name)}.")
+    kwds = decode(data["kwds"])
+    if not isinstance(kwds, dict):
+        raise _FileError("the keywords of a date offset must be a JSON object.")
+    return cls(_int(data["n"]), normalize=bool(data["normalize"]), **kwds)
+
+
+def _int(value) -> int:
+    if type(value) is not int:
+        raise _FileError(f"expected an int; got {_short(value)}.")
+    return value
 
 
 def _decode_tz(tz):
     if isinstance(tz, dict):
         return datetime.timezone(datetime.timedelta(seconds=tz["utc_offset_seconds"]))
+    if tz is not None and not isinstance(tz, str):
+        raise _FileError(f"bad time zone {_short(tz)}.")
     return tz
 
 
-def _decode_timestamp(data):
-    stamp = pd.Timestamp(int(data["value"]), unit="ns", tz="UTC" if data["tz"] else None)
-    if data["tz"]:
-        stamp = stamp.tz_convert(_decode_tz(data["tz"]))
-    return stamp.as_unit(data["unit"])
-
-
-def _decode_datetime_index(data):
-    unit = data["unit"]
+def _time_unit(unit) -> str:
     if unit not in ("s", "ms", "us", "ns"):
-        raise _FileError(f"bad datetime unit {unit!r}.")
-    values = np.asarray(data["values"], dtype=np.int64).view(f"M8[{unit}]")
-    index = pd.DatetimeIndex(values, name=_decode(data["name"]))
-    if data["tz"] is not None:
-        index = index.tz_localize("UTC").tz_convert(_decode_tz(data["tz"]))
+        raise _FileError(f"bad datetime unit {_short(unit)}.")
+    return unit
+
+
+def _decode_timestamp(data, decode):
+    tz = _decode_tz(data["tz"])
+    stamp = pd.Timestamp(_int(data["value"]), unit="ns", tz="UTC" if tz else None)
+    if tz:
+        stamp = stamp.tz_convert(tz)
+    return stamp.as_unit(_time_unit(data["unit"]))
+
+
+def _decode_datetime_index(data, decode):
+    unit = _time_unit(data["unit"])
+    values = np.asarray(decode.items(data, "values"), dtype=np.int64).view(f"M8[{unit}]")
+    index = pd.DatetimeIndex(values, name=decode(data["name"]))
+    tz = _decode_tz(data["tz"])
+    if tz is not None:
+        index = index.tz_localize("UTC").tz_convert(tz)
     if data["freq"] is not None:
-        index = pd.DatetimeIndex(index, freq=_decode(data["freq"]))
+        index = pd.DatetimeIndex(index, freq=decode(data["freq"]))
     return index
 
 
-def _decode_period_index(data):
-    ordinals = np.asarray(data["ordinals"], dtype=np.int64)
-    return pd.PeriodIndex.from_ordinals(ordinals, freq=data["freq"]).rename(_decode(data["name"]))
+def _decode_period_index(data, decode):
+    ordinals = np.asarray(decode.items(data, "ordinals"), dtype=np.int64)
+    freq = data["freq"]
+    if not isinstance(freq, str):
+        raise _FileError(f"bad period frequency {_short(freq)}.")
+    return pd.PeriodIndex.from_ordinals(ordinals, freq=freq).rename(decode(data["name"]))
+
+
+def _decode_index(data, decode):
+    dtype = data["dtype"]
+    if not (isinstance(dtype, str) and _INDEX_DTYPE.fullmatch(dtype)):
+        raise _FileError(f"unsupported index dtype {_short(dtype)}.")
+    values = [decode(v) for v in decode.items(data, "values")]
+    return pd.Index(values, dtype=dtype, name=decode(data["name"]))
 
 
 _DECODERS = {
     "float": _decode_float,
-    "scalar": lambda d: np.dtype(d["dtype"]).type(_decode(d["value"])),
+    "scalar": _decode_scalar,
     "ndarray": _decode_ndarray,
-    "tuple": lambda d: tuple(_decode(v) for v in d["items"]),
-    "dict": lambda d: {_decode(k): _decode(v) for k, v in d["items"]},
-    "device": lambda d: torch.device(d["value"]) if _device_ok(d["value"]) else torch.device("cpu"),
-    "timedelta": lambda d: datetime.timedelta(
-        days=int(d["days"]), seconds=int(d["seconds"]), microseconds=int(d["microseconds"])
+    "tuple": lambda d, decode: tuple(decode(v) for v in decode.items(d, "items")),
+    "dict": lambda d, decode: {decode(k): decode(v) for k, v in decode.items(d, "items")},
+    "device": lambda d, decode: (
+        torch.device(d["value"]) if _device_ok(d["value"]) else torch.device("cpu")
     ),
-    "column_scaler": lambda d: ColumnScaler(_decode(d["offset"]), _decode(d["scale"])),
-    "seasonal_profile": lambda d: SeasonalProfile(_decode(d["shift"]), _decode(d["scale"])),
+    "timedelta": lambda d, decode: datetime.timedelta(
+        days=_int(d["days"]), seconds=_int(d["seconds"]), microseconds=_int(d["microseconds"])
+    ),
+    "column_scaler": lambda d, decode: ColumnScaler(decode(d["offset"]), decode(d["scale"])),
+    "seasonal_profile": lambda d, decode: SeasonalProfile(decode(d["shift"]), decode(d["scale"])),
     "timestamp": _decode_timestamp,
     "offset": _decode_offset,
-    "range_index": lambda d: pd.RangeIndex(
-        d["start"], d["stop"], d["step"], name=_decode(d["name"])
+    "range_index": lambda d, decode: pd.RangeIndex(
+        _int(d["start"]), _int(d["stop"]), _int(d["step"]), name=decode(d["name"])
     ),
     "datetime_index": _decode_datetime_index,
     "period_index": _decode_period_index,
-    "index": lambda d: pd.Index([_decode(v) for v in d["values"]], dtype=d["dtype"],
-                                name=_decode(d["name"])),
+    "index": _decode_index,
 }
 
 
 def _device_ok(name) -> bool:
     """True if ``name`` parses as a torch device string (the device may still be missing)."""
+    if not isinstance(name, str):
+        return False
     try:
         torch.device(name)
     except (RuntimeError, TypeError):
