@@ -559,7 +559,7 @@ def _nested(depth):
                                "microseconds": 0}), "OverflowError"),
         (_attribute("scaler_", None), "AttributeError"),
         (_attribute("last_window_", 5), "does not describe a valid LSTMForecaster"),
-        (lambda m: {**m, "params": {**m["params"], "horizon": 5}}, "cannot reshape"),
+        (lambda m: {**m, "attributes": {**m["attributes"], "horizon_": 5}}, "cannot reshape"),
         (_attribute("n_targets_", 3), "does not describe a valid LSTMForecaster"),
         (_attribute("__dict__", {}), "attribute named '__dict__', which is not allowed"),
         (_attribute("predict", 1), "attribute named 'predict', which is not allowed"),

@@ -591,6 +591,13 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
 
     def _predict_stored(self):
         """Forecasts that continue every training series (``predict()``)."""
+        labels = future_labels(self.last_index_, self.series_lengths_, self.horizon_,
+                               self.index_freq_)
+        return forecast_output(self._stored_forecasts(), Form(**self.output_form_),
+                               self.series_ids_, labels)
+
+    def _stored_forecasts(self) -> np.ndarray:
+        """(n_series, horizon, n_targets) forecasts from each series' stored last window."""
         n_series, window, n_columns = self.last_window_.shape
         lengths = np.minimum(self.series_lengths_, window)
         # steps of the stored rows from each series' last row; padding repeats the first row
@@ -598,13 +605,10 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         static = scale_static(self.static_scaler_, self.static_)
         transforms = Transforms(self.scaler_, self.seasonal_profile_, steps, static)
         offsets = np.arange(n_series + 1) * window
-        forecasts = self._forecast(
+        return self._forecast(
             self.last_window_.reshape(-1, n_columns), offsets, transforms, offsets[1:],
             np.arange(n_series),
         )
-        labels = future_labels(self.last_index_, self.series_lengths_, self.horizon_,
-                               self.index_freq_)
-        return forecast_output(forecasts, Form(**self.output_form_), self.series_ids_, labels)
 
     def _forecast(self, values, offsets, transforms, ends, series) -> np.ndarray:
         """Forecasts (N, H, T) in data units from the windows ending (exclusive) at rows ``ends``

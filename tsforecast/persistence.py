@@ -22,6 +22,7 @@ import warnings
 import zipfile
 import zlib
 import zoneinfo
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -32,9 +33,11 @@ import torch
 
 from ._base import _LSTMBase
 from ._nn import LSTMNet
+from ._panel import Form
 from ._scaling import ColumnScaler
 from ._seasonality import SeasonalProfile
 from ._torch_utils import usable_device
+from ._validation import integer_step
 
 FORMAT = "tsforecast-estimator"
 FORMAT_VERSION = 1
@@ -394,11 +397,45 @@ def _short(value) -> str:
 # Parameters added to a class after files of its format were first written, with the values
 # that reproduce a model saved before they existed, and the fitted attributes that go with them.
 ADDED_PARAMETERS = {
-    "LSTMForecaster": {"loss": "mse", "deseasonalize": False},
+    "LSTMForecaster": {"loss": "mse", "deseasonalize": False, "id_column": "unique_id",
+                       "time_column": "ds", "static_columns": None},
 }
 ADDED_ATTRIBUTES = {
     "LSTMForecaster": {"seasonal_profile_": None},
 }
+
+
+def _panel_of_one(attributes: dict, params: dict) -> dict:
+    """A fitted LSTMForecaster written before panels existed (one series; arrays without a
+    series axis) as the panel of one series that it is now."""
+    if "n_series_" in attributes:
+        return attributes
+    upgraded = dict(attributes)
+    scaler, profile = attributes["scaler_"], attributes["seasonal_profile_"]
+    upgraded["scaler_"] = ColumnScaler(scaler.offset[None], scaler.scale[None])
+    if profile is not None:
+        upgraded["seasonal_profile_"] = SeasonalProfile(profile.shift[None], profile.scale[None])
+    window = attributes["last_window_"]
+    index, freq = attributes["last_index_"], attributes["index_freq_"]
+    if index is not None and freq is None and pd.api.types.is_integer_dtype(index):
+        freq = integer_step(index)  # a regular integer index continues with its step
+    upgraded.update(
+        last_window_=window[None],
+        series_lengths_=np.array([len(window)]),  # the labels count on from the window, as then
+        last_index_=None if index is None else index[-1:],
+        index_freq_=freq,
+        horizon_=params["horizon"],
+        n_series_=1,
+        series_ids_=None,
+        static_scaler_=None,
+        static_=None,
+        output_form_=asdict(Form("single", index is not None, False,
+                                 attributes["target_names_"])),
+    )
+    return upgraded
+
+
+UPGRADES = {"LSTMForecaster": _panel_of_one}  # fitted attributes of earlier layouts -> today's
 
 
 def _build(cls: type, metadata: dict, archive: zipfile.ZipFile):
@@ -419,6 +456,7 @@ def _build(cls: type, metadata: dict, archive: zipfile.ZipFile):
     attributes = {key: decode(value) for key, value in metadata["attributes"].items()}
     if fitted:
         attributes = {**ADDED_ATTRIBUTES.get(cls.__name__, {}), **attributes}
+        attributes = UPGRADES.get(cls.__name__, lambda a, p: a)(attributes, params)
         config = attributes["_net_config"]
         if not (isinstance(config, dict) and all(isinstance(k, str) for k in config)):
             raise _FileError(f"_net_config must be a JSON object; got {_short(config)}.")
@@ -521,10 +559,10 @@ def _check_predicts(estimator) -> None:
     from .forecaster import LSTMForecaster
 
     if isinstance(estimator, LSTMForecaster):
-        n_targets = estimator.n_targets_
-        forecast = estimator.predict()  # from the stored last window
-        shape = (estimator.horizon,) if n_targets == 1 else (estimator.horizon, n_targets)
-        _check_shape("predict()", forecast, shape)
+        forecasts = estimator._stored_forecasts()  # from the stored last windows
+        shape = (estimator.n_series_, estimator.horizon_, estimator.n_targets_)
+        _check_shape("predict()", forecasts, shape)
+        estimator.predict()  # and in the caller's form
         return
     # A sequence estimator: one sequence of zeros, laid out as at fit.
     if estimator._fit_ndim == 3:
