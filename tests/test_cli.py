@@ -278,7 +278,7 @@ def test_panel_metrics_are_the_per_series_metrics_averaged(tmp_path, capsys):
     _panel_csv(path)
     assert main(["--csv", str(path), *PANEL, "--horizon", "4", "--holdout", "4", *FAST]) == 0
     out = capsys.readouterr().out
-    assert "held-out accuracy over the last 4 steps of 3 series (mean over series):" in out
+    assert "held-out accuracy over 4 steps of 3 series (mean over series):" in out
     overall, per_series = _printed_panel_metrics(out)
     history, actual, forecast = _api_panel_forecast(path, holdout=4, horizon=4)
     model, naive = [], []

@@ -489,7 +489,8 @@ def _holdout_scores(y_train, y_pred, y_actual, season: int):
 
 
 def _scores(y_true, y_pred, y_train, lag: int) -> np.ndarray:
-    """MAE, RMSE, sMAPE and MASE; MASE is NaN where it is undefined (a constant history)."""
+    """MAE, RMSE, sMAPE and MASE; MASE is NaN where it is undefined (a constant history, or
+    one too short for its lag)."""
     try:
         mase = metrics.mase(y_true, y_pred, y_train, season=lag)
     except ValueError:
@@ -659,8 +660,7 @@ def report_panel(history, forecast, actual, season: int, id_column: str, target:
         lags.add(lag)
     steps = min(len(next(iter(predicted.values()))), len(next(iter(true.values()))))
     lag = "/".join(str(m) for m in sorted(lags, reverse=True))
-    print(f"held-out accuracy over the last {steps} steps of {len(train)} series (mean over "
-          f"series):")
+    print(f"held-out accuracy over {steps} steps of {len(train)} series (mean over series):")
     _print_scores("model", {"LSTMForecaster": _mean_over_series(model),
                             f"seasonal naive (m={lag})": _mean_over_series(naive)})
     if len(train) > MAX_LISTED:
