@@ -192,3 +192,177 @@ def test_fill_gaps_puts_the_series_on_a_regular_grid_and_warns(tmp_path, capsys,
     np.testing.assert_allclose(series["v"].to_numpy()[5:9], filled)
     assert "filled 2 of 30 rows (2 missing time step(s) added)" in capsys.readouterr().err
     assert main([*argv, "--horizon", "3", *FAST]) == 0
+
+
+# -- panels: a long CSV with an id column ------------------------------------------------------
+
+PANEL = ["--id-column", "store", "--time-column", "date", "--target", "sales"]
+
+
+def _panel_csv(path, lengths=(48, 40, 56), gaps=(), shuffle=True):
+    """Write a monthly long CSV [store, date, sales, price]; return the series' lengths.
+
+    Series ``k`` (id ``s{k}``) starts in January 2020 with its own level and phase; the rows
+    at positions ``gaps`` of the last series are left out; ``shuffle`` mixes the rows of all
+    series.
+    """
+    frames = []
+    for k, n in enumerate(lengths):
+        t = np.arange(n)
+        frame = pd.DataFrame({
+            "store": f"s{k}",
+            "date": pd.date_range("2020-01-01", periods=n, freq="MS").strftime("%Y-%m-%d"),
+            "sales": 100 + 20 * k + 8 * np.sin(2 * np.pi * (t + k) / 12) + t / 4,
+            "price": 3 + np.cos(t / 3),
+        })
+        frames.append(frame.drop(index=list(gaps)) if k == len(lengths) - 1 else frame)
+    frame = pd.concat(frames)
+    (frame.sample(frac=1, random_state=0) if shuffle else frame).to_csv(path, index=False)
+    return dict(zip([f"s{k}" for k in range(len(lengths))], lengths))
+
+
+def _api_panel_forecast(path, holdout, horizon):
+    """LSTMForecaster fitted through the API on the CSV (less each series' last ``holdout``
+    rows) with the CLI's settings; returns (history, actual, forecast), sorted by time."""
+    from tsforecast import LSTMForecaster
+
+    frame = pd.read_csv(path, parse_dates=["date"])  # rows as in the file: ids in the same order
+    held = frame.groupby("store")["date"].rank(ascending=False) <= holdout
+    history, actual = frame[~held], frame[held]
+    model = LSTMForecaster(horizon=horizon, id_column="store", time_column="date",
+                           target="sales", epochs=2, random_state=0, device="cpu")
+    forecast = model.fit(history).predict()
+    return history.sort_values("date"), actual.sort_values("date"), forecast
+
+
+def test_panel_csv_forecasts_every_series_to_one_long_file_like_the_api(tmp_path, capsys):
+    """Check the output: every id, horizon rows each on the months after its end, values of
+    the API's global model."""
+    path, out_csv = tmp_path / "sales.csv", tmp_path / "f.csv"
+    lengths = _panel_csv(path)
+    assert main(["--csv", str(path), *PANEL, "--horizon", "4", "--holdout", "0",
+                 "--output", str(out_csv), *FAST]) == 0
+    assert "fitted LSTMForecaster(" in capsys.readouterr().out
+    written = pd.read_csv(out_csv, parse_dates=["date"])
+    assert list(written.columns) == ["store", "date", "sales"]
+    for store, n in lengths.items():
+        dates = written.loc[written["store"] == store, "date"]
+        expected = pd.date_range("2020-01-01", periods=n + 4, freq="MS")[n:]
+        np.testing.assert_array_equal(dates.to_numpy(), expected.to_numpy())
+    _, _, forecast = _api_panel_forecast(path, holdout=0, horizon=4)
+    merged = written.merge(forecast, on=["store", "date"], suffixes=("_cli", "_api"))
+    assert len(merged) == len(written) == 4 * len(lengths)
+    np.testing.assert_allclose(merged["sales_cli"], merged["sales_api"], rtol=1e-12)
+
+
+def _printed_panel_metrics(out: str) -> tuple[dict, dict]:
+    """The overall rows (by model) and the per-series rows (by id) of a panel report."""
+    overall, per_series = {}, {}
+    section = overall
+    for line in out.splitlines():
+        if line.startswith("per series"):
+            section = per_series
+        elif line.startswith("  ") and line.split()[0] not in ("model", "series"):
+            fields = line.split()
+            numbers = 5 if section is per_series else 4
+            section[" ".join(fields[:-numbers])] = np.array(fields[-numbers:], dtype=float)
+    return overall, per_series
+
+
+def test_panel_metrics_are_the_per_series_metrics_averaged(tmp_path, capsys):
+    """Check the printed overall and per-series metrics against tsforecast.metrics on the API's
+    forecast and on seasonal naive (last 12 months repeated), for a 4-month holdout."""
+    from tsforecast import metrics
+
+    path = tmp_path / "sales.csv"
+    _panel_csv(path)
+    assert main(["--csv", str(path), *PANEL, "--horizon", "4", "--holdout", "4", *FAST]) == 0
+    out = capsys.readouterr().out
+    assert "held-out accuracy over 4 steps of 3 series (mean over series):" in out
+    overall, per_series = _printed_panel_metrics(out)
+    history, actual, forecast = _api_panel_forecast(path, holdout=4, horizon=4)
+    model, naive = [], []
+    for store in ["s0", "s1", "s2"]:
+        y_train = history.loc[history["store"] == store, "sales"].to_numpy()
+        y_true = actual.loc[actual["store"] == store, "sales"].to_numpy()
+        y_pred = forecast.loc[forecast["store"] == store, "sales"].to_numpy()
+        baseline = y_train[-12:-8]
+        rows = [[f(y_true, p) for f in (metrics.mae, metrics.rmse, metrics.smape)]
+                + [metrics.mase(y_true, p, y_train, 12)] for p in (y_pred, baseline)]
+        model.append(rows[0])
+        naive.append(rows[1])
+        _assert_printed_as(per_series[store][:4], rows[0])
+        assert abs(per_series[store][4] - rows[1][3]) <= 5e-4 + 1e-9  # naive MASE
+    _assert_printed_as(overall["LSTMForecaster"], np.mean(model, axis=0))
+    _assert_printed_as(overall["seasonal naive (m=12)"], np.mean(naive, axis=0))
+
+
+def test_panel_with_a_short_series_warns_in_one_line_and_still_forecasts_it(tmp_path, capsys):
+    """Check that a series shorter than window + horizon gets one warning line on stderr and
+    its forecast in the output."""
+    path, out_csv = tmp_path / "sales.csv", tmp_path / "f.csv"
+    _panel_csv(path, lengths=(48, 40, 56, 10))
+    assert main(["--csv", str(path), *PANEL, "--horizon", "4", "--holdout", "0",
+                 "--output", str(out_csv), *FAST]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("tsforecast: warning: 1 of 4 series have fewer than 24 rows (window + "
+                          "horizon): they are forecast by the global model but not trained on.")
+    assert err.count("\n") == 1, err
+    assert (pd.read_csv(out_csv)["store"] == "s3").sum() == 4
+
+
+def test_panel_fill_gaps_fills_each_series_and_reports_once(tmp_path, capsys):
+    """Check that --fill-gaps adds the months missing inside one series (not between series)
+    and prints one line for the panel."""
+    from tsforecast.cli import build_parser, load_panel
+
+    path = tmp_path / "sales.csv"
+    _panel_csv(path, lengths=(30, 36), gaps=(5, 6))
+    argv = ["--csv", str(path), *PANEL, "--fill-gaps", "interpolate"]
+    panel, season = load_panel(build_parser().parse_args(argv))
+    assert season == 12
+    assert panel.groupby("store", sort=False).size().to_dict() == {"s0": 30, "s1": 36}
+    s1 = panel[panel["store"] == "s1"]
+    np.testing.assert_array_equal(s1["date"], pd.date_range("2020-01-01", periods=36, freq="MS"))
+    before, after = s1["sales"].to_numpy()[[4, 7]]
+    np.testing.assert_allclose(s1["sales"].to_numpy()[5:7], np.interp([5, 6], [4, 7],
+                                                                      [before, after]), rtol=1e-3)
+    err = capsys.readouterr().err
+    assert err == ("tsforecast: warning: --fill-gaps interpolate filled 2 of 66 rows in 1 of 2 "
+                   "series (2 missing time step(s) added)\n")
+
+
+@pytest.mark.parametrize("option, drawn", [([], ["s0", "s1", "s2", "s3"]),
+                                           (["--plot-ids", "s4,s1"], ["s4", "s1"])])
+def test_panel_plot_draws_the_first_four_or_the_chosen_series(tmp_path, monkeypatch, option,
+                                                              drawn):
+    """Check that --plot draws one subplot per series: the first 4 ids, or --plot-ids."""
+    from tsforecast import cli
+
+    titles = []
+    monkeypatch.setattr(cli, "save_figure",
+                        lambda figure, path, dpi: titles.extend(a.get_title() for a in figure.axes))
+    path = tmp_path / "sales.csv"
+    _panel_csv(path, lengths=(30, 30, 30, 30, 30), shuffle=False)  # ids in order s0 .. s4
+    assert main(["--csv", str(path), *PANEL, "--horizon", "3", "--plot", str(tmp_path / "p.png"),
+                 *option, *FAST]) == 0
+    assert titles == drawn
+
+
+def test_panel_report_lists_series_only_when_few_and_skips_undefined_mase(capsys):
+    """Check that 11 series get the overall rows only, and that a constant history's MASE
+    (undefined) is left out of the mean instead of ending the run."""
+    from tsforecast.cli import report_panel
+
+    ids = np.repeat([f"s{k}" for k in range(11)], 8)
+    steps = np.tile(np.arange(8), 11)
+    values = np.where(ids == "s0", 5.0, 10.0 + steps % 2)  # s0 constant; others 10, 11, 10, ..
+    frame = pd.DataFrame({"store": ids, "t": steps, "y": values})
+    history, actual = frame[frame["t"] < 6], frame[frame["t"] >= 6]
+    forecast = actual.assign(y=actual["y"] + 1.0)  # every forecast 1 too high
+    report_panel(history, forecast, actual, 1, "store", "y")
+    out = capsys.readouterr().out
+    assert "per series: not listed for more than 10 series" in out and "\n  s1 " not in out
+    overall, _ = _printed_panel_metrics(out)
+    # MASE: MAE 1 over in-sample naive MAE 1 for s1..s10; s0's is undefined and left out
+    np.testing.assert_allclose(overall["LSTMForecaster"][[0, 1, 3]], [1.0, 1.0, 1.0])

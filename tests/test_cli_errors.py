@@ -210,3 +210,49 @@ def test_broken_pipe_exits_quietly(tmp_path):
     err = process.stderr.read().decode()
     assert process.wait(timeout=120) in (0, 1)
     assert "BrokenPipeError" not in err and "Traceback" not in err, err
+
+
+def _panel_columns(lengths=(30, 30)):
+    """Columns of a long monthly panel: store s0, s1, ... with `lengths` rows each."""
+    return {
+        "store": np.concatenate([[f"s{k}"] * n for k, n in enumerate(lengths)]),
+        "date": np.concatenate([pd.date_range("2024-01-01", periods=n, freq="MS")
+                                .strftime("%Y-%m-%d") for n in lengths]),
+        "sales": np.concatenate([np.sin(np.arange(n) / 3) + 5 + k for k, n in
+                                 enumerate(lengths)]),
+    }
+
+
+@pytest.mark.parametrize(
+    "columns, argv, match",
+    [(None, ["--id-column", "shop", "--time-column", "date"],
+      "id column 'shop' is not in {csv}; columns: ['store', 'date', 'sales']"),
+     (None, ["--id-column", "store"], "--id-column needs --time-column"),
+     (None, ["--id-column", "store", "--time-column", "day"],
+      "time column 'day' is not in {csv}; columns: ['store', 'date', 'sales']"),
+     ({"lengths": (30, 5)}, ["--id-column", "store", "--time-column", "date", "--holdout", "5"],
+      "1 of 2 series have at most 5 rows (first: 's1', 5 rows), too short for --holdout 5"),
+     ({"drop": 33}, ["--id-column", "store", "--time-column", "date"],
+      "series 's1': time column 'date' has gaps: 1 missing step(s) of 'MS' (first: 2024-04-01"),
+     ({"duplicate": 40}, ["--id-column", "store", "--time-column", "date"],
+      "series 's1' has duplicate timestamps in column 'date' (first: 2024-11-01"),
+     (None, ["--id-column", "store", "--time-column", "date", "--plot", "p.png",
+             "--plot-ids", "s1,s9"], "--plot-ids: series ['s9'] not in {csv}; its ids: ['s0', "
+                                     "'s1']"),
+     (None, ["--id-column", "store", "--time-column", "date", "--plot-ids", "s1"],
+      "--plot-ids picks the series of the plot; it needs --plot"),
+     (None, ["--time-column", "date", "--target", "sales", "--plot-ids", "s1"],
+      "--plot-ids picks series of a panel; it needs --id-column")],
+)
+def test_panel_input_errors_are_one_line(csv, capsys, columns, argv, match):
+    """Check the one-line errors of a panel CSV: missing id or time column (naming the columns),
+    series too short for the holdout, gaps or duplicates in one series, bad --plot-ids."""
+    columns = columns or {}
+    data = _panel_columns(columns.get("lengths", (30, 30)))
+    if "drop" in columns:
+        data = {key: np.delete(value, columns["drop"]) for key, value in data.items()}
+    if "duplicate" in columns:
+        data = {key: np.append(value, value[columns["duplicate"]]) for key, value in data.items()}
+    path = csv(data)
+    code, err = _run(["--csv", str(path), *argv], capsys)
+    _assert_one_line_error(code, err, match.replace("{csv}", str(path)))

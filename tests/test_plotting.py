@@ -118,3 +118,78 @@ def test_save_figure_without_suffix_returns_the_file_it_wrote(tmp_path):
     path = save_figure(ax.figure, tmp_path / "noext", dpi=50)
     assert path == tmp_path / "noext.png"
     assert path.is_file() and not (tmp_path / "noext").exists()
+
+
+def _long_panel(ids=("a", "b", "c", "d", "e"), n=30, start="2020-01-01"):
+    """A monthly long frame [store, date, sales]: series k is k * 100 + 0, 1, 2, ..."""
+    return pd.concat(
+        [pd.DataFrame({"store": key, "date": pd.date_range(start, periods=n, freq="MS"),
+                       "sales": 100.0 * k + np.arange(n)}) for k, key in enumerate(ids)],
+        ignore_index=True,
+    )
+
+
+def _panel_parts():
+    """History (first 27 months), forecast and actual (last 3) of a five-store panel."""
+    from tsforecast.plotting import plot_panel
+
+    full = _long_panel()
+    last = full.groupby("store").cumcount(ascending=False) < 3
+    history, actual = full[~last], full[last]
+    forecast = actual.assign(sales=actual["sales"] + 0.5)
+    names = {"id_column": "store", "time_column": "date", "target": "sales"}
+    return plot_panel, history, forecast, actual, names
+
+
+def test_plot_panel_draws_the_chosen_ids_in_order():
+    """Check one subplot per chosen id, titled with it, holding that series' lines."""
+    plot_panel, history, forecast, actual, names = _panel_parts()
+    axes = plot_panel(history, forecast, actual, ids=["c", "a"], **names)
+    assert [ax.get_title() for ax in axes] == ["c", "a"]
+    assert len(axes[0].figure.axes) == 2
+    for ax, k in zip(axes, [2, 0]):
+        history_line, actual_line, forecast_line = ax.get_lines()[:3]
+        np.testing.assert_array_equal(history_line.get_ydata(), 100.0 * k + np.arange(27))
+        np.testing.assert_array_equal(actual_line.get_ydata(), 100.0 * k + np.arange(27, 30))
+        np.testing.assert_array_equal(forecast_line.get_ydata(), 100.0 * k + np.arange(27, 30)
+                                      + 0.5)
+        np.testing.assert_array_equal(
+            pd.DatetimeIndex(forecast_line.get_xdata()),
+            pd.date_range("2022-04-01", periods=3, freq="MS"))
+    plt.close(axes[0].figure)
+
+
+def test_plot_panel_draws_the_first_max_series_by_default_with_one_legend():
+    """Check that ids=None draws the first max_series ids and only the first has a legend."""
+    plot_panel, history, forecast, _, names = _panel_parts()
+    axes = plot_panel(history, forecast, max_series=3, history_tail=5, **names)
+    assert [ax.get_title() for ax in axes] == ["a", "b", "c"]
+    assert len(axes[0].figure.axes) == 3
+    assert axes[0].get_legend() is not None and axes[1].get_legend() is None
+    assert all(len(ax.get_lines()[0].get_xdata()) == 5 for ax in axes)
+    plt.close(axes[0].figure)
+
+
+def test_plot_panel_draws_on_given_axes():
+    """Check that axes=... are used, one per series, and returned."""
+    plot_panel, history, forecast, _, names = _panel_parts()
+    fig, grid = plt.subplots(1, 2)
+    axes = plot_panel(history, forecast, ids=["e", "b"], axes=grid, **names)
+    assert list(axes) == list(grid) and [ax.get_title() for ax in grid] == ["e", "b"]
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [({"ids": ["a", "zz"]}, ValueError, r"ids \['zz'\] are not series of forecast; its ids: "
+                                        r"\['a', 'b', 'c', 'd', 'e'\]"),
+     ({"ids": []}, ValueError, "ids is empty"),
+     ({"max_series": 0}, ValueError, "max_series must be an int >= 1"),
+     ({"target": "y"}, ValueError, r"history has no column\(s\) \['y'\]; its columns: "
+                                   r"\['store', 'date', 'sales'\]")],
+)
+def test_plot_panel_refuses_bad_arguments_naming_them(kwargs, error, match):
+    """Check the messages for unknown ids, an empty id list, max_series and a missing column."""
+    plot_panel, history, forecast, _, names = _panel_parts()
+    with pytest.raises(error, match=match):
+        plot_panel(history, forecast, **{**names, **kwargs})

@@ -1,4 +1,5 @@
-"""Matplotlib helpers: each takes ``ax=None`` and returns the Axes; pyplot is imported lazily.
+"""Matplotlib helpers: each takes ``ax=None`` (``axes=None`` for a panel's grid) and returns the
+Axes; pyplot is imported lazily.
 
 Imports pandas and numpy; never torch.
 """
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot_forecast", "save_figure"]
+__all__ = ["plot_forecast", "plot_panel", "save_figure"]
 
 
 def _axes(ax):
@@ -110,6 +111,126 @@ def _after(history: pd.Series, values: pd.Series | None, has_index: bool) -> pd.
         if (steps == steps[0]).all():
             return values.set_axis(index[-1] + steps[0] * np.arange(1, n + 1))
     return values.set_axis(np.arange(len(history), len(history) + n))
+
+
+def plot_panel(history, forecast, actual=None, *, ids=None, max_series=4, id_column="unique_id",
+               time_column="ds", target="y", history_tail=None, axes=None):
+    """Plot a few series of a panel, one small :func:`plot_forecast` per series.
+
+    Parameters
+    ----------
+    history : DataFrame
+        Long frame with ``id_column``, ``time_column`` and ``target`` columns: the series the
+        forecast was made from.
+    forecast : DataFrame
+        Long frame with the same columns, e.g. ``LSTMForecaster.predict()`` of a long panel.
+    actual : DataFrame, optional
+        Long frame of what really happened over the forecast period; series absent from it are
+        drawn without actuals.
+    ids : list, optional
+        The series to draw, in this order (all of them, however many). None draws the first
+        ``max_series`` series of ``forecast``.
+    max_series : int, default=4
+        How many series to draw when ``ids`` is None.
+    id_column, time_column, target : str, default="unique_id", "ds", "y"
+        Column names of the three frames (those of ``LSTMForecaster``).
+    history_tail : int, optional
+        Draw only the last ``history_tail`` steps of each series' history; None draws all.
+    axes : array-like of matplotlib Axes, optional
+        Where to draw, one Axes per series; a new figure with a grid of two columns is made
+        when None.
+
+    Returns
+    -------
+    axes : ndarray of matplotlib Axes, shape (n_drawn,)
+        One Axes per series drawn, titled with its id; ``axes[0].figure`` is the figure.
+    """
+    frames = {"history": history, "forecast": forecast, "actual": actual}
+    for name, frame in frames.items():
+        _check_long(frame, name, (id_column, time_column, target))
+    ids = _panel_ids(forecast[id_column], ids, max_series)
+    if axes is None:
+        axes = _grid(len(ids))
+    axes = np.asarray(axes, dtype=object).ravel()
+    if len(axes) < len(ids):
+        raise ValueError(f"axes holds {len(axes)} Axes, but {len(ids)} series are to be drawn; "
+                         f"pass one Axes per series.")
+    parts = {name: _by_id(frame, id_column, time_column, target, ids)
+             for name, frame in frames.items()}
+    empty = pd.Series([], dtype=np.float64, index=pd.Index([], name=time_column), name=target)
+    for position, (ax, key) in enumerate(zip(axes, ids)):
+        forecast_part = parts["forecast"][key]
+        plot_forecast(parts["history"].get(key, empty), forecast_part, parts["actual"].get(key),
+                      history_tail=history_tail, ax=ax, title=str(key))
+        if position > 0:
+            ax.get_legend().remove()  # one legend (on the first subplot) explains them all
+        if isinstance(forecast_part.index, pd.DatetimeIndex):
+            _concise_dates(ax)
+    return axes[: len(ids)]
+
+
+def _concise_dates(ax) -> None:
+    """Few, short date labels, so that the ticks of a small subplot do not overlap."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _check_long(frame, name: str, columns: tuple) -> None:
+    """Raise unless ``frame`` (None allowed for actual) is a DataFrame holding ``columns``."""
+    if frame is None and name == "actual":
+        return
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{name} must be a long DataFrame with columns {list(columns)}; got "
+                        f"{type(frame).__name__}.")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} has no column(s) {missing}; its columns: {list(frame.columns)}. "
+                         f"Name the columns with id_column=, time_column= and target=.")
+
+
+def _panel_ids(available: pd.Series, ids, max_series) -> list:
+    """The ids to draw: ``ids`` (each checked against ``available``) or the first few."""
+    known = pd.unique(available)
+    if ids is None:
+        if isinstance(max_series, bool) or not isinstance(max_series, (int, np.integer)) or (
+                max_series < 1):
+            raise ValueError(f"max_series must be an int >= 1; got max_series={max_series!r}.")
+        return list(known[:max_series])
+    ids = [ids] if isinstance(ids, str) else list(ids)
+    if not ids:
+        raise ValueError("ids is empty; pass at least one series id, or None for the first few.")
+    unknown = [key for key in ids if key not in set(known.tolist())]
+    if unknown:
+        raise ValueError(f"ids {unknown} are not series of forecast; its ids: "
+                         f"{list(known[:10])}{' ...' if len(known) > 10 else ''}.")
+    return ids
+
+
+def _grid(n: int) -> np.ndarray:
+    """A new figure with ``n`` subplots in (up to) two columns; unused cells removed."""
+    import matplotlib.pyplot as plt
+
+    ncols = min(n, 2)
+    nrows = -(-n // ncols)
+    figure, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 2.8 * nrows), squeeze=False)
+    for ax in axes.ravel()[n:]:
+        ax.remove()
+    return axes.ravel()[:n]
+
+
+def _by_id(frame, id_column, time_column, target, ids) -> dict:
+    """``{id: target Series indexed by time}`` for the chosen ids ({} for no frame)."""
+    if frame is None:
+        return {}
+    chosen = frame[frame[id_column].isin(ids)].sort_values(time_column, kind="stable")
+    return {
+        key: pd.Series(part[target].to_numpy(), index=pd.Index(part[time_column], name=time_column),
+                       name=target)
+        for key, part in chosen.groupby(id_column, sort=False)
+    }
 
 
 def save_figure(figure, path, *, dpi: int = 100) -> Path:
