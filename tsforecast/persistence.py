@@ -1,27 +1,24 @@
 """Save any tsforecast estimator to one zip file and load it back, without pickle.
 
 Owns the file format described in ``docs/persistence.md``: ``metadata.json`` (parameters, fitted
-attributes, versions) plus ``weights.safetensors`` (the network's tensors). Imports the private
-estimator layers (_base, _nn, _scaling, _torch_utils); loading never executes code from a file.
+attributes, versions) plus ``weights.safetensors`` (the network's tensors), how files are
+written and read within the format's limits, and upgrades of earlier layouts. Values are
+encoded by _codec; imports the private estimator layers; loading never executes code from a file.
 """
 
 from __future__ import annotations
 
-import datetime
 import errno
 import hashlib
 import json
-import math
 import os
 import platform
-import re
 import secrets
 import stat
 import struct
 import warnings
 import zipfile
 import zlib
-import zoneinfo
 from dataclasses import asdict
 
 import numpy as np
@@ -32,6 +29,16 @@ import sklearn
 import torch
 
 from ._base import _LSTMBase
+from ._codec import (
+    MAX_DEPTH,
+    MAX_JSON_CONTAINERS,
+    MAX_METADATA_BYTES,
+    METADATA,
+    Decoder,
+    FileError,
+    encode,
+    short,
+)
 from ._nn import LSTMNet
 from ._panel import Form
 from ._scaling import ColumnScaler
@@ -41,26 +48,15 @@ from ._validation import integer_step
 
 FORMAT = "tsforecast-estimator"
 FORMAT_VERSION = 1
-METADATA = "metadata.json"
 WEIGHTS = "weights.safetensors"
 
-# Limits of the format (docs/persistence.md, "Limits"). A real model stays far below each one;
-# a file that claims more is refused before the memory is spent.
-MAX_METADATA_BYTES = 16 * 2**20  # metadata.json of a real model: a few kB to a few hundred kB
-MAX_JSON_CONTAINERS = 100_000  # JSON objects + arrays in metadata.json (a real one: under 100)
-MAX_DEPTH = 32  # nesting of JSON objects/arrays (the format needs at most 8)
-MAX_ARRAY_BYTES = 4 * MAX_METADATA_BYTES  # all arrays and indexes decoded from metadata.json
-MAX_STRING_CHARS = 1024  # characters per string of a string array (class labels, column names)
-MAX_NDIM = 32  # dimensions of an array in metadata.json
+# Limits of the format (docs/persistence.md, "Limits"); those of metadata.json's values are in
+# _codec. A real model stays far below each one; a file that claims more is refused first.
 MAX_WEIGHTS_BYTES = 2 * 2**30  # tensor data: 2**29 (537 million) float32 parameters
 MAX_SAFETENSORS_HEADER = 2**20  # the JSON header of weights.safetensors (a real one: < 2 kB)
 MAX_FILE_BYTES = MAX_WEIGHTS_BYTES + MAX_SAFETENSORS_HEADER + MAX_METADATA_BYTES + 2**24
 
 __all__ = ["FORMAT_VERSION", "load", "save"]
-
-
-class _FileError(ValueError):
-    """A problem with the file's content; load() re-raises it with the path."""
 
 
 # -- save ---------------------------------------------------------------------------------------
@@ -85,7 +81,7 @@ def save(estimator, path) -> None:
     state = vars(estimator)
     fitted = "module_" in state
     attributes = {
-        key: _encode(value, key)
+        key: encode(value, key)
         for key, value in state.items()
         if key not in params and key != "module_"
     }
@@ -123,18 +119,18 @@ def _encode_params(estimator) -> dict:
             stacklevel=4,
         )
         params["random_state"] = None
-    return {key: _encode(value, f"parameter {key}") for key, value in params.items()}
+    return {key: encode(value, f"parameter {key}") for key, value in params.items()}
 
 
 def _check_loadable(text: bytes, weights: bytes) -> None:
     """Refuse (ValueError) to write a file that load() would refuse for the format's limits."""
     try:
         metadata = _parse_metadata(text)
-        decode = _Decoder()
+        decode = Decoder()
         decode(metadata["params"])
         for value in metadata["attributes"].values():
             decode(value)
-    except _FileError as error:
+    except FileError as error:
         raise ValueError(f"This estimator cannot be saved: {error}") from None
     if len(weights) > MAX_WEIGHTS_BYTES + MAX_SAFETENSORS_HEADER:
         raise ValueError(
@@ -222,12 +218,12 @@ def load(path, expected: type | None = None):
     try:
         with _open_regular_file(path) as file:
             return _load_from(file, path, expected)
-    except _FileError as error:
+    except FileError as error:
         raise ValueError(f"Cannot load {path!r}: {error}") from error.__cause__
 
 
 def _load_from(file, path: str, expected: type | None):
-    """Check and decode an open model file; raise _FileError for anything wrong in it."""
+    """Check and decode an open model file; raise FileError for anything wrong in it."""
     archive = _open_archive(file)
     metadata = _parse_metadata(_read_member(archive, METADATA, MAX_METADATA_BYTES))
     cls = _check_metadata(metadata)
@@ -240,10 +236,10 @@ def _load_from(file, path: str, expected: type | None):
         estimator = _build(cls, metadata, archive)
         if metadata["fitted"]:
             _check_predicts(estimator)
-    except (_FileError, MemoryError):
+    except (FileError, MemoryError):
         raise
     except Exception as error:  # whatever an edited value breaks: refuse the file, not later
-        raise _FileError(
+        raise FileError(
             f"its content does not describe a valid {cls.__name__} "
             f"({type(error).__name__}: {error}). The file is damaged or was edited."
         ) from error
@@ -263,12 +259,12 @@ def _open_regular_file(path: str):
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
         if not stat.S_ISREG(info.st_mode):
-            raise _FileError(
+            raise FileError(
                 "it is not a regular file (a FIFO, socket or device); a model file is read "
                 "only from a regular file."
             )
         if info.st_size > MAX_FILE_BYTES:
-            raise _FileError(
+            raise FileError(
                 f"it has {info.st_size} bytes, more than a tsforecast model file can hold "
                 f"({MAX_FILE_BYTES})."
             )
@@ -289,12 +285,12 @@ def _open_archive(file) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(file)
     except _zip_errors() as error:
-        raise _FileError(
+        raise FileError(
             f"it is not a tsforecast model file, or it is truncated or damaged ({error})."
         ) from None
     names = sorted(archive.namelist())
     if names != sorted([METADATA, WEIGHTS]):
-        raise _FileError(
+        raise FileError(
             f"a tsforecast file holds exactly {METADATA!r} and {WEIGHTS!r}; this zip "
             f"holds {names[:10]}{' ...' if len(names) > 10 else ''}."
         )
@@ -306,7 +302,7 @@ def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
     inflated past ``limit`` even if that declaration is false."""
     size = archive.getinfo(name).file_size
     if size > limit:
-        raise _FileError(
+        raise FileError(
             f"{name} declares {size} bytes, more than a valid file can hold here ({limit})."
         )
     try:
@@ -314,9 +310,9 @@ def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
             data = member.read(limit + 1)
     except _zip_errors() as error:
         # corrupt deflate data, an unsupported compression method, an encrypted entry
-        raise _FileError(f"the zip archive is damaged ({type(error).__name__}: {error}).") from None
+        raise FileError(f"the zip archive is damaged ({type(error).__name__}: {error}).") from None
     if len(data) != size:
-        raise _FileError(f"the zip archive is damaged ({name} is not {size} bytes long).")
+        raise FileError(f"the zip archive is damaged ({name} is not {size} bytes long).")
     return data
 
 
@@ -324,18 +320,18 @@ def _parse_metadata(text: bytes) -> dict:
     """metadata.json as a dict, refused before parsing if it has too many containers."""
     containers = text.count(b"{") + text.count(b"[")  # also counts brackets inside strings
     if containers > MAX_JSON_CONTAINERS:
-        raise _FileError(
+        raise FileError(
             f"{METADATA} has {containers} JSON objects and arrays, more than a valid file holds "
             f"({MAX_JSON_CONTAINERS})."
         )
     try:
         metadata = json.loads(text.decode("utf-8"))
     except RecursionError:
-        raise _FileError(f"{METADATA} is nested more than {MAX_DEPTH} levels deep.") from None
+        raise FileError(f"{METADATA} is nested more than {MAX_DEPTH} levels deep.") from None
     except ValueError as error:  # UnicodeDecodeError, JSONDecodeError, an int of 4300+ digits
-        raise _FileError(f"{METADATA} is not valid JSON ({error}).") from None
+        raise FileError(f"{METADATA} is not valid JSON ({error}).") from None
     if not isinstance(metadata, dict):
-        raise _FileError(f"{METADATA} must hold a JSON object.")
+        raise FileError(f"{METADATA} must hold a JSON object.")
     return metadata
 
 
@@ -351,47 +347,41 @@ _TOP_LEVEL_TYPES = {
 def _check_metadata(metadata: dict) -> type:
     """Check format, version, class and the types of the top-level keys; return the class."""
     if metadata.get("format") != FORMAT:
-        raise _FileError(f"it is not a tsforecast model file (format={metadata.get('format')!r}).")
+        raise FileError(f"it is not a tsforecast model file (format={metadata.get('format')!r}).")
     version = metadata.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise _FileError(f"format_version must be an int >= 1; got {version!r}.")
+        raise FileError(f"format_version must be an int >= 1; got {version!r}.")
     versions = metadata.get("versions", {})
     if version > FORMAT_VERSION:
         from . import __version__
 
         writer = versions.get("tsforecast") if isinstance(versions, dict) else None
-        raise _FileError(
+        raise FileError(
             f"it was written in format version {version} (by tsforecast "
             f"{writer if isinstance(writer, str) else '?'}), but tsforecast {__version__} reads "
             f"versions up to {FORMAT_VERSION}. Upgrade tsforecast."
         )
     for key, kind in _TOP_LEVEL_TYPES.items():
         if not isinstance(metadata.get(key), kind):
-            raise _FileError(
+            raise FileError(
                 f"{METADATA} must hold {key!r} as a JSON {_JSON_NAMES[kind]}; got "
-                f"{_short(metadata.get(key))}."
+                f"{short(metadata.get(key))}."
             )
     if not (isinstance(versions, dict) and all(isinstance(v, str) for v in versions.values())):
-        raise _FileError(
-            f"{METADATA} must hold 'versions' as an object of strings; got {_short(versions)}."
+        raise FileError(
+            f"{METADATA} must hold 'versions' as an object of strings; got {short(versions)}."
         )
     name = metadata["estimator"]
     classes = _estimator_classes()
     if name not in classes:
-        raise _FileError(
-            f"it holds an unknown estimator class {_short(name)}; this tsforecast knows "
+        raise FileError(
+            f"it holds an unknown estimator class {short(name)}; this tsforecast knows "
             f"{sorted(classes)}."
         )
     return classes[name]
 
 
 _JSON_NAMES = {str: "string", bool: "boolean", dict: "object"}
-
-
-def _short(value) -> str:
-    """repr of a value read from a file, cut to a length that fits in a message."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 # Parameters added to a class after files of its format were first written, with the values
@@ -440,14 +430,14 @@ UPGRADES = {"LSTMForecaster": _panel_of_one}  # fitted attributes of earlier lay
 
 def _build(cls: type, metadata: dict, archive: zipfile.ZipFile):
     """Make a new estimator from checked metadata and weights (nothing is shared with the file)."""
-    decode = _Decoder()
+    decode = Decoder()
     params = decode(metadata["params"])
     if not isinstance(params, dict):
-        raise _FileError("params must be a JSON object.")
+        raise FileError("params must be a JSON object.")
     params = {**ADDED_PARAMETERS.get(cls.__name__, {}), **params}
     expected = set(cls().get_params(deep=False))
     if set(params) != expected:
-        raise _FileError(
+        raise FileError(
             f"its parameters {sorted(params)} do not match {cls.__name__}'s {sorted(expected)}."
         )
     estimator = cls(**params)
@@ -459,7 +449,7 @@ def _build(cls: type, metadata: dict, archive: zipfile.ZipFile):
         attributes = UPGRADES.get(cls.__name__, lambda a, p: a)(attributes, params)
         config = attributes["_net_config"]
         if not (isinstance(config, dict) and all(isinstance(k, str) for k in config)):
-            raise _FileError(f"_net_config must be a JSON object; got {_short(config)}.")
+            raise FileError(f"_net_config must be a JSON object; got {short(config)}.")
         module = _load_network(config, archive, metadata["weights_sha256"])
         device = usable_device(str(attributes["device_"]), warn=True)
         attributes["module_"] = module.to(device).eval()
@@ -477,9 +467,9 @@ def _check_attribute_names(cls: type, attributes: dict, params: set, fitted: boo
     for name in attributes:
         special = name.startswith("__") or name in params or name == "module_"
         if not name.isidentifier() or special or hasattr(cls, name):
-            raise _FileError(f"it sets an attribute named {_short(name)}, which is not allowed.")
+            raise FileError(f"it sets an attribute named {short(name)}, which is not allowed.")
         if not fitted and name.endswith("_"):
-            raise _FileError(f"an unfitted estimator's file must not set {name!r}.")
+            raise FileError(f"an unfitted estimator's file must not set {name!r}.")
 
 
 # safetensors dtype names of the tensor dtypes a network may hold
@@ -507,35 +497,35 @@ def _read_weights(archive: zipfile.ZipFile, shapes: dict, checksum: str) -> dict
     ({name: (dtype, shape, nbytes)}); check checksum and header before making any tensor."""
     data_bytes = sum(nbytes for _, _, nbytes in shapes.values())
     if data_bytes > MAX_WEIGHTS_BYTES:
-        raise _FileError(
+        raise FileError(
             f"its network (_net_config) would hold {data_bytes} bytes of weights, more than "
             f"the format allows ({MAX_WEIGHTS_BYTES})."
         )
     weights = _read_member(archive, WEIGHTS, 8 + MAX_SAFETENSORS_HEADER + data_bytes)
     if hashlib.sha256(weights).hexdigest() != checksum:
-        raise _FileError(
+        raise FileError(
             f"{WEIGHTS} does not match the checksum in {METADATA}: the file is damaged or was "
             f"modified."
         )
     try:
         _check_safetensors_header(weights, shapes, data_bytes)
         return safetensors.torch.load(weights) if shapes else {}
-    except _FileError as error:
-        raise _FileError(f"{WEIGHTS} cannot be read ({error})") from None
+    except FileError as error:
+        raise FileError(f"{WEIGHTS} cannot be read ({error})") from None
     except Exception as error:  # safetensors raises its own SafetensorError
-        raise _FileError(f"{WEIGHTS} cannot be read ({error}).") from None
+        raise FileError(f"{WEIGHTS} cannot be read ({error}).") from None
 
 
 def _check_safetensors_header(weights: bytes, shapes: dict, data_bytes: int) -> None:
     """Compare the tensors that the safetensors header declares with those expected."""
     if len(weights) < 8:
-        raise _FileError("it is shorter than a safetensors header.")
+        raise FileError("it is shorter than a safetensors header.")
     (size,) = struct.unpack("<Q", weights[:8])
     if size > min(MAX_SAFETENSORS_HEADER, len(weights) - 8):
-        raise _FileError(f"its header declares {size} bytes.")
+        raise FileError(f"its header declares {size} bytes.")
     header = json.loads(weights[8 : 8 + size])
     if not isinstance(header, dict):
-        raise _FileError("its header is not a JSON object.")
+        raise FileError("its header is not a JSON object.")
     header.pop("__metadata__", None)
     declared = {
         name: (entry.get("dtype"), entry.get("shape")) if isinstance(entry, dict) else entry
@@ -543,12 +533,12 @@ def _check_safetensors_header(weights: bytes, shapes: dict, data_bytes: int) -> 
     }
     wanted = {name: (dtype, shape) for name, (dtype, shape, _) in shapes.items()}
     if declared != wanted:
-        raise _FileError(
-            f"it holds other tensors than the network needs: {_short(declared)}, expected "
-            f"{_short(wanted)}."
+        raise FileError(
+            f"it holds other tensors than the network needs: {short(declared)}, expected "
+            f"{short(wanted)}."
         )
     if len(weights) != 8 + size + data_bytes:
-        raise _FileError(
+        raise FileError(
             f"it has {len(weights) - 8 - size} bytes of tensor data, not {data_bytes}."
         )
 
@@ -594,341 +584,3 @@ def _estimator_classes() -> dict[str, type]:
             if sub.__module__.startswith("tsforecast.") and not sub.__name__.startswith("_"):
                 found[sub.__name__] = sub
     return found
-
-
-# -- JSON encoding of attribute values ---------------------------------------------------------
-# Plain JSON values stand for themselves; anything else is an object with a "__type__" tag, and
-# only the tags below are decoded. Non-finite floats are tagged because JSON has no NaN.
-
-
-def _encode(value, where: str):
-    """Encode ``value`` as JSON-compatible data; TypeError names ``where`` if it cannot be."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else {"__type__": "float", "value": repr(value)}
-    if isinstance(value, np.generic) and value.dtype.kind in "biufUS":
-        item = _encode(value.item(), where)
-        return {"__type__": "scalar", "dtype": value.dtype.str, "value": item}
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biufUSO":
-        return {
-            "__type__": "ndarray",
-            "dtype": value.dtype.str,
-            "shape": list(value.shape),
-            "data": [_encode(v, where) for v in value.ravel().tolist()],
-        }
-    if isinstance(value, (list, tuple)):
-        items = [_encode(v, where) for v in value]
-        return items if isinstance(value, list) else {"__type__": "tuple", "items": items}
-    if isinstance(value, dict):
-        if all(isinstance(k, str) for k in value) and "__type__" not in value:
-            return {k: _encode(v, f"{where}[{k!r}]") for k, v in value.items()}
-        items = [[_encode(k, where), _encode(v, where)] for k, v in value.items()]
-        return {"__type__": "dict", "items": items}
-    if isinstance(value, torch.device):
-        return {"__type__": "device", "value": str(value)}
-    if type(value) is datetime.timedelta:  # e.g. the offset of a BusinessDay frequency
-        return {"__type__": "timedelta", "days": value.days, "seconds": value.seconds,
-                "microseconds": value.microseconds}
-    if isinstance(value, ColumnScaler):
-        return {
-            "__type__": "column_scaler",
-            "offset": _encode(value.offset, where),
-            "scale": _encode(value.scale, where),
-        }
-    if isinstance(value, SeasonalProfile):
-        return {
-            "__type__": "seasonal_profile",
-            "shift": _encode(value.shift, where),
-            "scale": _encode(value.scale, where),
-        }
-    if isinstance(value, (pd.Index, pd.Timestamp, pd.offsets.BaseOffset)):
-        return _checked(_encode_pandas(value, where), value, where)
-    raise TypeError(
-        f"{where} holds a {type(value).__module__}.{type(value).__qualname__}, which the "
-        f"tsforecast file format cannot store. Use pickle for this estimator."
-    )
-
-
-def _encode_pandas(value, where: str) -> dict:
-    if isinstance(value, pd.Timestamp):
-        return {
-            "__type__": "timestamp",
-            "value": int(value.as_unit("ns").value),
-            "unit": value.unit,
-            "tz": _encode_tz(value.tz),
-        }
-    if isinstance(value, pd.offsets.BaseOffset):
-        return {
-            "__type__": "offset",
-            "name": type(value).__name__,
-            "n": int(value.n),
-            "normalize": bool(value.normalize),
-            "kwds": _encode(dict(value.kwds), where),
-        }
-    name = _encode(value.name, where)
-    if isinstance(value, pd.RangeIndex):
-        return {"__type__": "range_index", "start": value.start, "stop": value.stop,
-                "step": value.step, "name": name}
-    if isinstance(value, pd.DatetimeIndex):
-        return {
-            "__type__": "datetime_index",
-            "unit": value.unit,
-            "values": value.asi8.tolist(),  # since the epoch, UTC, in ``unit``
-            "tz": _encode_tz(value.tz),
-            "freq": None if value.freq is None else _encode(value.freq, where),
-            "name": name,
-        }
-    if isinstance(value, pd.PeriodIndex):
-        return {"__type__": "period_index", "ordinals": value.asi8.tolist(),
-                "freq": value.freqstr, "name": name}
-    flat = not isinstance(value, pd.MultiIndex)
-    if not (flat and (value.dtype.kind in "biufO" or str(value.dtype) == "str")):
-        raise TypeError(
-            f"{where} holds a pandas index of dtype {value.dtype}, which cannot be saved."
-        )
-    return {"__type__": "index", "dtype": str(value.dtype),
-            "values": [_encode(v, where) for v in value.tolist()], "name": name}
-
-
-def _encode_tz(tz):
-    if tz is None:
-        return None
-    if isinstance(tz, zoneinfo.ZoneInfo):
-        return tz.key
-    if isinstance(tz, datetime.timezone):
-        return {"utc_offset_seconds": tz.utcoffset(None).total_seconds()}
-    return getattr(tz, "zone", None) or str(tz)  # pytz, or a name pandas understands
-
-
-def _checked(encoded: dict, value, where: str) -> dict:
-    """Refuse to write a pandas value that would not decode to an identical one."""
-    try:
-        decoded = _decode(encoded)
-        if isinstance(value, pd.Index):
-            pd.testing.assert_index_equal(decoded, value, exact=True)
-            same = getattr(decoded, "freq", None) == getattr(value, "freq", None)
-        else:
-            same = decoded == value and type(decoded) is type(value)
-            same = same and getattr(decoded, "tz", None) == getattr(value, "tz", None)
-    except (AssertionError, TypeError, ValueError, KeyError, _FileError):
-        same = False
-    if not same:
-        raise TypeError(f"{where} holds {value!r}, which cannot be saved and loaded unchanged.")
-    return encoded
-
-
-class _Decoder:
-    """Inverse of :func:`_encode` for one file: only the known tags, nested at most MAX_DEPTH
-    deep, with every array size checked (and counted against MAX_ARRAY_BYTES) before it is made.
-    """
-
-    def __init__(self):
-        self.depth = 0
-        self.bytes_left = MAX_ARRAY_BYTES
-
-    def __call__(self, data):
-        if not isinstance(data, (list, dict)):
-            return data
-        if self.depth >= MAX_DEPTH:
-            raise _FileError(f"{METADATA} is nested more than {MAX_DEPTH} levels deep.")
-        self.depth += 1
-        try:
-            if isinstance(data, list):
-                return [self(v) for v in data]
-            tag = data.get("__type__")
-            if tag is None:
-                return {k: self(v) for k, v in data.items()}
-            decoder = _DECODERS.get(tag) if isinstance(tag, str) else None
-            if decoder is None:
-                raise _FileError(f"unknown value type {_short(tag)} in {METADATA}.")
-            return decoder(data, self)
-        finally:
-            self.depth -= 1
-
-    def allocate(self, n_items: int, itemsize: int = 8) -> None:
-        """Count an array of ``n_items`` before making it; refuse past MAX_ARRAY_BYTES in all."""
-        self.bytes_left -= n_items * itemsize
-        if self.bytes_left < 0:
-            raise _FileError(
-                f"the arrays in {METADATA} would take more than {MAX_ARRAY_BYTES} bytes."
-            )
-
-    def items(self, data, key: str, itemsize: int = 8) -> list:
-        """The JSON list ``data[key]``, counted as an array of its length."""
-        items = data[key]
-        if not isinstance(items, list):
-            raise _FileError(f"{key!r} of a {data['__type__']!r} value must be a JSON array.")
-        self.allocate(len(items), itemsize)
-        return items
-
-
-def _decode(data):
-    """Decode one value with a fresh _Decoder (its own depth and size limits)."""
-    return _Decoder()(data)
-
-
-# The numpy dtypes the format writes (dtype.str): bool, ints, floats, strings, labels (object).
-_ARRAY_DTYPE = re.compile(r"[<>|](b1|[iu][1248]|f[248]|U([0-9]{1,9})|O)")
-# The pandas index dtypes (str(dtype)) that the format writes for an "index" value.
-_INDEX_DTYPE = re.compile(
-    r"object|str|string|category|bool|boolean|u?int(8|16|32|64)|U?Int(8|16|32|64)"
-    r"|float(16|32|64)|Float(32|64)"
-)
-
-
-def _array_dtype(text) -> np.dtype:
-    """The numpy dtype named by ``text``, if the format writes it (strings up to
-    MAX_STRING_CHARS characters); checked before numpy parses it."""
-    match = _ARRAY_DTYPE.fullmatch(text) if isinstance(text, str) else None
-    if match is None or int(match.group(2) or 0) > MAX_STRING_CHARS:
-        raise _FileError(
-            f"unsupported array dtype {_short(text)}; the format stores bool, int, uint, float, "
-            f"object and strings of at most {MAX_STRING_CHARS} characters."
-        )
-    return np.dtype(text)
-
-
-def _decode_float(data, decode):
-    text = data["value"]
-    if text not in ("nan", "inf", "-inf"):
-        raise _FileError(f"bad float {_short(text)}.")
-    return float(text)
-
-
-def _decode_scalar(data, decode):
-    dtype = _array_dtype(data["dtype"])
-    value = data["value"]
-    value = decode(value) if isinstance(value, dict) else value
-    if not isinstance(value, (bool, int, float, str)):
-        raise _FileError(f"a scalar value must be a number or a string; got {_short(value)}.")
-    return dtype.type(value)
-
-
-def _decode_ndarray(data, decode):
-    dtype = _array_dtype(data["dtype"])
-    shape = data["shape"]
-    if not (
-        isinstance(shape, list)
-        and len(shape) <= MAX_NDIM
-        and all(type(n) is int and n >= 0 for n in shape)
-    ):
-        raise _FileError(f"an array's shape must be a list of at most {MAX_NDIM} ints >= 0; "
-                         f"got {_short(shape)}.")
-    items = data["data"]
-    if not isinstance(items, list) or math.prod(shape) != len(items):
-        raise _FileError(f"an array of shape {shape} must hold {math.prod(shape)} values.")
-    decode.allocate(len(items), dtype.itemsize)
-    values = [decode(v) for v in items]
-    if dtype.kind == "O":
-        array = np.empty(len(values), dtype=object)
-        array[:] = values
-        return array.reshape(shape)
-    if not all(isinstance(v, (bool, int, float, str)) for v in values):
-        raise _FileError(f"an array of dtype {dtype} must hold numbers or strings only.")
-    return np.asarray(values, dtype=dtype).reshape(shape)
-
-
-def _decode_offset(data, decode):
-    name = data["name"]
-    cls = getattr(pd.offsets, name, None) if isinstance(name, str) and name.isidentifier() else None
-    if not (isinstance(cls, type) and issubclass(cls, pd.offsets.BaseOffset)):
-        raise _FileError(f"unknown date offset {_short(name)}.")
-    kwds = decode(data["kwds"])
-    if not isinstance(kwds, dict):
-        raise _FileError("the keywords of a date offset must be a JSON object.")
-    return cls(_int(data["n"]), normalize=bool(data["normalize"]), **kwds)
-
-
-def _int(value) -> int:
-    if type(value) is not int:
-        raise _FileError(f"expected an int; got {_short(value)}.")
-    return value
-
-
-def _decode_tz(tz):
-    if isinstance(tz, dict):
-        return datetime.timezone(datetime.timedelta(seconds=tz["utc_offset_seconds"]))
-    if tz is not None and not isinstance(tz, str):
-        raise _FileError(f"bad time zone {_short(tz)}.")
-    return tz
-
-
-def _time_unit(unit) -> str:
-    if unit not in ("s", "ms", "us", "ns"):
-        raise _FileError(f"bad datetime unit {_short(unit)}.")
-    return unit
-
-
-def _decode_timestamp(data, decode):
-    tz = _decode_tz(data["tz"])
-    stamp = pd.Timestamp(_int(data["value"]), unit="ns", tz="UTC" if tz else None)
-    if tz:
-        stamp = stamp.tz_convert(tz)
-    return stamp.as_unit(_time_unit(data["unit"]))
-
-
-def _decode_datetime_index(data, decode):
-    unit = _time_unit(data["unit"])
-    values = np.asarray(decode.items(data, "values"), dtype=np.int64).view(f"M8[{unit}]")
-    index = pd.DatetimeIndex(values, name=decode(data["name"]))
-    tz = _decode_tz(data["tz"])
-    if tz is not None:
-        index = index.tz_localize("UTC").tz_convert(tz)
-    if data["freq"] is not None:
-        index = pd.DatetimeIndex(index, freq=decode(data["freq"]))
-    return index
-
-
-def _decode_period_index(data, decode):
-    ordinals = np.asarray(decode.items(data, "ordinals"), dtype=np.int64)
-    freq = data["freq"]
-    if not isinstance(freq, str):
-        raise _FileError(f"bad period frequency {_short(freq)}.")
-    return pd.PeriodIndex.from_ordinals(ordinals, freq=freq).rename(decode(data["name"]))
-
-
-def _decode_index(data, decode):
-    dtype = data["dtype"]
-    if not (isinstance(dtype, str) and _INDEX_DTYPE.fullmatch(dtype)):
-        raise _FileError(f"unsupported index dtype {_short(dtype)}.")
-    values = [decode(v) for v in decode.items(data, "values")]
-    return pd.Index(values, dtype=dtype, name=decode(data["name"]))
-
-
-_DECODERS = {
-    "float": _decode_float,
-    "scalar": _decode_scalar,
-    "ndarray": _decode_ndarray,
-    "tuple": lambda d, decode: tuple(decode(v) for v in decode.items(d, "items")),
-    "dict": lambda d, decode: {decode(k): decode(v) for k, v in decode.items(d, "items")},
-    "device": lambda d, decode: (
-        torch.device(d["value"]) if _device_ok(d["value"]) else torch.device("cpu")
-    ),
-    "timedelta": lambda d, decode: datetime.timedelta(
-        days=_int(d["days"]), seconds=_int(d["seconds"]), microseconds=_int(d["microseconds"])
-    ),
-    "column_scaler": lambda d, decode: ColumnScaler(decode(d["offset"]), decode(d["scale"])),
-    "seasonal_profile": lambda d, decode: SeasonalProfile(decode(d["shift"]), decode(d["scale"])),
-    "timestamp": _decode_timestamp,
-    "offset": _decode_offset,
-    "range_index": lambda d, decode: pd.RangeIndex(
-        _int(d["start"]), _int(d["stop"]), _int(d["step"]), name=decode(d["name"])
-    ),
-    "datetime_index": _decode_datetime_index,
-    "period_index": _decode_period_index,
-    "index": _decode_index,
-}
-
-
-def _device_ok(name) -> bool:
-    """True if ``name`` parses as a torch device string (the device may still be missing)."""
-    if not isinstance(name, str):
-        return False
-    try:
-        torch.device(name)
-    except (RuntimeError, TypeError):
-        return False
-    return True

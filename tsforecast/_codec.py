@@ -1,0 +1,375 @@
+"""The JSON encoding of estimator parameters and fitted attributes inside a tsforecast file.
+
+Plain JSON values stand for themselves; anything else is an object with a "__type__" tag, and
+only the tags here are decoded, each checked against the format's limits before anything is
+allocated. Owns those limits; imports numpy, pandas and torch, and the value classes it stores.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+import zoneinfo
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ._scaling import ColumnScaler
+from ._seasonality import SeasonalProfile
+
+# Limits of the format (docs/persistence.md, "Limits"). A real model stays far below each one;
+# a file that claims more is refused before the memory is spent.
+MAX_METADATA_BYTES = 16 * 2**20  # metadata.json of a real model: a few kB to a few hundred kB
+MAX_JSON_CONTAINERS = 100_000  # JSON objects + arrays in metadata.json (a real one: under 100)
+MAX_DEPTH = 32  # nesting of JSON objects/arrays (the format needs at most 8)
+MAX_ARRAY_BYTES = 4 * MAX_METADATA_BYTES  # all arrays and indexes decoded from metadata.json
+MAX_STRING_CHARS = 1024  # characters per string of a string array (class labels, column names)
+MAX_NDIM = 32  # dimensions of an array in metadata.json
+
+
+METADATA = "metadata.json"
+
+
+class FileError(ValueError):
+    """A problem with the file's content; load() re-raises it with the path."""
+
+
+def short(value) -> str:
+    """repr of a value read from a file, cut to a length that fits in a message."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def encode(value, where: str):
+    """Encode ``value`` as JSON-compatible data; TypeError names ``where`` if it cannot be."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"__type__": "float", "value": repr(value)}
+    if isinstance(value, np.generic) and value.dtype.kind in "biufUS":
+        item = encode(value.item(), where)
+        return {"__type__": "scalar", "dtype": value.dtype.str, "value": item}
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biufUSO":
+        return {
+            "__type__": "ndarray",
+            "dtype": value.dtype.str,
+            "shape": list(value.shape),
+            "data": [encode(v, where) for v in value.ravel().tolist()],
+        }
+    if isinstance(value, (list, tuple)):
+        items = [encode(v, where) for v in value]
+        return items if isinstance(value, list) else {"__type__": "tuple", "items": items}
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value) and "__type__" not in value:
+            return {k: encode(v, f"{where}[{k!r}]") for k, v in value.items()}
+        items = [[encode(k, where), encode(v, where)] for k, v in value.items()]
+        return {"__type__": "dict", "items": items}
+    if isinstance(value, torch.device):
+        return {"__type__": "device", "value": str(value)}
+    if type(value) is datetime.timedelta:  # e.g. the offset of a BusinessDay frequency
+        return {"__type__": "timedelta", "days": value.days, "seconds": value.seconds,
+                "microseconds": value.microseconds}
+    if isinstance(value, ColumnScaler):
+        return {
+            "__type__": "column_scaler",
+            "offset": encode(value.offset, where),
+            "scale": encode(value.scale, where),
+        }
+    if isinstance(value, SeasonalProfile):
+        return {
+            "__type__": "seasonal_profile",
+            "shift": encode(value.shift, where),
+            "scale": encode(value.scale, where),
+        }
+    if isinstance(value, (pd.Index, pd.Timestamp, pd.offsets.BaseOffset)):
+        return _checked(_encode_pandas(value, where), value, where)
+    raise TypeError(
+        f"{where} holds a {type(value).__module__}.{type(value).__qualname__}, which the "
+        f"tsforecast file format cannot store. Use pickle for this estimator."
+    )
+
+
+def _encode_pandas(value, where: str) -> dict:
+    if isinstance(value, pd.Timestamp):
+        return {
+            "__type__": "timestamp",
+            "value": int(value.as_unit("ns").value),
+            "unit": value.unit,
+            "tz": _encode_tz(value.tz),
+        }
+    if isinstance(value, pd.offsets.BaseOffset):
+        return {
+            "__type__": "offset",
+            "name": type(value).__name__,
+            "n": int(value.n),
+            "normalize": bool(value.normalize),
+            "kwds": encode(dict(value.kwds), where),
+        }
+    name = encode(value.name, where)
+    if isinstance(value, pd.RangeIndex):
+        return {"__type__": "range_index", "start": value.start, "stop": value.stop,
+                "step": value.step, "name": name}
+    if isinstance(value, pd.DatetimeIndex):
+        return {
+            "__type__": "datetime_index",
+            "unit": value.unit,
+            "values": value.asi8.tolist(),  # since the epoch, UTC, in ``unit``
+            "tz": _encode_tz(value.tz),
+            "freq": None if value.freq is None else encode(value.freq, where),
+            "name": name,
+        }
+    if isinstance(value, pd.PeriodIndex):
+        return {"__type__": "period_index", "ordinals": value.asi8.tolist(),
+                "freq": value.freqstr, "name": name}
+    flat = not isinstance(value, pd.MultiIndex)
+    if not (flat and (value.dtype.kind in "biufO" or str(value.dtype) == "str")):
+        raise TypeError(
+            f"{where} holds a pandas index of dtype {value.dtype}, which cannot be saved."
+        )
+    return {"__type__": "index", "dtype": str(value.dtype),
+            "values": [encode(v, where) for v in value.tolist()], "name": name}
+
+
+def _encode_tz(tz):
+    if tz is None:
+        return None
+    if isinstance(tz, zoneinfo.ZoneInfo):
+        return tz.key
+    if isinstance(tz, datetime.timezone):
+        return {"utc_offset_seconds": tz.utcoffset(None).total_seconds()}
+    return getattr(tz, "zone", None) or str(tz)  # pytz, or a name pandas understands
+
+
+def _checked(encoded: dict, value, where: str) -> dict:
+    """Refuse to write a pandas value that would not decode to an identical one."""
+    try:
+        decoded = decode(encoded)
+        if isinstance(value, pd.Index):
+            pd.testing.assert_index_equal(decoded, value, exact=True)
+            same = getattr(decoded, "freq", None) == getattr(value, "freq", None)
+        else:
+            same = decoded == value and type(decoded) is type(value)
+            same = same and getattr(decoded, "tz", None) == getattr(value, "tz", None)
+    except (AssertionError, TypeError, ValueError, KeyError, FileError):
+        same = False
+    if not same:
+        raise TypeError(f"{where} holds {value!r}, which cannot be saved and loaded unchanged.")
+    return encoded
+
+
+class Decoder:
+    """Inverse of :func:`encode` for one file: only the known tags, nested at most MAX_DEPTH
+    deep, with every array size checked (and counted against MAX_ARRAY_BYTES) before it is made.
+    """
+
+    def __init__(self):
+        self.depth = 0
+        self.bytes_left = MAX_ARRAY_BYTES
+
+    def __call__(self, data):
+        if not isinstance(data, (list, dict)):
+            return data
+        if self.depth >= MAX_DEPTH:
+            raise FileError(f"{METADATA} is nested more than {MAX_DEPTH} levels deep.")
+        self.depth += 1
+        try:
+            if isinstance(data, list):
+                return [self(v) for v in data]
+            tag = data.get("__type__")
+            if tag is None:
+                return {k: self(v) for k, v in data.items()}
+            decoder = _DECODERS.get(tag) if isinstance(tag, str) else None
+            if decoder is None:
+                raise FileError(f"unknown value type {short(tag)} in {METADATA}.")
+            return decoder(data, self)
+        finally:
+            self.depth -= 1
+
+    def allocate(self, n_items: int, itemsize: int = 8) -> None:
+        """Count an array of ``n_items`` before making it; refuse past MAX_ARRAY_BYTES in all."""
+        self.bytes_left -= n_items * itemsize
+        if self.bytes_left < 0:
+            raise FileError(
+                f"the arrays in {METADATA} would take more than {MAX_ARRAY_BYTES} bytes."
+            )
+
+    def items(self, data, key: str, itemsize: int = 8) -> list:
+        """The JSON list ``data[key]``, counted as an array of its length."""
+        items = data[key]
+        if not isinstance(items, list):
+            raise FileError(f"{key!r} of a {data['__type__']!r} value must be a JSON array.")
+        self.allocate(len(items), itemsize)
+        return items
+
+
+def decode(data):
+    """Decode one value with a fresh Decoder (its own depth and size limits)."""
+    return Decoder()(data)
+
+
+# The numpy dtypes the format writes (dtype.str): bool, ints, floats, strings, labels (object).
+_ARRAY_DTYPE = re.compile(r"[<>|](b1|[iu][1248]|f[248]|U([0-9]{1,9})|O)")
+# The pandas index dtypes (str(dtype)) that the format writes for an "index" value.
+_INDEX_DTYPE = re.compile(
+    r"object|str|string|category|bool|boolean|u?int(8|16|32|64)|U?Int(8|16|32|64)"
+    r"|float(16|32|64)|Float(32|64)"
+)
+
+
+def _array_dtype(text) -> np.dtype:
+    """The numpy dtype named by ``text``, if the format writes it (strings up to
+    MAX_STRING_CHARS characters); checked before numpy parses it."""
+    match = _ARRAY_DTYPE.fullmatch(text) if isinstance(text, str) else None
+    if match is None or int(match.group(2) or 0) > MAX_STRING_CHARS:
+        raise FileError(
+            f"unsupported array dtype {short(text)}; the format stores bool, int, uint, float, "
+            f"object and strings of at most {MAX_STRING_CHARS} characters."
+        )
+    return np.dtype(text)
+
+
+def _decode_float(data, decode):
+    text = data["value"]
+    if text not in ("nan", "inf", "-inf"):
+        raise FileError(f"bad float {short(text)}.")
+    return float(text)
+
+
+def _decode_scalar(data, decode):
+    dtype = _array_dtype(data["dtype"])
+    value = data["value"]
+    value = decode(value) if isinstance(value, dict) else value
+    if not isinstance(value, (bool, int, float, str)):
+        raise FileError(f"a scalar value must be a number or a string; got {short(value)}.")
+    return dtype.type(value)
+
+
+def _decode_ndarray(data, decode):
+    dtype = _array_dtype(data["dtype"])
+    shape = data["shape"]
+    if not (
+        isinstance(shape, list)
+        and len(shape) <= MAX_NDIM
+        and all(type(n) is int and n >= 0 for n in shape)
+    ):
+        raise FileError(f"an array's shape must be a list of at most {MAX_NDIM} ints >= 0; "
+                         f"got {short(shape)}.")
+    items = data["data"]
+    if not isinstance(items, list) or math.prod(shape) != len(items):
+        raise FileError(f"an array of shape {shape} must hold {math.prod(shape)} values.")
+    decode.allocate(len(items), dtype.itemsize)
+    values = [decode(v) for v in items]
+    if dtype.kind == "O":
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+        return array.reshape(shape)
+    if not all(isinstance(v, (bool, int, float, str)) for v in values):
+        raise FileError(f"an array of dtype {dtype} must hold numbers or strings only.")
+    return np.asarray(values, dtype=dtype).reshape(shape)
+
+
+def _decode_offset(data, decode):
+    name = data["name"]
+    cls = getattr(pd.offsets, name, None) if isinstance(name, str) and name.isidentifier() else None
+    if not (isinstance(cls, type) and issubclass(cls, pd.offsets.BaseOffset)):
+        raise FileError(f"unknown date offset {short(name)}.")
+    kwds = decode(data["kwds"])
+    if not isinstance(kwds, dict):
+        raise FileError("the keywords of a date offset must be a JSON object.")
+    return cls(_int(data["n"]), normalize=bool(data["normalize"]), **kwds)
+
+
+def _int(value) -> int:
+    if type(value) is not int:
+        raise FileError(f"expected an int; got {short(value)}.")
+    return value
+
+
+def _decode_tz(tz):
+    if isinstance(tz, dict):
+        return datetime.timezone(datetime.timedelta(seconds=tz["utc_offset_seconds"]))
+    if tz is not None and not isinstance(tz, str):
+        raise FileError(f"bad time zone {short(tz)}.")
+    return tz
+
+
+def _time_unit(unit) -> str:
+    if unit not in ("s", "ms", "us", "ns"):
+        raise FileError(f"bad datetime unit {short(unit)}.")
+    return unit
+
+
+def _decode_timestamp(data, decode):
+    tz = _decode_tz(data["tz"])
+    stamp = pd.Timestamp(_int(data["value"]), unit="ns", tz="UTC" if tz else None)
+    if tz:
+        stamp = stamp.tz_convert(tz)
+    return stamp.as_unit(_time_unit(data["unit"]))
+
+
+def _decode_datetime_index(data, decode):
+    unit = _time_unit(data["unit"])
+    values = np.asarray(decode.items(data, "values"), dtype=np.int64).view(f"M8[{unit}]")
+    index = pd.DatetimeIndex(values, name=decode(data["name"]))
+    tz = _decode_tz(data["tz"])
+    if tz is not None:
+        index = index.tz_localize("UTC").tz_convert(tz)
+    if data["freq"] is not None:
+        index = pd.DatetimeIndex(index, freq=decode(data["freq"]))
+    return index
+
+
+def _decode_period_index(data, decode):
+    ordinals = np.asarray(decode.items(data, "ordinals"), dtype=np.int64)
+    freq = data["freq"]
+    if not isinstance(freq, str):
+        raise FileError(f"bad period frequency {short(freq)}.")
+    return pd.PeriodIndex.from_ordinals(ordinals, freq=freq).rename(decode(data["name"]))
+
+
+def _decode_index(data, decode):
+    dtype = data["dtype"]
+    if not (isinstance(dtype, str) and _INDEX_DTYPE.fullmatch(dtype)):
+        raise FileError(f"unsupported index dtype {short(dtype)}.")
+    values = [decode(v) for v in decode.items(data, "values")]
+    return pd.Index(values, dtype=dtype, name=decode(data["name"]))
+
+
+_DECODERS = {
+    "float": _decode_float,
+    "scalar": _decode_scalar,
+    "ndarray": _decode_ndarray,
+    "tuple": lambda d, decode: tuple(decode(v) for v in decode.items(d, "items")),
+    "dict": lambda d, decode: {decode(k): decode(v) for k, v in decode.items(d, "items")},
+    "device": lambda d, decode: (
+        torch.device(d["value"]) if _device_ok(d["value"]) else torch.device("cpu")
+    ),
+    "timedelta": lambda d, decode: datetime.timedelta(
+        days=_int(d["days"]), seconds=_int(d["seconds"]), microseconds=_int(d["microseconds"])
+    ),
+    "column_scaler": lambda d, decode: ColumnScaler(decode(d["offset"]), decode(d["scale"])),
+    "seasonal_profile": lambda d, decode: SeasonalProfile(decode(d["shift"]), decode(d["scale"])),
+    "timestamp": _decode_timestamp,
+    "offset": _decode_offset,
+    "range_index": lambda d, decode: pd.RangeIndex(
+        _int(d["start"]), _int(d["stop"]), _int(d["step"]), name=decode(d["name"])
+    ),
+    "datetime_index": _decode_datetime_index,
+    "period_index": _decode_period_index,
+    "index": _decode_index,
+}
+
+
+def _device_ok(name) -> bool:
+    """True if ``name`` parses as a torch device string (the device may still be missing)."""
+    if not isinstance(name, str):
+        return False
+    try:
+        torch.device(name)
+    except (RuntimeError, TypeError):
+        return False
+    return True
