@@ -22,6 +22,21 @@ def tiny(**params):
     return LSTMForecaster(**{**TINY, "window": 8, **params})
 
 
+def beats_naive(model, series, start=80, margin=0.8):
+    """Held-out MAE after ``start`` is at most ``margin`` x the naive (last value) forecast's.
+
+    The untrained forecaster (zero head, ``instance_norm="last"``) is the naive forecast, so
+    this fails unless training taught the network something.
+    """
+    window, horizon = model.window_, model.horizon
+    test = series[start - window :]
+    forecasts = model.predict_rolling(test)
+    n_origins = len(forecasts)
+    actual = np.stack([test[window + i : window + i + horizon] for i in range(n_origins)])
+    naive = test[window - 1 : window - 1 + n_origins, None]
+    return np.abs(forecasts - actual).mean() <= margin * np.abs(naive - actual).mean()
+
+
 # -- input types and output shapes ----------------------------------------------------------
 
 
@@ -117,16 +132,28 @@ def test_tz_aware_hourly_index_is_continued(sine):
     [{"num_layers": 2, "dropout": 0.2}, {"bidirectional": True}, {"proj_size": 2}],
 )
 def test_network_options_train_and_forecast(sine, params):
-    """Check that stacked, bidirectional and projected LSTMs forecast the right shape."""
-    model = tiny(horizon=3, **params).fit(sine)
+    """Check that stacked, bidirectional and projected LSTMs learn and forecast the right shape.
+
+    Trained on the first 80 points, each must forecast the rest at most 0.8x the naive
+    forecast's MAE (measured: 0.64x, 0.54x, 0.55x; untrained: 1x).
+    """
+    model = tiny(horizon=3, hidden_size=8, epochs=30, lr=1e-2, **params).fit(sine[:80])
     assert model.module_.lstm.num_layers == params.get("num_layers", 1)
     assert model.predict().shape == (3,)
+    assert beats_naive(model, sine)
 
 
 @pytest.mark.parametrize("scaler", ["standard", "minmax", "none", None])
 def test_every_scaler_forecasts(sine, scaler):
-    """Check that each scaler option fits and forecasts finite values."""
-    assert np.isfinite(tiny(scaler=scaler).fit(sine * 100).predict()).all()
+    """Check that each scaler option fits, forecasts finite values and learns.
+
+    On the sine x 100, trained on the first 80 points, each must forecast the rest at most 0.8x
+    the naive forecast's MAE (measured: 0.50x standard, 0.63x minmax, 0.61x none; untrained: 1x).
+    """
+    series = sine * 100
+    model = tiny(horizon=3, hidden_size=8, epochs=30, lr=1e-2, scaler=scaler).fit(series[:80])
+    assert np.isfinite(model.predict()).all()
+    assert beats_naive(model, series)
 
 
 # -- learned state, determinism, sklearn protocol ---------------------------------------------
