@@ -41,10 +41,9 @@ CASES = {
 }
 
 
-def origin_contexts(data, n_origins):
-    """The context of each rolling origin: rows [0, window + origin)."""
-    rows = data.iloc if isinstance(data, (pd.Series, pd.DataFrame)) else data
-    return [rows[: WINDOW + origin] for origin in range(n_origins)]
+def rows(data, start=None, stop=None):
+    """Rows [start, stop) of an array, Series or DataFrame, by position."""
+    return (data.iloc if hasattr(data, "iloc") else data)[start:stop]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -52,15 +51,15 @@ def test_rolling_forecasts_equal_one_predict_per_origin_at_every_origin(case):
     """Check every row of predict_rolling against predict() on that origin's context."""
     make, params = CASES[case]
     data = make()
-    fitted = model(**params).fit(data[:100] if not hasattr(data, "iloc") else data.iloc[:100])
-    test = data[80:] if not hasattr(data, "iloc") else data.iloc[80:]
+    fitted = model(**params).fit(rows(data, stop=100))
+    test = rows(data, start=80)
     rolling = fitted.predict_rolling(test)
     n_origins = len(test) - WINDOW - HORIZON + 1
     assert len(rolling) == n_origins
     if case == "Series, seasonal pattern removed":
         assert fitted.seasonal_profile_ is not None  # the context's place in the season matters
-    for origin, context in enumerate(origin_contexts(test, n_origins)):
-        one = fitted.predict(context)
+    for origin in range(n_origins):
+        one = fitted.predict(rows(test, stop=WINDOW + origin))  # the origin's context
         if isinstance(rolling, pd.DataFrame):
             row = rolling.iloc[origin]
             assert rolling.index[origin] == one.index[0]
@@ -149,8 +148,8 @@ def test_score_is_r2_of_rolling_forecasts_by_hand(case):
     """Check score against R^2 computed by hand from predict_rolling and the actual values."""
     make, params = CASES[case]
     data = make()
-    fitted = model(**params).fit(data[:100] if not hasattr(data, "iloc") else data.iloc[:100])
-    test = data[80:] if not hasattr(data, "iloc") else data.iloc[80:]
+    fitted = model(**params).fit(rows(data, stop=100))
+    test = rows(data, start=80)
     rolling = fitted.predict_rolling(test)
     n_origins = len(test) - WINDOW - HORIZON + 1
     if isinstance(rolling, pd.DataFrame):
