@@ -9,13 +9,10 @@ network and not the adjustment, which alone forecasts a noise-free seasonal seri
 """
 
 import numpy as np
-import pandas as pd
 import pytest
+from conftest import LEARNING as SETTINGS
 
 from tsforecast import LSTMClassifier, LSTMForecaster
-
-SETTINGS = {"hidden_size": 16, "epochs": 30, "lr": 1e-2, "batch_size": 16,
-            "deseasonalize": False, "random_state": 0, "device": "cpu"}
 
 
 def actual_windows(values, window, horizon):
@@ -67,14 +64,7 @@ def test_model_beats_naive_on_a_trending_series():
     assert model_mae <= 0.5 * naive_mae
 
 
-def two_patterns(n_rows=200):
-    """Two targets with other periods, amplitudes and levels: sines of period 8 and 5."""
-    t = np.arange(n_rows)
-    return pd.DataFrame({"a": 2 + np.sin(2 * np.pi * t / 8),
-                         "b": 3 + 2 * np.sin(2 * np.pi * t / 5)})
-
-
-def test_each_target_of_a_multi_target_model_learns_its_own_pattern():
+def test_each_target_of_a_multi_target_model_learns_its_own_pattern(two_target_model):
     """Check each target's held-out MAE is at most 0.5x its naive MAE and lands on that target.
 
     Per target: the error against its own actual values is at most 0.5x the naive forecast's,
@@ -82,9 +72,8 @@ def test_each_target_of_a_multi_target_model_learns_its_own_pattern():
     column, or a pattern learned for the wrong target, fails). Measured: 0.06x and 0.04x of the
     naive errors, 0.03x and 0.05x of the swapped ones.
     """
+    data, model = two_target_model  # sines of period 8 and 5, fitted on the first 150 rows
     window, horizon = 10, 3
-    data = two_patterns()
-    model = LSTMForecaster(**SETTINGS, window=window, horizon=horizon).fit(data.iloc[:150])
     test = data.iloc[150 - window :]
     rolling = model.predict_rolling(test)
     actual = actual_windows(test, window, horizon)  # (n_origins, horizon, 2)
@@ -96,17 +85,15 @@ def test_each_target_of_a_multi_target_model_learns_its_own_pattern():
         assert own <= 0.25 * np.abs(forecast - actual[..., 1 - k]).mean(), name
 
 
-def test_multi_target_predict_values_land_on_each_target():
+def test_multi_target_predict_values_land_on_each_target(two_target_model):
     """Check that predict() of two targets is within 0.5x each target's naive error.
 
     The same check as above on the plain ``predict()`` path (the steps after the training
     series), so that its column order is checked by value, not only by label. Measured: 0.08x
     and 0.03x.
     """
-    window, horizon = 10, 3
-    data = two_patterns(153)
-    model = LSTMForecaster(**SETTINGS, window=window, horizon=horizon).fit(data.iloc[:150])
-    forecast, actual = model.predict(), data.iloc[150:]
+    data, model = two_target_model
+    forecast, actual = model.predict(), data.iloc[150:153]
     assert list(forecast.columns) == ["a", "b"]
     for name in ["a", "b"]:
         error = np.abs(forecast[name].to_numpy() - actual[name].to_numpy()).mean()

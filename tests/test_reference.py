@@ -8,7 +8,7 @@ reference computes it by hand from ``predict_rolling`` and the actual values.
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TINY
+from conftest import LEARNING, TINY
 from sklearn.metrics import r2_score
 
 from tsforecast import LSTMForecaster, datasets
@@ -82,17 +82,6 @@ def test_rolling_forecasts_with_fit_x_y_equal_one_predict_per_origin(frame):
         np.testing.assert_allclose(rolling.iloc[origin].to_numpy(), one.to_numpy(), rtol=1e-5)
 
 
-def two_patterns(n_rows=200):
-    """Two targets with other periods, amplitudes and levels: sines of period 8 and 5."""
-    t = np.arange(n_rows)
-    return pd.DataFrame({"a": 2 + np.sin(2 * np.pi * t / 8),
-                         "b": 3 + 2 * np.sin(2 * np.pi * t / 5)})
-
-
-LEARNING = {"hidden_size": 16, "epochs": 30, "lr": 1e-2, "batch_size": 16,
-            "deseasonalize": False, "random_state": 0, "device": "cpu", "window": 10}
-
-
 def naive_error(test, name):
     """MAE of the last value repeated, over every rolling origin of ``test[name]``."""
     values = test[name].to_numpy()
@@ -101,7 +90,7 @@ def naive_error(test, name):
                     for i in range(n_origins)])
 
 
-def test_forecast_for_each_target_does_not_depend_on_column_order():
+def test_forecast_for_each_target_does_not_depend_on_column_order(two_target_model):
     """Check that fits on columns [a, b] and [b, a] forecast each target alike, approximately.
 
     Not exactly: the weights are initialised by column position, so the same seed gives the
@@ -109,10 +98,9 @@ def test_forecast_for_each_target_does_not_depend_on_column_order():
     about 0.04x each target's naive error on average). The check: for each target the mean
     absolute difference is at most 0.2x the naive forecast's error on that target.
     """
-    data = two_patterns()
+    data, ab = two_target_model  # sines of period 8 and 5, fitted on rows [0, 150) of [a, b]
     test = data.iloc[140:]
-    ab = LSTMForecaster(**LEARNING, horizon=HORIZON).fit(data[["a", "b"]].iloc[:150])
-    ba = LSTMForecaster(**LEARNING, horizon=HORIZON).fit(data[["b", "a"]].iloc[:150])
+    ba = LSTMForecaster(**LEARNING, window=10, horizon=HORIZON).fit(data[["b", "a"]].iloc[:150])
     forecast_ab = ab.predict_rolling(test[["a", "b"]])
     forecast_ba = ba.predict_rolling(test[["b", "a"]])
     assert list(forecast_ba.columns.get_level_values("target").unique()) == ["b", "a"]
@@ -121,18 +109,18 @@ def test_forecast_for_each_target_does_not_depend_on_column_order():
         assert difference <= 0.2 * naive_error(test, name), name
 
 
-def test_two_target_model_agrees_with_one_model_per_target():
+def test_two_target_model_agrees_with_one_model_per_target(two_target_model):
     """Check that a two-target model forecasts each target like a model of that target alone.
 
     Approximately, as for the column order: for each target the mean absolute difference is
     at most 0.2x the naive error of that target (measured: 0.06x and 0.04x).
     """
-    data = two_patterns()
+    data, both = two_target_model
     test = data.iloc[140:]
-    both = LSTMForecaster(**LEARNING, horizon=HORIZON).fit(data.iloc[:150]).predict_rolling(test)
     for name in ["a", "b"]:
-        alone = LSTMForecaster(**LEARNING, horizon=HORIZON).fit(data[name].iloc[:150])
-        difference = np.abs(both[name] - alone.predict_rolling(test[name])).to_numpy().mean()
+        alone = LSTMForecaster(**LEARNING, window=10, horizon=HORIZON).fit(data[name].iloc[:150])
+        forecast = both.predict_rolling(test)[name]
+        difference = np.abs(forecast - alone.predict_rolling(test[name])).to_numpy().mean()
         assert difference <= 0.2 * naive_error(test, name), name
 
 
