@@ -27,16 +27,17 @@ def test_instance_norm_extrapolates_a_linear_trend(instance_norm):
 def test_without_instance_norm_a_trend_stays_near_the_training_range():
     """Check the contrast: with global scaling only, the forecast does not follow the trend.
 
-    Trained as the test above, the forecast ends up near the top of the training range (above
-    50: the network learned where the series was; an untrained network forecasts about 28 and
-    zero fails too) but not along the true continuation 60..63 (its mean stays below 61.5).
+    Trained as the test above, the forecast ends up in the top third of the training range
+    (above 40: the network learned where the series was; seeds 0-3 give 46 to 59, an untrained
+    network about 28, and zero fails too) but not along the true continuation 60..63 (its mean
+    stays below 61.5).
     """
     series = np.arange(60, dtype=float)
     params = {**TINY, "epochs": 80, "batch_size": 64, "lr": 2e-2}
     model = LSTMForecaster(**params, window=4, horizon=4, instance_norm=None).fit(series)
     forecast = model.predict()
     assert forecast.max() < 60 + 3
-    assert forecast.min() > 50
+    assert forecast.min() > 40
     assert forecast.mean() < np.arange(60, 64).mean()
 
 
