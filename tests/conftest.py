@@ -47,3 +47,29 @@ def frame():
     price = 10 + rng.normal(0, 1, 100)
     sales = 50 + 5 * np.sin(np.arange(100) / 3) - price + rng.normal(0, 0.5, 100)
     return pd.DataFrame({"sales": sales, "price": price}, index=index)
+
+
+# Settings under which a small forecaster learns the series below in well under a second; the
+# seasonal adjustment is off so that what is measured is the network.
+LEARNING = {"hidden_size": 16, "epochs": 30, "lr": 1e-2, "batch_size": 16,
+            "deseasonalize": False, "random_state": 0, "device": "cpu"}
+
+
+def two_patterns(n_rows=200):
+    """Two targets with other periods, amplitudes and levels: sines of period 8 and 5."""
+    t = np.arange(n_rows)
+    return pd.DataFrame({"a": 2 + np.sin(2 * np.pi * t / 8),
+                         "b": 3 + 2 * np.sin(2 * np.pi * t / 5)})
+
+
+@pytest.fixture(scope="session")
+def two_target_model():
+    """``two_patterns()`` and a forecaster (window 10, horizon 3) fitted on its first 150 rows.
+
+    Shared because several tests read it and none changes it; it is fitted once.
+    """
+    from tsforecast import LSTMForecaster
+
+    data = two_patterns()
+    model = LSTMForecaster(**LEARNING, window=10, horizon=3).fit(data.iloc[:150])
+    return data, model

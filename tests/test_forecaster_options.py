@@ -11,20 +11,34 @@ from tsforecast import LSTMForecaster
 
 @pytest.mark.parametrize("instance_norm", ["last", "mean"])
 def test_instance_norm_extrapolates_a_linear_trend(instance_norm):
-    """Check that per-window normalisation forecasts a trend beyond the training range."""
+    """Check that per-window normalisation forecasts a trend beyond the training range.
+
+    The forecast must be within 0.5 of the true continuation 60..63 at every step, which the
+    last value (59, what the untrained model forecasts) and a zero forecast both fail.
+    """
     series = np.arange(60, dtype=float)
     params = {**TINY, "epochs": 80, "batch_size": 64, "lr": 2e-2}
     model = LSTMForecaster(**params, window=4, horizon=4, instance_norm=instance_norm)
     forecast = model.fit(series).predict()
     assert forecast.min() > series.max()
-    np.testing.assert_allclose(forecast, np.arange(60, 64), atol=3.0)
+    np.testing.assert_allclose(forecast, np.arange(60, 64), atol=0.5)
 
 
 def test_without_instance_norm_a_trend_stays_near_the_training_range():
-    """Check the contrast: with global scaling only, the forecast does not follow the trend."""
+    """Check the contrast: with global scaling only, the forecast does not follow the trend.
+
+    Trained as the test above, the forecast ends up in the top third of the training range
+    (above 40: the network learned where the series was; seeds 0-3 give 46 to 59, an untrained
+    network about 28, and zero fails too) but not along the true continuation 60..63 (its mean
+    stays below 61.5).
+    """
     series = np.arange(60, dtype=float)
-    model = LSTMForecaster(**TINY, window=4, horizon=4, instance_norm=None).fit(series)
-    assert model.predict().max() < 60 + 3
+    params = {**TINY, "epochs": 80, "batch_size": 64, "lr": 2e-2}
+    model = LSTMForecaster(**params, window=4, horizon=4, instance_norm=None).fit(series)
+    forecast = model.predict()
+    assert forecast.max() < 60 + 3
+    assert forecast.min() > 40
+    assert forecast.mean() < np.arange(60, 64).mean()
 
 
 @pytest.mark.parametrize("head", ["last", "sequence"])
