@@ -1,5 +1,6 @@
 """Tests of forecaster rules that once refused, hung or broke: short series, huge horizons,
-failed refits, far-away contexts, context frequencies, misaligned X and y, tiny score sets."""
+failed refits, far-away contexts, context frequencies, misaligned X and y, tiny score sets.
+Labels off a time grid are tested in test_index_continuation.py."""
 
 import numpy as np
 import pandas as pd
@@ -88,20 +89,3 @@ def test_score_with_a_single_origin_raises_instead_of_nan(sine):
     model = LSTMForecaster(**TINY, window=8, horizon=2).fit(sine)
     with pytest.raises(ValueError, match="at least two forecast origins.*Pass at least 11 rows"):
         model.score(sine[:10])
-
-
-@pytest.mark.parametrize(
-    "index",
-    [
-        pd.Index([f"r{i}" for i in range(60)]),
-        pd.Index(np.arange(60) * 0.5),
-        pd.Index(np.r_[np.arange(30), np.arange(31, 61)]),
-    ],
-    ids=["strings", "floats", "irregular-integers"],
-)
-def test_labels_off_a_grid_continue_the_row_count_in_both_predict_paths(index):
-    """Check predict() and predict(same_series) both label the forecast 60, 61, 62."""
-    y = pd.Series(np.sin(np.arange(60) / 4), index=index)
-    model = LSTMForecaster(**TINY, window=8, horizon=3).fit(y)
-    assert list(model.predict().index) == [60, 61, 62]
-    assert list(model.predict(y).index) == [60, 61, 62]

@@ -95,7 +95,6 @@ def test_predict_and_predict_on_the_same_series_agree(kind):
     np.testing.assert_allclose(alone.to_numpy(), on_series.to_numpy(), rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="predict() counts labels from the stored window")
 @pytest.mark.parametrize("kind", OTHER_INDEXES)
 def test_predict_on_any_other_index_counts_on_from_the_number_of_rows(kind):
     """Check that predict() on a string, float or irregular index labels 60, 61, 62."""
@@ -110,7 +109,6 @@ def test_predict_on_the_same_series_with_any_other_index_counts_on_from_its_rows
     assert_labels(model.predict(series), RANGE_FROM_N_ROWS)
 
 
-@pytest.mark.xfail(strict=True, reason="predict() counts labels from the stored window")
 @pytest.mark.parametrize("kind", OTHER_INDEXES)
 def test_predict_and_predict_on_the_same_series_agree_on_any_other_index(kind):
     """Check that predict() and predict(series) give the same labels on any other index."""
