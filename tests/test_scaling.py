@@ -42,3 +42,18 @@ def test_unknown_scaler_is_rejected():
     """Check that an unknown scaler name raises a ValueError naming the choices."""
     with pytest.raises(ValueError, match="scaler must be one of"):
         fit_scaler("robust", np.ones((3, 1)))
+
+
+@pytest.mark.parametrize("kind", ["standard", "minmax", "none"])
+def test_per_series_scaling_equals_one_scaler_per_series(kind):
+    """Check the vectorised per-series fit against fitting each series alone."""
+    rng = np.random.default_rng(0)
+    parts = [rng.normal(5, 2, size=(n, 3)) for n in (7, 1, 20)]
+    offsets = np.concatenate([[0], np.cumsum([len(p) for p in parts])])
+    scaler = fit_scaler(kind, np.concatenate(parts), offsets)
+    for s, part in enumerate(parts):
+        alone = fit_scaler(kind, part)
+        np.testing.assert_allclose(scaler.offset[s], alone.offset)
+        np.testing.assert_allclose(scaler.scale[s], alone.scale)
+        series = np.full(len(part), s)
+        np.testing.assert_allclose(scaler.transform(part, series), alone.transform(part))

@@ -262,3 +262,22 @@ def test_true_without_a_season_raises_and_numpy_bools_are_accepted():
         untrained(deseasonalize=np.array([1, 2])).fit(monthly())
     zeros = monthly() * 0.0
     assert untrained().fit(zeros).seasonal_profile_ is None  # nothing to remove, no error
+
+
+def test_panel_profiles_equal_one_profile_per_series():
+    """Check the vectorised per-series estimate against fitting each series alone."""
+    rng = np.random.default_rng(3)
+    parts = [monthly(96, seed=0).to_numpy(), np.sin(2 * np.pi * np.arange(60) / 12) * 5 - 2,
+             monthly(50, seed=1).to_numpy(), rng.normal(size=72), np.ones(30)]
+    offsets = np.concatenate([[0], np.cumsum([len(p) for p in parts])])
+    steps = np.concatenate([np.arange(1 - len(p), 1) for p in parts])
+    for test in (True, False):
+        panel = fit_seasonal_profile(np.concatenate(parts)[:, None], steps, 12, test, offsets)
+        for s, part in enumerate(parts):
+            alone = fit_seasonal_profile(part[:, None], np.arange(1 - len(part), 1), 12, test)
+            if alone is None:
+                np.testing.assert_array_equal(panel.shift[s], 0.0)
+                np.testing.assert_array_equal(panel.scale[s], 1.0)
+            else:
+                np.testing.assert_allclose(panel.shift[s], alone.shift, atol=1e-9)
+                np.testing.assert_allclose(panel.scale[s], alone.scale, rtol=1e-9)
