@@ -151,10 +151,12 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     seasonal_profile_ : SeasonalProfile or None
         The seasonal pattern removed from the targets (per phase ``shift`` and ``scale``,
         phases counted from the last row seen at fit), or None when nothing was removed.
-    history_ : dict of list of float
-        ``"loss"`` and ``"val_loss"`` per epoch (scaled units).
+    history_ : dict
+        ``"loss"`` and ``"val_loss"`` per epoch (scaled units); ``"initial_loss"``: the
+        monitored loss of the untrained network.
     best_epoch_ : int
-        Zero-based epoch whose weights the model holds.
+        Zero-based epoch whose weights the model holds; -1 when training diverged (the best
+        loss above twice ``initial_loss``) and the model kept its initial weights, with a warning.
     n_features_in_ : int
         Columns of ``X`` seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)

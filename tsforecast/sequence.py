@@ -85,10 +85,12 @@ _COMMON_ATTRIBUTES = """\
         The device the network was trained on.
     scaler_ : ColumnScaler
         Per-feature ``offset`` and ``scale`` of shape (n_step_features_,).
-    history_ : dict of list of float
-        ``"loss"`` and ``"val_loss"`` per epoch.
+    history_ : dict
+        ``"loss"`` and ``"val_loss"``: lists with one float per epoch; ``"initial_loss"``: the
+        monitored loss of the untrained network.
     best_epoch_ : int
-        Zero-based epoch whose weights the model holds.
+        Zero-based epoch whose weights the model holds; -1 when training diverged (the best
+        loss above twice ``initial_loss``) and the model kept its initial weights, with a warning.
     n_features_in_ : int
         ``X.shape[1]`` at fit, as scikit-learn counts features: the columns of a 2-D ``X``, the
         time steps of a 3-D ``X``.
