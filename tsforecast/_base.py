@@ -7,6 +7,7 @@ nothing about forecasting windows or class labels.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 
 import torch
@@ -63,22 +64,28 @@ class _LSTMBase(BaseEstimator):
             "proj_size": self.proj_size,
             **(net_options or {}),
         }
-        with seeded(seed, self.device_) as generator:
+        train = functools.partial(
+            train_module,
+            batches=batches,
+            train_idx=train_idx,
+            val_idx=val_idx,
+            loss_fn=loss_fn,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            patience=self.patience if self.early_stopping else None,
+            verbose=self.verbose,
+            gradient_clip=self.gradient_clip,
+        )
+        result = None
+        with seeded(seed, self.device_) as generator:  # a lock: threads take turns in here
             self.module_ = LSTMNet(**self._net_config).to(self.device_)
-            result = train_module(
-                self.module_,
-                batches,
-                train_idx,
-                val_idx,
-                loss_fn=loss_fn,
-                epochs=self.epochs,
-                batch_size=self.batch_size,
-                lr=self.lr,
-                patience=self.patience if self.early_stopping else None,
-                generator=generator,
-                verbose=self.verbose,
-                gradient_clip=self.gradient_clip,
-            )
+            if self.module_.lstm.dropout > 0:
+                # nn.LSTM's dropout between layers draws from torch's global RNG and takes no
+                # generator, so these fits train under the lock, one thread at a time.
+                result = train(self.module_, generator=generator)
+        if result is None:  # shuffling draws from ``generator`` only: threads train in parallel
+            result = train(self.module_, generator=generator)
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
 

@@ -6,6 +6,7 @@ Imports torch and numpy only; every estimator goes through these helpers.
 from __future__ import annotations
 
 import contextlib
+import threading
 import warnings
 from collections.abc import Iterator
 
@@ -76,15 +77,22 @@ def make_seed(random_state) -> int:
     return int(check_random_state(random_state).randint(2**31 - 1))
 
 
+# torch.random.fork_rng saves and restores torch's process-wide RNG state: fits in several
+# threads hold this lock while they draw from it, so they take turns instead of racing.
+_GLOBAL_RNG_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def seeded(seed: int, device: torch.device) -> Iterator[torch.Generator]:
     """Seed torch inside a forked RNG so the caller's global torch state is left as it was.
 
-    Yields a CPU generator for shuffling, seeded from the same seed.
+    Yields a CPU generator for shuffling, seeded from the same seed. Holds a process-wide lock
+    for as long as the block runs, so keep in it only the work that draws from torch's global
+    RNG (weight initialisation, nn.LSTM's dropout); other threads' fits wait for it.
     """
     devices = [device.index or 0] if device.type == "cuda" else []
     device_type = device.type if device.type in ("cuda", "mps") else "cuda"
-    with torch.random.fork_rng(devices=devices, device_type=device_type):
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices, device_type=device_type):
         torch.default_generator.manual_seed(seed)  # CPU only, unlike torch.manual_seed
         if device.type == "cuda":
             with torch.cuda.device(device):
