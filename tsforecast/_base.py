@@ -14,9 +14,34 @@ import torch
 from sklearn.base import BaseEstimator
 
 from ._nn import LSTMNet
-from ._torch_utils import make_seed, resolve_device, seeded, usable_device
+from ._torch_utils import (
+    check_threads,
+    make_seed,
+    resolve_device,
+    resolve_threads,
+    seeded,
+    torch_threads,
+    usable_device,
+)
 from ._training import train_module
 from ._validation import check_bool, check_float, check_int
+
+
+def with_torch_threads(method):
+    """Run a public method (fit, predict, ...) under the estimator's ``n_threads`` setting.
+
+    ``torch.set_num_threads`` is set on entry and the caller's count restored on exit.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        n = resolve_threads(
+            getattr(self, "n_threads", "auto"), self.hidden_size, self.batch_size
+        )
+        with torch_threads(n):
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class _LSTMBase(BaseEstimator):
@@ -44,6 +69,7 @@ class _LSTMBase(BaseEstimator):
         if self.gradient_clip is not None:
             check_float("gradient_clip", self.gradient_clip, 0.0, math.inf, closed="neither")
         resolve_device(self.device)
+        check_threads(getattr(self, "n_threads", "auto"))
 
     def _fit_module(
         self, input_size, output_size, batches, train_idx, val_idx, loss_fn, net_options=None

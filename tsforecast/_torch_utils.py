@@ -102,6 +102,56 @@ def seeded(seed: int, device: torch.device) -> Iterator[torch.Generator]:
         yield torch.Generator().manual_seed(seed)
 
 
+# n_threads="auto" takes 1 thread below this hidden_size * batch_size (docs/performance.md,
+# "Threads": below it 2 threads gained little on a quiet 2-core machine and lost up to 18x on a
+# busy one), and torch's current setting from it on.
+AUTO_THREADS_MIN_WORK = 64 * 256
+
+
+def check_threads(n_threads) -> None:
+    """Raise unless ``n_threads`` is "auto", None or an int >= 1."""
+    if n_threads is None or (isinstance(n_threads, str) and n_threads == "auto"):
+        return
+    ok = isinstance(n_threads, (int, np.integer)) and not isinstance(n_threads, (bool, np.bool_))
+    if not ok or n_threads < 1:
+        error = ValueError if ok else TypeError
+        raise error(f"n_threads must be 'auto', None or an int >= 1; got n_threads={n_threads!r}.")
+
+
+def resolve_threads(n_threads, hidden_size, batch_size) -> int:
+    """Torch threads for ``n_threads``: an int as given; "auto"/None by the model's size.
+
+    "auto" takes 1 thread for models whose ``hidden_size * batch_size`` is below
+    ``AUTO_THREADS_MIN_WORK``, else torch's current setting (never more: it already holds
+    ``OMP_NUM_THREADS``, joblib's per-worker limit or the user's ``torch.set_num_threads``).
+    """
+    check_threads(n_threads)
+    if n_threads is not None and n_threads != "auto":
+        return int(n_threads)
+    current = torch.get_num_threads()
+    if isinstance(hidden_size, (int, np.integer)) and isinstance(batch_size, (int, np.integer)):
+        if hidden_size * batch_size >= AUTO_THREADS_MIN_WORK:
+            return current
+    return 1
+
+
+@contextlib.contextmanager
+def torch_threads(n_threads: int) -> Iterator[None]:
+    """Run the block with ``torch.set_num_threads(n_threads)``, then restore the count.
+
+    torch's setting acts on the calling thread and is the default of threads started later, so
+    the count seen on entry is put back on exit, in the same thread.
+    """
+    before = torch.get_num_threads()
+    if n_threads != before:
+        torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 

@@ -15,7 +15,7 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _LSTMBase
+from ._base import _LSTMBase, with_torch_threads
 from ._scaling import SCALERS, fit_scaler
 from ._seasonality import MIN_SEASONS, fit_seasonal_profile
 from ._torch_utils import resolve_device, to_numpy, to_tensor
@@ -131,6 +131,11 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Epochs without improvement before stopping early.
     device : str, default="auto"
         "auto" (cuda, then mps, then cpu), "cpu", "cuda", "cuda:N" or "mps".
+    n_threads : int, "auto" or None, default="auto"
+        torch threads (``torch.set_num_threads``) during fit, predict and score; the caller's
+        setting is restored afterwards. "auto" (or None) takes 1 thread for small models
+        (``hidden_size * batch_size`` below 16384), which is faster on a busy CPU and costs
+        little on an idle one, and torch's current setting for larger ones.
     random_state : int, RandomState or None, default=None
         Seed for weight initialisation and shuffling; an int makes fits repeatable on CPU.
     verbose : int, default=0
@@ -208,6 +213,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         early_stopping=True,
         patience=10,
         device="auto",
+        n_threads="auto",
         random_state=None,
         verbose=0,
     ):
@@ -234,9 +240,11 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.early_stopping = early_stopping
         self.patience = patience
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
+    @with_torch_threads
     def fit(self, X, y=None):
         """Train on a series.
 
@@ -276,6 +284,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self._store_fit_layout(layout)
         return self
 
+    @with_torch_threads
     def predict(self, X=None, y=None):
         """Forecast the ``horizon`` steps after the end of the training series or of a context.
 
@@ -313,6 +322,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             return forecast[:, 0] if self.n_targets_ == 1 else forecast
         return self._to_pandas(forecast, self._future_index(index))
 
+    @with_torch_threads
     def predict_rolling(self, X, y=None):
         """Forecast from every origin inside a series, in one batched pass.
 
@@ -346,6 +356,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         by_target = forecasts.transpose(0, 2, 1).reshape(len(origins), -1)  # (N, T * horizon)
         return pd.DataFrame(by_target, index=origins, columns=columns)
 
+    @with_torch_threads
     def score(self, X, y=None, sample_weight=None):
         """R^2 of the rolling-origin forecasts inside a series.
 

@@ -240,7 +240,9 @@ def _check_metadata(metadata: dict, weights: bytes) -> type:
 # Parameters added to a class after files of its format were first written, with the values
 # that reproduce a model saved before they existed, and the fitted attributes that go with them.
 ADDED_PARAMETERS = {
-    "LSTMForecaster": {"loss": "mse", "deseasonalize": False},
+    "LSTMForecaster": {"loss": "mse", "deseasonalize": False, "n_threads": "auto"},
+    "LSTMClassifier": {"n_threads": "auto"},
+    "LSTMRegressor": {"n_threads": "auto"},
 }
 ADDED_ATTRIBUTES = {
     "LSTMForecaster": {"seasonal_profile_": None},
