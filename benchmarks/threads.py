@@ -30,9 +30,9 @@ CONFIGS = [
 
 
 def data(name: str) -> np.ndarray:
-    if name == "air":  # AirPassengers: 144 months, about 100 training windows of 24
+    if name == "air":  # AirPassengers: 144 months, 108 training windows of 24
         return datasets.load_air_passengers().to_numpy(dtype=float)
-    t = np.arange(2000)  # 2,000 points: about 1,760 training windows of 24
+    t = np.arange(2000)  # 2,000 points: 1,778 training windows of 24
     return np.sin(t / 12) + np.random.default_rng(0).normal(0, 0.1, t.size)
 
 

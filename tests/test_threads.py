@@ -112,7 +112,7 @@ def test_auto_threads_keeps_torch_setting_for_large_models(monkeypatch, sine):
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        LSTMForecaster(**{**TINY, "hidden_size": 64, "batch_size": 256, "epochs": 1}).fit(sine)
+        LSTMForecaster(**{**TINY, "hidden_size": 256, "batch_size": 256, "epochs": 1}).fit(sine)
     finally:
         torch.set_num_threads(before)
     assert set(seen) == {2}

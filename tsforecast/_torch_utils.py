@@ -102,10 +102,11 @@ def seeded(seed: int, device: torch.device) -> Iterator[torch.Generator]:
         yield torch.Generator().manual_seed(seed)
 
 
-# n_threads="auto" takes 1 thread below this hidden_size * batch_size (docs/performance.md,
-# "Threads": below it 2 threads gained little on a quiet 2-core machine and lost up to 18x on a
-# busy one), and torch's current setting from it on.
-AUTO_THREADS_MIN_WORK = 64 * 256
+# n_threads="auto" takes 1 thread below this hidden_size * batch_size, and torch's current
+# setting from it on. On the 2-core machine, 2 threads were 3-40x slower than 1 whenever other
+# processes were busy, least so for the largest model measured (256 x 256); only an idle machine
+# lets 2 threads pay off, and by about 1.4x (docs/performance.md, "Threads: n_threads").
+AUTO_THREADS_MIN_WORK = 256 * 256
 
 
 def check_threads(n_threads) -> None:

@@ -134,7 +134,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     n_threads : int, "auto" or None, default="auto"
         torch threads (``torch.set_num_threads``) during fit, predict and score; the caller's
         setting is restored afterwards. "auto" (or None) takes 1 thread for small models
-        (``hidden_size * batch_size`` below 16384), which is faster on a busy CPU and costs
+        (``hidden_size * batch_size`` below 65536), which is faster on a busy CPU and costs
         little on an idle one, and torch's current setting for larger ones.
     random_state : int, RandomState or None, default=None
         Seed for weight initialisation and shuffling; an int makes fits repeatable on CPU.
