@@ -47,7 +47,7 @@ def test_numeric_array_like_is_read_like_the_array(sine):
 )
 def test_array_like_holding_dates_is_refused(values):
     """Check that dates reached through __array__ raise instead of becoming numbers near 1e15."""
-    with pytest.raises(TypeError, match=r"X holds dates or times \(a _ArrayLike.*index"):
+    with pytest.raises(TypeError, match=r"X holds dates or times \(received: _ArrayLike.*index"):
         LSTMForecaster(**SMALL).fit(_ArrayLike(values))
 
 

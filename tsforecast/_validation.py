@@ -62,10 +62,10 @@ def _numeric_array(data, name: str) -> np.ndarray:
         ) from None
     if array.dtype.kind in "mM" or (array.dtype.kind == "O" and _holds_times(array)):
         raise TypeError(
-            f"{name} holds dates or times (a {type(data).__name__} read as values of dtype "
-            f"{array.dtype}); they would be read as numbers. Pass a pandas Series or DataFrame "
-            f"with the times as its index instead (e.g. df.set_index('date'); from polars or "
-            f"pyarrow: .to_pandas() first), and only numeric columns as values."
+            f"{name} holds dates or times (received: {type(data).__name__}, read as values of "
+            f"dtype {array.dtype}); they would be read as numbers. Pass a pandas Series or "
+            f"DataFrame with the times as its index instead (e.g. df.set_index('date'); from "
+            f"polars or pyarrow: .to_pandas() first), and only numeric columns as values."
         )
     if array.dtype.kind in "OUSV":
         try:
