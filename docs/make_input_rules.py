@@ -30,6 +30,19 @@ def fitted(**params):
     return LSTMForecaster(**{**TINY, **params}).fit(GOOD)
 
 
+class ArrayLike:
+    """An object read through ``__array__`` only, as polars and pyarrow objects are."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values
+
+
+DATES = np.datetime64("2024-01-01", "us") + np.arange(30).astype("timedelta64[D]")
+
+
 def with_nan():
     bad = GOOD.copy()
     bad.iloc[4, 0] = np.nan
@@ -43,11 +56,17 @@ RULES = [
     ("Input type and shape", "rows of a list have equal length", fit([[1.0, 2.0], [3.0]] * 6)),
     ("Input type and shape", "X is not empty", fit(np.array([]))),
     ("Input type and shape", "a DataFrame is not empty", fit(pd.DataFrame())),
+    ("Input type and shape", "a numpy masked array has no masked values",
+     fit(np.ma.masked_array(np.sin(t), mask=t == 4))),
     ("Values", "array values are numbers (strings must parse as numbers)", fit(["a"] * 12)),
     ("Values", "array values are real numbers (no complex, no datetimes)",
      fit(np.arange(12).astype("datetime64[D]"))),
+    ("Values", "values reached through `__array__` or an object array are not dates or times",
+     fit(ArrayLike(np.column_stack([DATES.astype(object), np.sin(t).astype(object)])))),
     ("Values", "DataFrame columns are numeric or bool (no text, category, datetime)",
      fit(GOOD.assign(shop="north"))),
+    ("Values", "dates belong in the index, not in a column",
+     fit(GOOD.reset_index(names="date"))),
     ("Values", "no NaN, pd.NA or inf anywhere", fit(with_nan())),
     ("Values", "values fit the float32 network after scaling",
      fit(np.sin(t) * 1e39, scaler=None)),
@@ -76,7 +95,14 @@ RULES = [
      lambda: fitted().score(GOOD.iloc[:4])),
     ("Length", "deseasonalize=True has 3 seasons of rows",
      fit(GOOD, season=12, deseasonalize=True)),
+    ("Columns", "column names are unique", fit(GOOD.set_axis(["sales", "sales"], axis=1))),
+    ("Columns", "X has a column when it is the series (fit(X))",
+     fit(pd.DataFrame(index=GOOD.index))),
+    ("Columns", "y has a column", fit(GOOD, pd.DataFrame(index=GOOD.index))),
     ("Columns", "target names columns of X", fit(GOOD, target="revenue")),
+    ("Columns", "target names at least one column", fit(GOOD, target=[])),
+    ("Columns", "target is a name, an int position, a list of them, or None (no float, bool, "
+     "slice)", fit(GOOD, target=1.0)),
     ("Columns", "target names a column once", fit(GOOD, target=["sales", "sales"])),
     ("Columns", "target by name needs a DataFrame", fit(GOOD.to_numpy(), target="sales")),
     ("Columns", "target and y are not both given",
@@ -102,6 +128,7 @@ RULES = [
     ("Parameters", "deseasonalize=True has a seasonal period above 1",
      fit(pd.Series(np.sin(t)), deseasonalize=True)),
     ("Parameters", "device exists", fit(GOOD, device="cuda:7")),
+    ("Parameters", "n_threads is 'auto', None or an int >= 1", fit(GOOD, n_threads=0)),
     ("Training", "the loss stays finite (no usable epoch)",
      fit(np.sin(t) * 1e30, scaler=None, instance_norm=None)),
 ]
@@ -120,7 +147,13 @@ def main() -> None:
         "",
         "Also accepted, with no error: int, float16/32/64 and bool values; nullable `Int64` /",
         "`Float64` columns without missing values; time-zone-aware and `PeriodIndex` indexes;",
-        "values from 1e-300 to 1e300 with `scaler='standard'`.",
+        "values from 1e-300 to 1e300 with `scaler='standard'`; objects whose `__array__` gives",
+        "numbers; masked arrays with nothing masked; numpy integers as target positions; and",
+        "with `fit(X, y)`, an `X` with rows but no columns (no covariates: the same as `fit(y)`).",
+        "",
+        "Training that diverges without a NaN (the best epoch's loss above twice the untrained",
+        "network's) warns and keeps the initial weights (`best_epoch_ == -1`) rather than",
+        "raising; see the guide's \"Divergence\".",
     ]
     section = None
     for name, rule, call in RULES:

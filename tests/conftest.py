@@ -13,10 +13,12 @@ TINY = {"hidden_size": 4, "epochs": 2, "batch_size": 16, "random_state": 0, "dev
 
 @pytest.fixture(autouse=True, scope="session")
 def _one_torch_thread():
-    """Run the suite's tiny fits on one torch thread.
+    """Run the suite on one torch thread, outside the estimators too.
 
-    Measured on the 2-core CI machine: two threads gain little on models this small and, when
-    another process is busy, make each step 6-30x slower (docs/performance.md, "Threads").
+    The estimators' n_threads="auto" already takes one thread for models this small (two gain
+    nothing on them and make each step many times slower while another process is busy;
+    docs/performance.md, "Threads"); the pin covers torch work outside them and keeps the
+    suite's starting point the same on every machine.
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

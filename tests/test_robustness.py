@@ -310,6 +310,50 @@ def test_divergence_without_a_good_epoch_raises_with_advice():
         LSTMForecaster(scaler=None, instance_norm=None, **TINY).fit(huge)
 
 
+@pytest.mark.parametrize("lr", [1e8, 1e12])
+def test_finite_divergence_warns_and_keeps_the_initial_weights(lr):
+    """Check that a huge lr whose losses stay finite but explode warns and forecasts sanely."""
+    series = 1 + 0.1 * np.sin(np.arange(80) / 4)  # values near 1
+    params = {**TINY, "epochs": 5, "window": 8, "hidden_size": 8}
+    with pytest.warns(UserWarning, match="Training diverged.*initial weights.*lower lr"):
+        model = LSTMForecaster(**{**params, "lr": lr}).fit(series)
+    assert model.best_epoch_ == -1
+    assert min(model.history_["val_loss"]) > 2 * model.history_["initial_loss"]
+    untrained = LSTMForecaster(**{**params, "lr": 1e-30}).fit(series)
+    np.testing.assert_array_equal(model.predict(), untrained.predict())
+    assert np.abs(model.predict() - 1).max() < 0.2
+
+
+def test_finite_divergence_without_validation_warns_too():
+    """Check that the divergence check monitors the training loss when nothing is held out."""
+    series = 1 + 0.1 * np.sin(np.arange(80) / 4)
+    params = {**TINY, "epochs": 3, "window": 8, "validation_fraction": 0.0, "lr": 1e10}
+    with pytest.warns(UserWarning, match="best epoch's training loss"):
+        model = LSTMForecaster(**params).fit(series)
+    assert model.best_epoch_ == -1 and np.abs(model.predict() - 1).max() < 0.2
+
+
+def test_sequence_estimator_divergence_warns():
+    """Check that the sequence estimators share the divergence check."""
+    from tsforecast import LSTMRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5, 2))
+    with pytest.warns(UserWarning, match="Training diverged"):
+        reg = LSTMRegressor(hidden_size=8, epochs=3, lr=1e10, random_state=0).fit(X, X.sum((1, 2)))
+    assert reg.best_epoch_ == -1 and np.isfinite(reg.predict(X)).all()
+
+
+def test_learning_fit_records_initial_loss_and_is_unchanged():
+    """Check that a fit that learns keeps its best epoch and records the untrained loss."""
+    series = np.sin(np.arange(80) / 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LSTMForecaster(**{**TINY, "epochs": 20, "window": 8}).fit(series)
+    assert model.best_epoch_ >= 0
+    assert model.history_["val_loss"][model.best_epoch_] < model.history_["initial_loss"]
+
+
 def _nan_loss_after(monkeypatch, calls, error=None):
     """Make the loss NaN (or raise ``error``) from its ``calls``-th evaluation on."""
     real, count = torch.nn.functional.mse_loss, {"n": 0}
@@ -329,7 +373,8 @@ def test_divergence_after_good_epochs_keeps_best_weights(monkeypatch):
     """Check that a loss turning NaN mid-training warns and keeps the best, finite model."""
     series = np.sin(np.arange(40) / 4)
     params = {**TINY, "epochs": 5, "batch_size": 64, "validation_fraction": 0.0}
-    _nan_loss_after(monkeypatch, calls=3)  # epochs 1 and 2 are fine, epoch 3 is NaN
+    # call 1 evaluates the initial weights; epochs 1 and 2 are fine, epoch 3 is NaN
+    _nan_loss_after(monkeypatch, calls=4)
     with pytest.warns(UserWarning, match="NaN or infinite.*best weights.*lower lr"):
         model = LSTMForecaster(**params).fit(series)
     assert len(model.history_["loss"]) == 2
@@ -341,7 +386,7 @@ def test_keyboard_interrupt_keeps_best_weights_and_warns(monkeypatch):
     series = np.sin(np.arange(40) / 4)
     params = {**TINY, "epochs": 5, "batch_size": 64, "validation_fraction": 0.0}
     reference = LSTMForecaster(**{**params, "epochs": 2, "early_stopping": False}).fit(series)
-    _nan_loss_after(monkeypatch, calls=3, error=KeyboardInterrupt)
+    _nan_loss_after(monkeypatch, calls=4, error=KeyboardInterrupt)  # in epoch 3
     with pytest.warns(UserWarning, match="interrupted after 2 epoch"):
         model = LSTMForecaster(**params).fit(series)
     assert model.history_["loss"] == reference.history_["loss"]

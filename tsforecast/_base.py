@@ -7,15 +7,41 @@ nothing about forecasting windows or class labels.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 
 import torch
 from sklearn.base import BaseEstimator
 
 from ._nn import LSTMNet
-from ._torch_utils import make_seed, resolve_device, seeded, usable_device
+from ._torch_utils import (
+    check_threads,
+    make_seed,
+    resolve_device,
+    resolve_threads,
+    seeded,
+    torch_threads,
+    usable_device,
+)
 from ._training import train_module
 from ._validation import check_bool, check_float, check_int
+
+
+def with_torch_threads(method):
+    """Run a public method (fit, predict, ...) under the estimator's ``n_threads`` setting.
+
+    ``torch.set_num_threads`` is set on entry and the caller's count restored on exit.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        n = resolve_threads(
+            getattr(self, "n_threads", "auto"), self.hidden_size, self.batch_size
+        )
+        with torch_threads(n):
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class _LSTMBase(BaseEstimator):
@@ -43,6 +69,7 @@ class _LSTMBase(BaseEstimator):
         if self.gradient_clip is not None:
             check_float("gradient_clip", self.gradient_clip, 0.0, math.inf, closed="neither")
         resolve_device(self.device)
+        check_threads(getattr(self, "n_threads", "auto"))
 
     def _fit_module(
         self, input_size, output_size, batches, train_idx, val_idx, loss_fn, net_options=None
@@ -76,22 +103,28 @@ class _LSTMBase(BaseEstimator):
             "proj_size": self.proj_size,
             **(net_options or {}),
         }
-        with seeded(seed, device) as generator:
+        train = functools.partial(
+            train_module,
+            batches=batches,
+            train_idx=train_idx,
+            val_idx=val_idx,
+            loss_fn=loss_fn,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            patience=self.patience if self.early_stopping else None,
+            verbose=self.verbose,
+            gradient_clip=self.gradient_clip,
+        )
+        result = None
+        with seeded(seed, device) as generator:  # a lock: threads take turns in here
             module = LSTMNet(**net_config).to(device)
-            result = train_module(
-                module,
-                batches,
-                train_idx,
-                val_idx,
-                loss_fn=loss_fn,
-                epochs=self.epochs,
-                batch_size=self.batch_size,
-                lr=self.lr,
-                patience=self.patience if self.early_stopping else None,
-                generator=generator,
-                verbose=self.verbose,
-                gradient_clip=self.gradient_clip,
-            )
+            if module.lstm.dropout > 0:
+                # nn.LSTM's dropout between layers draws from torch's global RNG and takes no
+                # generator, so these fits train under the lock, one thread at a time.
+                result = train(module, generator=generator)
+        if result is None:  # shuffling draws from ``generator`` only: threads train in parallel
+            result = train(module, generator=generator)
         return module, result.history, result.best_epoch, net_config
 
     def _index_tensor(self, start: int, stop: int) -> torch.Tensor:

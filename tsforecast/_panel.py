@@ -112,12 +112,15 @@ def as_panel(
 def _check_not_an_unnamed_panel(frame: pd.DataFrame, id_column, time_column) -> None:
     """A frame with text columns is most likely a long panel whose id column has another name:
     say so, instead of only that the columns are not numeric."""
-    text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c])
-            or isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    kinds = [(c, pd.api.types.infer_dtype(frame.iloc[:, i], skipna=True))
+             for i, (c, dtype) in enumerate(frame.dtypes.items())
+             if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype)]
+    text = [c for c, kind in kinds if kind in ("string", "categorical")]
     if not text:
         return
-    times = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])
-             or isinstance(frame[c].dtype, pd.PeriodDtype)]
+    dtypes = list(frame.dtypes.items())
+    times = [c for c, dtype in dtypes if pd.api.types.is_datetime64_any_dtype(dtype)
+             or isinstance(dtype, pd.PeriodDtype)]
     time_hint = f", time_column={times[0]!r}" if times and time_column not in frame.columns else ""
     raise TypeError(
         f"X has non-numeric (text) columns {text} and no {id_column!r} column. If "

@@ -6,6 +6,7 @@ numpy and pandas, never torch.
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from dataclasses import dataclass
 
@@ -25,7 +26,11 @@ class Table:
 
 
 def as_table(data, name: str = "X") -> Table:
-    """Check ``data`` and return it as a :class:`Table` of float64 values."""
+    """Check ``data`` and return it as a :class:`Table` of float64 values.
+
+    A table may have rows and no columns (``fit(X, y)`` with no covariates); callers that need
+    columns check for them (:func:`select_columns`, :func:`check_same_length`).
+    """
     if isinstance(data, pd.DataFrame):
         return _table_from_frame(data, name)
     if isinstance(data, pd.Series):
@@ -47,6 +52,7 @@ def as_table(data, name: str = "X") -> Table:
 
 def _numeric_array(data, name: str) -> np.ndarray:
     """Convert array-like input to a 1-D or 2-D float64 array, or raise a clear error."""
+    _check_masked(data, name)
     try:
         array = np.asarray(data)
     except ValueError:
@@ -54,6 +60,13 @@ def _numeric_array(data, name: str) -> np.ndarray:
             f"{name} must be rectangular: a list of numbers, or of equally long rows; its rows "
             f"have different lengths. Pad or drop the short rows first."
         ) from None
+    if array.dtype.kind in "mM" or (array.dtype.kind == "O" and _holds_times(array)):
+        raise TypeError(
+            f"{name} holds dates or times (received: {type(data).__name__}, read as values of "
+            f"dtype {array.dtype}); they would be read as numbers. Pass a pandas Series or "
+            f"DataFrame with the times as its index instead (e.g. df.set_index('date'); from "
+            f"polars or pyarrow: .to_pandas() first), and only numeric columns as values."
+        )
     if array.dtype.kind in "OUSV":
         try:
             array = array.astype(np.float64)
@@ -72,26 +85,71 @@ def _numeric_array(data, name: str) -> np.ndarray:
             f"{name} must be 1-D (one series) or 2-D (rows are time steps, columns are "
             f"series); got an array of shape {array.shape}."
         )
-    if array.size == 0:
+    if array.shape[0] == 0:  # rows but no columns is allowed: no covariates
         raise ValueError(f"{name} is empty (shape {array.shape}); pass at least one time step.")
     return array.astype(np.float64, copy=False)
 
 
+TIME_TYPES = (np.datetime64, np.timedelta64, datetime.date, datetime.time, datetime.timedelta,
+              pd.Period)
+
+
+def _holds_times(array: np.ndarray) -> bool:
+    """True when an object array holds dates, times or durations (float() may accept them)."""
+    return any(issubclass(kind, TIME_TYPES) for kind in set(map(type, array.flat)))
+
+
+def _check_masked(data, name: str) -> None:
+    """Reject a numpy masked array with masked values: np.asarray would drop the mask."""
+    if isinstance(data, np.ma.MaskedArray) and np.ma.is_masked(data):
+        raise TypeError(
+            f"{name} is a numpy masked array with {int(np.ma.count_masked(data))} masked "
+            f"value(s), which would be read as ordinary numbers. Fill them first, e.g. "
+            f"pd.Series({name}.filled(np.nan)).interpolate(), or pass {name}.compressed() to "
+            f"drop them."
+        )
+
+
 def _table_from_frame(frame: pd.DataFrame, name: str) -> Table:
     """Check a DataFrame's columns and index and return its values as a Table."""
-    if frame.shape[0] == 0 or frame.shape[1] == 0:
+    if frame.shape[0] == 0:
         raise ValueError(f"{name} is empty (shape {frame.shape}); pass at least one time step.")
+    if not frame.columns.is_unique:
+        repeated = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
+        raise ValueError(
+            f"{name} has duplicate column names {repeated}; each column needs its own name, so "
+            f"that targets and feature names are unambiguous. Rename or drop the duplicates."
+        )
     dtypes = frame.dtypes.items()
     kinds = {str(col): str(dtype) for col, dtype in dtypes if not _is_real_dtype(dtype)}
     if kinds:
+        times = [col for col in frame.columns if str(col) in kinds and _is_time(frame[col])]
+        hint = (
+            f" Column {times[0]!r} holds dates or times: make it the index with "
+            f"{name}.set_index({times[0]!r})."
+            if times and frame.shape[1] > 1
+            else ""
+        )
         raise TypeError(
             f"{name} has non-numeric columns {kinds}; every column must be numeric. "
-            f"Drop them or encode them as numbers first."
+            f"Drop them or encode them as numbers first.{hint}"
         )
     _check_index(frame.index, name)
     values = frame.to_numpy(dtype=np.float64, copy=False)
     _check_finite(values, name, index=frame.index, columns=list(frame.columns))
     return Table(values, frame.index, list(frame.columns), True, False)
+
+
+def _is_time(column: pd.Series) -> bool:
+    """True for a datetime, timedelta or period column, or an object column of such values."""
+    dtype = column.dtype
+    if isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype)) or dtype.kind in "mM":
+        return True
+    if dtype.kind != "O":
+        return False
+    return pd.api.types.infer_dtype(column, skipna=True) in (
+        "datetime64", "datetime", "date", "timedelta64", "timedelta", "time", "period"
+    )
 
 
 def _is_real_dtype(dtype) -> bool:
@@ -139,9 +197,14 @@ def _check_finite(values: np.ndarray, name: str, index, columns) -> None:
 def select_columns(table: Table, target) -> tuple[list[int], list[int]]:
     """Return (target positions, covariate positions) for ``target`` in ``table``."""
     n_columns = table.values.shape[1]
+    if n_columns == 0:
+        raise ValueError(
+            f"X has {table.values.shape[0]} rows but no columns, so there is no series to "
+            f"forecast; pass the series as X, or the targets as y with fit(X, y)."
+        )
     if target is None:
         return list(range(n_columns)), []
-    names = [target] if isinstance(target, (str, int)) else list(target)
+    names = _target_names(target)
     columns = table.columns
     if columns is None:
         if not all(isinstance(n, (int, np.integer)) for n in names):
@@ -163,8 +226,34 @@ def select_columns(table: Table, target) -> tuple[list[int], list[int]]:
     return targets, covariates
 
 
+def _target_names(target) -> list:
+    """``target`` as a list of column names or positions; TypeError/ValueError when it is not."""
+    bad_kinds = (bool, np.bool_, float, np.floating)
+    if isinstance(target, (str, np.integer, int)) and not isinstance(target, (bool, np.bool_)):
+        return [target.item() if isinstance(target, np.integer) else target]
+    if isinstance(target, (list, tuple, np.ndarray, pd.Index)) and np.ndim(target) == 1:
+        names = [n.item() if isinstance(n, np.integer) else n for n in target]
+        if not names:
+            raise ValueError(
+                "target=[] names no column; pass at least one target column, or target=None "
+                "to forecast every column."
+            )
+        if not any(isinstance(n, bad_kinds) for n in names):
+            return names
+    raise TypeError(
+        f"target must be a column name, an int position, a list of them, or None; got "
+        f"target={target!r} ({type(target).__name__}). Pass e.g. target='sales', target=0 or "
+        f"target=['sales', 'price']."
+    )
+
+
 def check_same_length(x_table: Table, y_table: Table) -> None:
-    """Raise if X (covariates) and y (targets) do not have the same number of rows."""
+    """Raise if y (targets) has no column, or X (covariates) and y differ in their rows."""
+    if y_table.values.shape[1] == 0:
+        raise ValueError(
+            f"y has {y_table.values.shape[0]} rows but no columns; pass at least one target "
+            f"series."
+        )
     if x_table.values.shape[0] != y_table.values.shape[0]:
         raise ValueError(
             f"X and y must be row-aligned: X has {x_table.values.shape[0]} rows but y has "

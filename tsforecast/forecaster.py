@@ -19,7 +19,7 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _LSTMBase
+from ._base import _LSTMBase, with_torch_threads
 from ._batches import DevicePanel
 from ._outputs import forecast_output, future_labels, rolling_output
 from ._panel import Form, Panel, as_panel
@@ -139,6 +139,11 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Epochs without improvement before stopping early.
     device : str, default="auto"
         "auto" (cuda, then mps, then cpu), "cpu", "cuda", "cuda:N" or "mps".
+    n_threads : int, "auto" or None, default="auto"
+        torch threads (``torch.set_num_threads``) during fit, predict and score; the caller's
+        setting is restored afterwards. "auto" (or None) takes 1 thread for small models
+        (``hidden_size * batch_size`` below 65536), which is faster on a busy CPU and costs
+        little on an idle one, and torch's current setting for larger ones.
     random_state : int, RandomState or None, default=None
         Seed for weight initialisation and shuffling; an int makes fits repeatable on CPU.
     verbose : int, default=0
@@ -172,10 +177,12 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Scaling of the static covariates across series.
     static_ : ndarray of shape (n_series_, n_static) or None
         Each series' static covariates.
-    history_ : dict of list of float
-        ``"loss"`` and ``"val_loss"`` per epoch (scaled units).
+    history_ : dict
+        ``"loss"`` and ``"val_loss"`` per epoch (scaled units); ``"initial_loss"``: the
+        monitored loss of the untrained network.
     best_epoch_ : int
-        Zero-based epoch whose weights the model holds.
+        Zero-based epoch whose weights the model holds; -1 when training diverged (the best
+        loss above twice ``initial_loss``) and the model kept its initial weights, with a warning.
     n_features_in_ : int
         Columns of ``X`` seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -237,6 +244,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         early_stopping=True,
         patience=10,
         device="auto",
+        n_threads="auto",
         random_state=None,
         verbose=0,
     ):
@@ -266,9 +274,11 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.early_stopping = early_stopping
         self.patience = patience
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
+    @with_torch_threads
     def fit(self, X, y=None):
         """Train on one series or on every series of a panel.
 
@@ -316,6 +326,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.history_, self.best_epoch_ = history, best_epoch
         return self
 
+    @with_torch_threads
     def predict(self, X=None, y=None):
         """Forecast the ``horizon`` steps after the end of the training series or of a context.
 
@@ -351,6 +362,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         labels = future_labels(panel.last_labels(), panel.lengths, self.horizon_, panel.freq)
         return forecast_output(forecasts, panel.form, panel.ids, labels)
 
+    @with_torch_threads
     def predict_rolling(self, X, y=None):
         """Forecast from every origin inside a series, or inside every series of a panel, in one
         batched pass.
@@ -381,6 +393,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         origins = None if panel.time is None else panel.time[starts + self.window_]
         return rolling_output(forecasts, panel.form, panel.ids, origins, series)
 
+    @with_torch_threads
     def score(self, X, y=None, sample_weight=None):
         """R^2 of the rolling-origin forecasts inside a series or a panel.
 

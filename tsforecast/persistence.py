@@ -388,7 +388,9 @@ _JSON_NAMES = {str: "string", bool: "boolean", dict: "object"}
 # that reproduce a model saved before they existed, and the fitted attributes that go with them.
 ADDED_PARAMETERS = {
     "LSTMForecaster": {"loss": "mse", "deseasonalize": False, "id_column": "unique_id",
-                       "time_column": "ds", "static_columns": None},
+                       "time_column": "ds", "static_columns": None, "n_threads": "auto"},
+    "LSTMClassifier": {"n_threads": "auto"},
+    "LSTMRegressor": {"n_threads": "auto"},
 }
 ADDED_ATTRIBUTES = {
     "LSTMForecaster": {"seasonal_profile_": None},

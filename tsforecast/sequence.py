@@ -17,7 +17,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import _LSTMBase
+from ._base import _LSTMBase, with_torch_threads
 from ._scaling import SCALERS, fit_scaler
 from ._torch_utils import make_seed, resolve_device, to_numpy, to_tensor
 from ._training import predict_module
@@ -71,6 +71,11 @@ _COMMON_PARAMETERS = """\
         Epochs without improvement before stopping early.
     device : str, default="auto"
         "auto" (cuda, then mps, then cpu), "cpu", "cuda", "cuda:N" or "mps".
+    n_threads : int, "auto" or None, default="auto"
+        torch threads (``torch.set_num_threads``) during fit, predict and score; the caller's
+        setting is restored afterwards. "auto" (or None) takes 1 thread for small models
+        (``hidden_size * batch_size`` below 65536), which is faster on a busy CPU and costs
+        little on an idle one, and torch's current setting for larger ones.
     random_state : int, RandomState or None, default=None
         Seed for the validation split, weight initialisation and shuffling; an int makes fits
         repeatable on CPU.
@@ -85,10 +90,12 @@ _COMMON_ATTRIBUTES = """\
         The device the network was trained on.
     scaler_ : ColumnScaler
         Per-feature ``offset`` and ``scale`` of shape (n_step_features_,).
-    history_ : dict of list of float
-        ``"loss"`` and ``"val_loss"`` per epoch.
+    history_ : dict
+        ``"loss"`` and ``"val_loss"``: lists with one float per epoch; ``"initial_loss"``: the
+        monitored loss of the untrained network.
     best_epoch_ : int
-        Zero-based epoch whose weights the model holds.
+        Zero-based epoch whose weights the model holds; -1 when training diverged (the best
+        loss above twice ``initial_loss``) and the model kept its initial weights, with a warning.
     n_features_in_ : int
         ``X.shape[1]`` at fit, as scikit-learn counts features: the columns of a 2-D ``X``, the
         time steps of a 3-D ``X``.
@@ -122,6 +129,7 @@ class _SequenceEstimator(_LSTMBase):
         early_stopping=True,
         patience=10,
         device="auto",
+        n_threads="auto",
         random_state=None,
         verbose=0,
     ):
@@ -140,6 +148,7 @@ class _SequenceEstimator(_LSTMBase):
         self.early_stopping = early_stopping
         self.patience = patience
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
@@ -320,6 +329,7 @@ class LSTMClassifier(ClassifierMixin, _SequenceEstimator):
     ['down', 'up']
     """
 
+    @with_torch_threads
     def fit(self, X, y):
         """Train on labelled sequences.
 
@@ -365,6 +375,7 @@ class LSTMClassifier(ClassifierMixin, _SequenceEstimator):
         )
         return self
 
+    @with_torch_threads
     def predict_proba(self, X):
         """Class probabilities of each sequence.
 
@@ -383,6 +394,7 @@ class LSTMClassifier(ClassifierMixin, _SequenceEstimator):
         proba = np.exp(logits)
         return proba / proba.sum(axis=1, keepdims=True)
 
+    @with_torch_threads
     def predict(self, X):
         """Most likely class of each sequence.
 
@@ -433,6 +445,7 @@ class LSTMRegressor(RegressorMixin, _SequenceEstimator):
     (40,)
     """
 
+    @with_torch_threads
     def fit(self, X, y):
         """Train on sequences and their targets.
 
@@ -468,6 +481,7 @@ class LSTMRegressor(RegressorMixin, _SequenceEstimator):
         )
         return self
 
+    @with_torch_threads
     def predict(self, X):
         """Predict the outputs of each sequence.
 
