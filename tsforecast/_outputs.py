@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import _timegrid
 from ._panel import Form
+from ._validation import infer_frequency
 
 
 def future_labels(last: pd.Index | None, lengths, horizon: int, freq) -> pd.Index | None:
@@ -61,7 +62,7 @@ def _series_labels(labels: pd.Index | None, series: int, horizon: int) -> pd.Ind
         return None
     part = labels[series * horizon : (series + 1) * horizon]
     if isinstance(part, pd.DatetimeIndex) and horizon >= 3:
-        part.freq = pd.infer_freq(part)
+        part.freq = infer_frequency(part)
     return part
 
 
