@@ -4,7 +4,7 @@ The whole public API is listed in ``__all__``; everything in modules with a lead
 is private.
 """
 
-from . import datasets, metrics, plotting
+from . import datasets, metrics, plotting, scoring
 from .forecaster import LSTMForecaster
 from .persistence import load
 from .sequence import LSTMClassifier, LSTMRegressor
@@ -19,5 +19,6 @@ __all__ = [
     "load",
     "metrics",
     "plotting",
+    "scoring",
     "__version__",
 ]

@@ -641,6 +641,18 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         return self._forecast(panel.values, panel.offsets, transforms, starts + self.window_,
                               series)
 
+    def _rolling_pairs(self, X, y=None):
+        """Actual values and rolling-origin forecasts (N, H, T) of every origin of a context,
+        the series of each origin (N,), and the context's target rows ``(values, offsets)``:
+        what the scorers of tsforecast.scoring compare."""
+        check_is_fitted(self)
+        panel = self._as_panel(X, y, reset=False)
+        starts, series = self._origins(panel)
+        forecasts = self._rolling(panel, starts, series)
+        rows = starts[:, None] + self.window_ + np.arange(self.horizon_)  # (N, H)
+        actual = panel.values[rows, : self.n_targets_]  # (N, H, T)
+        return actual, forecasts, series, (panel.values[:, : self.n_targets_], panel.offsets)
+
     def _context_transforms(self, panel: Panel) -> Transforms:
         """The transforms of a context's series: fitted ones for series seen at fit, fitted on
         the context itself for new ones."""
