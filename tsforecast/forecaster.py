@@ -10,7 +10,7 @@ caller's form from _outputs.
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import pandas as pd
@@ -316,8 +316,9 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.history_, self.best_epoch_ = history, best_epoch
         return self
 
-    def predict(self, X=None, y=None):
-        """Forecast the ``horizon`` steps after the end of the training series or of a context.
+    def predict(self, X=None, y=None, *, X_future=None, n_steps=None):
+        """Forecast the ``horizon`` steps (or ``n_steps``) after the end of the training series
+        or of a context.
 
         Parameters
         ----------
@@ -329,26 +330,43 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             after each series' last row. None continues every training series.
         y : array-like or Series, optional
             The target context, when the model was fitted as ``fit(X, y)``.
+        X_future : DataFrame, array-like, dict or list, optional
+            The values of ``future_columns`` over the forecast: needed when the model was
+            fitted with future-known columns, one row per forecast step (``max(n_steps,
+            horizon)`` rows). One series: a DataFrame of those columns indexed by the
+            forecast's time labels (checked against them), or an array of shape
+            ``(n_rows, n_future)``. A panel: a long frame with the id and time columns (or a
+            (series, time) MultiIndex) holding a row for every forecast step of every series
+            forecast, or a dict or list of per-series frames or arrays like the panel.
+        n_steps : int, optional
+            Steps to forecast; None forecasts ``horizon``. Fewer than ``horizon`` returns the
+            first ``n_steps``. More is **recursive**: the model forecasts ``horizon`` steps,
+            appends them to the context as if they were observed targets, and forecasts the
+            next block from there (the last block ends at step ``n_steps``), so errors
+            compound. A model with past covariates cannot forecast recursively (their values
+            over the forecast are unknown) unless they are future-known columns given in
+            ``X_future``.
 
         Returns
         -------
         forecast : ndarray, Series, DataFrame, dict or list
-            One series: ``(horizon,)`` for one target, ``(horizon, n_targets)`` for several;
+            ``n_steps`` (default ``horizon``) rows per series, labelled like the ``horizon``
+            ones. One series: ``(horizon,)`` for one target, ``(horizon, n_targets)`` for several;
             pandas when the targets came as pandas, indexed by the time steps that follow.
             A panel: in the form of the input (a long frame with the id and time columns, a
             (series, time) MultiIndex, a dict or a list of per-series forecasts).
         """
         check_is_fitted(self)
+        n_steps = self._check_n_steps(n_steps)
         if X is None and y is None:
-            return self._predict_stored()
+            return self._predict_stored(n_steps, X_future)
         panel = self._as_panel(X, y, reset=False)
         if panel.form.kind == "single":
             self._check_context_length(panel.lengths[0], self.window_, "predict")
         transforms = self._context_transforms(panel)
-        ends = panel.offsets[1:]
-        series = np.arange(panel.n_series)
-        forecasts = self._forecast(panel.values, panel.offsets, transforms, ends, series)
-        labels = future_labels(panel.last_labels(), panel.lengths, self.horizon_, panel.freq)
+        labels = future_labels(panel.last_labels(), panel.lengths, n_steps, panel.freq)
+        future = self._future_values(X_future, n_steps, panel.form, panel.ids, labels)
+        forecasts = self._forecast_ahead(panel.values, panel.offsets, transforms, n_steps, future)
         return forecast_output(forecasts, panel.form, panel.ids, labels)
 
     def predict_rolling(self, X, y=None):
@@ -589,15 +607,19 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
 
     # -- steps of predict --------------------------------------------------------------------
 
-    def _predict_stored(self):
+    def _predict_stored(self, n_steps=None, X_future=None):
         """Forecasts that continue every training series (``predict()``)."""
-        labels = future_labels(self.last_index_, self.series_lengths_, self.horizon_,
+        n_steps = self.horizon_ if n_steps is None else n_steps
+        labels = future_labels(self.last_index_, self.series_lengths_, n_steps,
                                self.index_freq_)
-        return forecast_output(self._stored_forecasts(), Form(**self.output_form_),
+        form = Form(**self.output_form_)
+        future = self._future_values(X_future, n_steps, form, self.series_ids_, labels)
+        return forecast_output(self._stored_forecasts(n_steps, future), form,
                                self.series_ids_, labels)
 
-    def _stored_forecasts(self) -> np.ndarray:
-        """(n_series, horizon, n_targets) forecasts from each series' stored last window."""
+    def _stored_forecasts(self, n_steps=None, future=None) -> np.ndarray:
+        """(n_series, n_steps, n_targets) forecasts from each series' stored last window
+        (``n_steps`` defaults to the horizon)."""
         n_series, window, n_columns = self.last_window_.shape
         lengths = np.minimum(self.series_lengths_, window)
         # steps of the stored rows from each series' last row; padding repeats the first row
@@ -605,9 +627,9 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         static = scale_static(self.static_scaler_, self.static_)
         transforms = Transforms(self.scaler_, self.seasonal_profile_, steps, static)
         offsets = np.arange(n_series + 1) * window
-        return self._forecast(
-            self.last_window_.reshape(-1, n_columns), offsets, transforms, offsets[1:],
-            np.arange(n_series),
+        return self._forecast_ahead(
+            self.last_window_.reshape(-1, n_columns), offsets, transforms,
+            self.horizon_ if n_steps is None else n_steps, future,
         )
 
     def _forecast(self, values, offsets, transforms, ends, series) -> np.ndarray:
@@ -720,6 +742,77 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
                 + "). Pass a longer context."
             )
 
+    # -- forecasts beyond the horizon, future-known columns ------------------------------------
+
+    def _check_n_steps(self, n_steps) -> int:
+        """``n_steps`` checked; None means the horizon."""
+        if n_steps is None:
+            return self.horizon_
+        check_int("n_steps", n_steps, 1)
+        return int(n_steps)
+
+    def _n_future(self) -> int:
+        """Future-known columns: the last ones of every row (0 for a model without)."""
+        return len(getattr(self, "future_columns_", []))
+
+    def _forecast_ahead(self, values, offsets, transforms, n_steps, future) -> np.ndarray:
+        """Forecasts (n_series, n_steps, T) after the end of every series of the stacked rows.
+
+        Up to ``horizon`` steps without future-known columns: one pass. Otherwise every series
+        gets ``max(n_steps, horizon)`` rows appended (their future-known columns from
+        ``future``, (n_series, rows, F)), and blocks of ``horizon`` steps are forecast one
+        after the other, each block's forecasts written into the rows the next block reads.
+        """
+        horizon, n_targets = self.horizon_, self.n_targets_
+        n_series = len(offsets) - 1
+        if n_steps <= horizon and future is None:
+            ends = offsets[1:]
+            forecasts = self._forecast(values, offsets, transforms, ends, np.arange(n_series))
+            return forecasts[:, :n_steps]
+        n_past = values.shape[1] - n_targets - self._n_future()
+        if n_steps > horizon and n_past:
+            raise ValueError(self._recursive_covariates_message(n_steps, n_past))
+        extra = max(n_steps, horizon)
+        values, offsets, transforms = _append_rows(values, offsets, transforms, extra, future,
+                                                   n_targets)
+        ends = offsets[1:] - extra  # each series' first appended row
+        series, covered = np.arange(n_series), 0
+        for origin in _block_origins(extra, horizon):
+            forecasts = self._forecast(values, offsets, transforms, ends + origin, series)
+            new = np.arange(covered - origin, horizon)  # steps not forecast by an earlier block
+            values[(ends + origin)[:, None] + new, :n_targets] = forecasts[:, new]
+            covered = origin + horizon
+        return values[ends[:, None] + np.arange(n_steps), :n_targets]
+
+    def _recursive_covariates_message(self, n_steps: int, n_past: int) -> str:
+        names = list(getattr(self, "feature_names_in_", []))
+        known = set(self.target_names_ or []) | set(getattr(self, "future_columns_", []))
+        past = [n for n in names if n not in known] if names else []
+        which = f"{n_past} past covariate(s)"
+        if len(past) == n_past:
+            which = f"past covariate(s) {past}"
+        return (
+            f"n_steps={n_steps} is more than horizon={self.horizon_}, so the forecast is "
+            f"recursive (each block of {self.horizon_} steps is read back as targets for the "
+            f"next), but the model reads {which}, whose values over the forecast are unknown. "
+            f"Forecast at most horizon={self.horizon_} steps, refit with a larger horizon, or "
+            f"declare those columns future-known (future_columns=...) and pass their values as "
+            f"X_future."
+        )
+
+    def _future_values(self, X_future, n_steps, form, ids, labels):
+        """The future-known columns over the forecast as (n_series, rows, F), or None for a
+        model without them; raise when they are missing, short or misaligned."""
+        if self._n_future() == 0:
+            if X_future is not None:
+                raise ValueError(
+                    "X_future was given, but this forecaster was fitted without "
+                    "future_columns, so it reads no future values; drop X_future or refit "
+                    "with future_columns=[...]."
+                )
+            return None
+        raise NotImplementedError
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
@@ -732,3 +825,33 @@ def _require_grid(panel: Panel) -> None:
     """Raise when datetimes are too few to tell their frequency (the forecast needs it)."""
     if isinstance(panel.time, pd.DatetimeIndex) and panel.freq is None:
         regular_frequency(panel.time)  # raises, saying why and what to do
+
+
+def _block_origins(n_rows: int, horizon: int) -> list[int]:
+    """First appended row of every block of ``horizon`` steps covering ``n_rows`` steps; the last
+    block ends exactly at ``n_rows`` (overlapping the one before when ``horizon`` does not divide
+    it)."""
+    origins = list(range(0, n_rows - horizon + 1, horizon))
+    if origins[-1] + horizon < n_rows:
+        origins.append(n_rows - horizon)
+    return origins
+
+
+def _append_rows(values, offsets, transforms, extra, future, n_targets):
+    """Every series with ``extra`` rows appended: targets and past covariates repeat its last row
+    (placeholders, never read before they are forecast), future-known columns from ``future``
+    (n_series, extra, F); the transforms' steps continue each series'."""
+    lengths = np.diff(offsets)
+    n_series = len(lengths)
+    new_offsets = offsets + np.arange(n_series + 1) * extra
+    old_rows = np.repeat(new_offsets[:-1], lengths) + ragged_arange(lengths)
+    new_rows = (new_offsets[1:] - extra)[:, None] + np.arange(extra)  # (n_series, extra)
+    extended = np.empty((new_offsets[-1], values.shape[1]))
+    extended[old_rows] = values
+    extended[new_rows] = values[offsets[1:] - 1][:, None, :]
+    if future is not None:
+        extended[new_rows, values.shape[1] - future.shape[2] :] = future
+    steps = np.empty(new_offsets[-1], dtype=np.int64)
+    steps[old_rows] = transforms.steps
+    steps[new_rows] = transforms.steps[offsets[1:] - 1][:, None] + np.arange(1, extra + 1)
+    return extended, new_offsets, replace(transforms, steps=steps)
