@@ -25,6 +25,7 @@ from ._outputs import forecast_output, future_labels, rolling_output
 from ._panel import Form, Panel, as_panel
 from ._scaling import SCALERS, fit_scaler
 from ._seasonality import MIN_SEASONS
+from ._target import TargetMap, check_target_transform
 from ._torch_utils import resolve_device, to_numpy
 from ._training import predict_module
 from ._transforms import (
@@ -108,6 +109,16 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         labels with a constant step, so that contexts can be placed in the season); "auto"
         skips it otherwise, True raises. Contexts passed to predict, predict_rolling and score
         then need an index on the same grid (type, time zone, frequency).
+    target_transform : {"log", "log1p", "boxcox"}, transformer or None, default=None
+        Transform the targets of every series before the seasonal adjustment and scaling, and
+        invert it on every forecast (predict, predict_rolling, score and the scorers all work
+        in the data's units). "log" needs positive targets, "log1p" targets above -1, "boxcox"
+        positive targets and fits a lambda per series and target on its training rows
+        (maximum likelihood on a grid of step 0.005 over [-1, 2]; a series new to the model
+        gets one from its context). A scikit-learn transformer with ``inverse_transform``
+        (e.g. ``FunctionTransformer(np.sqrt, inverse_func=np.square)``) is cloned and fitted
+        once on the training rows of all series together; such a model can be pickled but
+        not saved with ``save``.
     seasonal_skip : bool, default=False
         If True (and ``1 < season_ <= window_``), the network forecasts a correction to the
         seasonal naive forecast read from each window (its last ``season_`` values, repeated)
@@ -172,6 +183,11 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Scaling of the static covariates across series.
     static_ : ndarray of shape (n_series_, n_static) or None
         Each series' static covariates.
+    target_transform_ : str, transformer or None
+        The target transform applied: its name, the fitted clone of the transformer, or None.
+    target_lambda_ : ndarray of shape (n_series_, n_targets_) or None
+        The Box-Cox lambda of every series and target (None unless ``target_transform``
+        is "boxcox").
     history_ : dict of list of float
         ``"loss"`` and ``"val_loss"`` per epoch (scaled units).
     best_epoch_ : int
@@ -226,6 +242,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         instance_norm="last",
         season="auto",
         deseasonalize="auto",
+        target_transform=None,
         seasonal_skip=False,
         head="sequence",
         epochs=100,
@@ -255,6 +272,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.instance_norm = instance_norm
         self.season = season
         self.deseasonalize = deseasonalize
+        self.target_transform = target_transform
         self.seasonal_skip = seasonal_skip
         self.head = head
         self.epochs = epochs
@@ -292,7 +310,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         window = self._resolve_window(panel, season)
         windows = self._window_index(panel, window)
         _require_grid(panel)
-        recipe = self._recipe(panel, season)
+        recipe = replace(self._recipe(panel, season), target=self.target_transform)
         static_scaler = None if panel.static is None else fit_scaler(self.scaler, panel.static)
         transforms = fit_transforms(panel, windows.fit_rows, recipe, static_scaler)
         device = resolve_device(self.device)
@@ -312,6 +330,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             net_options=self._net_options(panel, window, season),
         )
         self._store_fit(panel, window, season, transforms, static_scaler, y is not None)
+        self._store_target(transforms.target)
         self.device_, self.module_, self._net_config = device, module, net_config
         self.history_, self.best_epoch_ = history, best_epoch
         return self
@@ -472,6 +491,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             raise ValueError(
                 f"id_column and time_column must differ; both are {self.id_column!r}."
             )
+        check_target_transform(self.target_transform)
         self._check_common_params()
 
     def _as_panel(self, X, y, reset: bool = True) -> Panel:
@@ -625,7 +645,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         # steps of the stored rows from each series' last row; padding repeats the first row
         steps = np.maximum(np.arange(window) - (window - 1), -(lengths[:, None] - 1)).ravel()
         static = scale_static(self.static_scaler_, self.static_)
-        transforms = Transforms(self.scaler_, self.seasonal_profile_, steps, static)
+        transforms = Transforms(self.scaler_, self.seasonal_profile_, steps, static,
+                                self._target_map())
         offsets = np.arange(n_series + 1) * window
         return self._forecast_ahead(
             self.last_window_.reshape(-1, n_columns), offsets, transforms,
@@ -678,7 +699,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     def _context_transforms(self, panel: Panel) -> Transforms:
         """The transforms of a context's series: fitted ones for series seen at fit, fitted on
         the context itself for new ones."""
-        fitted = Transforms(self.scaler_, self.seasonal_profile_, None, None)
+        fitted = Transforms(self.scaler_, self.seasonal_profile_, None, None, self._target_map())
         recipe = Recipe(self.scaler, self.season_, True, isinstance(self.deseasonalize, str))
         return context_transforms(panel, self._fitted_positions(panel), fitted, recipe,
                                   self.last_index_, self.index_freq_, self.static_scaler_)
@@ -743,6 +764,18 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             )
 
     # -- forecasts beyond the horizon, future-known columns ------------------------------------
+
+    def _store_target(self, target: TargetMap | None) -> None:
+        """Set the learned target transform (its name or fitted transformer, and lambdas)."""
+        self.target_transform_ = None if target is None else target.kind
+        self.target_lambda_ = None if target is None else target.lam
+
+    def _target_map(self) -> TargetMap | None:
+        """The fitted target transform as a TargetMap (None for a model without one)."""
+        kind = getattr(self, "target_transform_", None)
+        if kind is None:
+            return None
+        return TargetMap(kind, self.target_lambda_, self.n_targets_)
 
     def _check_n_steps(self, n_steps) -> int:
         """``n_steps`` checked; None means the horizon."""
