@@ -5,6 +5,7 @@ is private.
 """
 
 from . import datasets, metrics, plotting, scoring
+from .features import calendar_features
 from .forecaster import LSTMForecaster
 from .persistence import load
 from .sequence import LSTMClassifier, LSTMRegressor
@@ -15,6 +16,7 @@ __all__ = [
     "LSTMClassifier",
     "LSTMForecaster",
     "LSTMRegressor",
+    "calendar_features",
     "datasets",
     "load",
     "metrics",

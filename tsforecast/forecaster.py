@@ -21,8 +21,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _LSTMBase
 from ._batches import DevicePanel
+from ._future import future_values
 from ._outputs import forecast_output, future_labels, rolling_output
-from ._panel import Form, Panel, as_panel
+from ._panel import Form, Panel, as_panel, future_names
 from ._scaling import SCALERS, fit_scaler
 from ._seasonality import MIN_SEASONS
 from ._target import TargetMap, check_target_transform
@@ -77,6 +78,12 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     static_columns : str, list or None, default=None
         Columns of a panel holding one numeric value per series (static covariates, such as a
         store's size); each series' windows carry them at every step.
+    future_columns : str, int, list or None, default=None
+        Covariate columns of ``X`` whose values are known in advance (calendar features,
+        planned prices, holidays; names, or positions for numpy input). The network reads them
+        over the window like past covariates and also over the forecast horizon, so
+        ``predict`` needs their future values (``X_future``). With ``target=None`` they are
+        not targets. They are scaled per series like the other columns.
     hidden_size : int, default=16
         Features in the LSTM's hidden state.
     num_layers : int, default=1
@@ -183,6 +190,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Scaling of the static covariates across series.
     static_ : ndarray of shape (n_series_, n_static) or None
         Each series' static covariates.
+    future_columns_ : list
+        The future-known columns (names, or positions for numpy input); [] for none.
     target_transform_ : str, transformer or None
         The target transform applied: its name, the fitted clone of the transformer, or None.
     target_lambda_ : ndarray of shape (n_series_, n_targets_) or None
@@ -233,6 +242,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         id_column="unique_id",
         time_column="ds",
         static_columns=None,
+        future_columns=None,
         hidden_size=16,
         num_layers=1,
         dropout=0.0,
@@ -263,6 +273,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.id_column = id_column
         self.time_column = time_column
         self.static_columns = static_columns
+        self.future_columns = future_columns
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.dropout = dropout
@@ -315,7 +326,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         transforms = fit_transforms(panel, windows.fit_rows, recipe, static_scaler)
         device = resolve_device(self.device)
         data = DevicePanel(transforms.apply(panel.values, panel.series_of_rows()),
-                           transforms.static, window, self.horizon, panel.n_targets, device)
+                           transforms.static, window, self.horizon, panel.n_targets, device,
+                           future=panel.n_future > 0)
         starts = np.concatenate([windows.train_starts, windows.val_starts])
         series = np.concatenate([windows.train_series, windows.val_series])
         positions = torch.arange(len(starts), device=device)
@@ -331,6 +343,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         )
         self._store_fit(panel, window, season, transforms, static_scaler, y is not None)
         self._store_target(transforms.target)
+        self.future_columns_ = future_names(self.future_columns)
         self.device_, self.module_, self._net_config = device, module, net_config
         self.history_, self.best_epoch_ = history, best_epoch
         return self
@@ -384,7 +397,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             self._check_context_length(panel.lengths[0], self.window_, "predict")
         transforms = self._context_transforms(panel)
         labels = future_labels(panel.last_labels(), panel.lengths, n_steps, panel.freq)
-        future = self._future_values(X_future, n_steps, panel.form, panel.ids, labels)
+        future = self._future_values(X_future, n_steps, panel.form, panel.ids,
+                                     (panel.last_labels(), panel.lengths, panel.freq))
         forecasts = self._forecast_ahead(panel.values, panel.offsets, transforms, n_steps, future)
         return forecast_output(forecasts, panel.form, panel.ids, labels)
 
@@ -492,6 +506,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
                 f"id_column and time_column must differ; both are {self.id_column!r}."
             )
         check_target_transform(self.target_transform)
+        _check_future_columns(self.future_columns)
         self._check_common_params()
 
     def _as_panel(self, X, y, reset: bool = True) -> Panel:
@@ -499,6 +514,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         panel = as_panel(
             X, y, target=self.target, id_column=self.id_column, time_column=self.time_column,
             static_columns=self.static_columns, freq=None if reset else self.index_freq_,
+            future_columns=self.future_columns if reset else getattr(self, "future_columns_", None),
         )
         if reset:
             return panel
@@ -594,12 +610,14 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         """The forecasting options of LSTMNet: head width and per-window normalisation."""
         head_steps = min(self.horizon, window) if self.head == "sequence" else 1
         skip = self.seasonal_skip and season <= window
+        future = {"future_steps": self.horizon, "n_future": panel.n_future}
         return {
             "head_steps": head_steps,
             "instance_norm": self.instance_norm,
             "n_targets": panel.n_targets,
             "season": season if skip else 1,
             "n_static": len(panel.static_names),
+            **(future if panel.n_future else {}),
         }
 
     def _store_fit(self, panel, window, season, transforms, static_scaler, fitted_with_y):
@@ -633,7 +651,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         labels = future_labels(self.last_index_, self.series_lengths_, n_steps,
                                self.index_freq_)
         form = Form(**self.output_form_)
-        future = self._future_values(X_future, n_steps, form, self.series_ids_, labels)
+        future = self._future_values(X_future, n_steps, form, self.series_ids_,
+                                     (self.last_index_, self.series_lengths_, self.index_freq_))
         return forecast_output(self._stored_forecasts(n_steps, future), form,
                                self.series_ids_, labels)
 
@@ -658,7 +677,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         (N,) of ``series`` (N,): one batched pass over the transformed rows."""
         row_series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
         data = DevicePanel(transforms.apply(values, row_series), transforms.static,
-                           self.window_, self.horizon_, self.n_targets_, self.device_)
+                           self.window_, self.horizon_, self.n_targets_, self.device_,
+                           future=self._n_future() > 0)
         inputs = data.forecast_inputs(ends - self.window_, series, offsets[series])
         outputs = to_numpy(predict_module(self.module_, (inputs, len(ends))))  # (N, H * T)
         scaled = outputs.reshape(len(ends), self.horizon_, self.n_targets_)
@@ -833,9 +853,10 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             f"X_future."
         )
 
-    def _future_values(self, X_future, n_steps, form, ids, labels):
+    def _future_values(self, X_future, n_steps, form, ids, ends):
         """The future-known columns over the forecast as (n_series, rows, F), or None for a
-        model without them; raise when they are missing, short or misaligned."""
+        model without them; raise when they are missing, short or misaligned. ``ends`` holds
+        each series' last label, length and grid (labels the forecast rows)."""
         if self._n_future() == 0:
             if X_future is not None:
                 raise ValueError(
@@ -844,7 +865,15 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
                     "with future_columns=[...]."
                 )
             return None
-        raise NotImplementedError
+        rows = max(n_steps, self.horizon_)
+        if X_future is None:
+            raise ValueError(
+                f"This forecaster reads the future-known columns {self.future_columns_} over the "
+                f"forecast; pass their values for the {rows} steps forecast as "
+                f"predict(..., X_future=...)."
+            )
+        labels = future_labels(ends[0], ends[1], rows, ends[2])
+        return future_values(X_future, self.future_columns_, rows, form, ids, labels)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -858,6 +887,20 @@ def _require_grid(panel: Panel) -> None:
     """Raise when datetimes are too few to tell their frequency (the forecast needs it)."""
     if isinstance(panel.time, pd.DatetimeIndex) and panel.freq is None:
         regular_frequency(panel.time)  # raises, saying why and what to do
+
+
+def _check_future_columns(value) -> None:
+    """Raise unless ``future_columns`` is None, a column name or position, or a list of them."""
+    names = [value] if isinstance(value, (str, int, np.integer)) else value
+    ok = value is None or (
+        isinstance(names, (list, tuple))
+        and all(isinstance(n, (str, int, np.integer)) and not isinstance(n, bool) for n in names)
+    )
+    if not ok:
+        raise TypeError(
+            f"future_columns must be a column name or position, a list of them, or None; got "
+            f"future_columns={value!r}."
+        )
 
 
 def _block_origins(n_rows: int, horizon: int) -> list[int]:
