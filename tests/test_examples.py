@@ -141,3 +141,14 @@ def test_pandas_example_continues_month_start_dates(tmp_path):
     assert results["rolling_origins"] == 49
     assert results["rolling_first_origin"] == "1996-01-01"
     assert 0 < results["mase"] <= 0.5 * results["mase_seasonal_naive"]
+
+
+def test_future_covariates_example_compares_models_with_and_without_calendar(tmp_path):
+    """Check the known-future covariates example scores each variant on the held-out months."""
+    results = load_example("future_covariates").main(epochs=2, seeds=(0,),
+                                                     plot=str(tmp_path / "f.png"))
+    assert set(results) == {"no calendar", "calendar as future_columns",
+                            "no calendar, deseasonalize='auto'"}
+    for row in results.values():
+        assert np.isfinite(row["mae"]) and row["mae"] > 0 and len(row["mae_per_seed"]) == 1
+    assert (tmp_path / "f.png").exists()

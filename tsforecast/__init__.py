@@ -4,7 +4,8 @@ The whole public API is listed in ``__all__``; everything in modules with a lead
 is private.
 """
 
-from . import datasets, metrics, plotting
+from . import datasets, metrics, plotting, scoring
+from .features import calendar_features
 from .forecaster import LSTMForecaster
 from .persistence import load
 from .sequence import LSTMClassifier, LSTMRegressor
@@ -15,9 +16,11 @@ __all__ = [
     "LSTMClassifier",
     "LSTMForecaster",
     "LSTMRegressor",
+    "calendar_features",
     "datasets",
     "load",
     "metrics",
     "plotting",
+    "scoring",
     "__version__",
 ]

@@ -25,13 +25,16 @@ class DevicePanel:
     window, horizon, n_targets : int
         Rows read per window (L), rows forecast (H), and target columns (T).
     device : torch.device
+    future : bool, default=False
+        Inputs also carry the ``horizon`` rows after each window (B, L + H, C + S), for a
+        network that reads known future values there (it must not read their targets).
     """
 
-    def __init__(self, values, static, window, horizon, n_targets, device):
+    def __init__(self, values, static, window, horizon, n_targets, device, future=False):
         self.values = to_tensor(values, device)
         self.static = None if static is None or static.shape[1] == 0 else to_tensor(static, device)
         self.window, self.horizon, self.n_targets = window, horizon, n_targets
-        self._past = torch.arange(window, device=device)
+        self._past = torch.arange(window + horizon if future else window, device=device)
         self._future = torch.arange(window, window + horizon, device=device)
         self.device = device
 
@@ -40,7 +43,8 @@ class DevicePanel:
         return torch.as_tensor(np.asarray(values, dtype=np.int64), device=self.device)
 
     def inputs(self, starts, series, lows=None) -> torch.Tensor:
-        """Windows starting at rows ``starts`` (B,): (B, L, C + S).
+        """Windows starting at rows ``starts`` (B,): (B, L, C + S), or (B, L + H, C + S) with
+        ``future``.
 
         With ``lows`` (B,), rows before each window's series start repeat its first row
         (a series shorter than the window is padded at the front with its first value).
@@ -50,7 +54,7 @@ class DevicePanel:
             rows = torch.maximum(rows, lows[:, None])
         x = self.values[rows]  # (B, L, C)
         if self.static is not None:
-            static = self.static[series][:, None, :].expand(-1, self.window, -1)  # (B, L, S)
+            static = self.static[series][:, None, :].expand(-1, rows.shape[1], -1)  # (B, L, S)
             x = torch.cat([x, static], dim=2)  # (B, L, C + S)
         return x
 

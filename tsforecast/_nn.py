@@ -38,6 +38,12 @@ class LSTMNet(nn.Module):
     n_static : int, default=0
         Trailing input columns that are static covariates (constant over a window):
         ``instance_norm`` leaves them as they are.
+    future_steps, n_future : int, default=0
+        With ``n_future > 0`` the input holds ``L + future_steps`` rows: the window, then the
+        ``future_steps`` rows forecast, of which only the ``n_future`` columns before the static
+        ones (the known future values) are read. The LSTM reads the window; the known future
+        values (less the window's reference under ``instance_norm``) are flattened into the
+        head's input next to the LSTM state.
     """
 
     def __init__(
@@ -54,8 +60,11 @@ class LSTMNet(nn.Module):
         n_targets: int = 1,
         season: int = 1,
         n_static: int = 0,
+        future_steps: int = 0,
+        n_future: int = 0,
     ):
         super().__init__()
+        self.future_steps, self.n_future = future_steps, n_future
         self.n_static = n_static
         self.head_steps = head_steps
         self.instance_norm = instance_norm
@@ -72,7 +81,7 @@ class LSTMNet(nn.Module):
         )
         self.directions = 2 if bidirectional else 1
         state_size = self.directions * (proj_size or hidden_size)
-        self.head = nn.Linear(state_size * head_steps, output_size)
+        self.head = nn.Linear(state_size * head_steps + future_steps * n_future, output_size)
         if instance_norm is not None or season > 1:
             # Start from the reference forecast (last value or seasonal naive) exactly.
             nn.init.zeros_(self.head.weight)
@@ -81,6 +90,12 @@ class LSTMNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, L, H_in) -> (N, output_size)."""
         n = x.shape[0]
+        future = None
+        if self.n_future:
+            # (N, L + H, H_in) -> the window (N, L, H_in) and the rows forecast (N, H, H_in)
+            x, ahead = x[:, : -self.future_steps], x[:, -self.future_steps :]
+            stop = x.shape[2] - self.n_static
+            future = ahead[:, :, stop - self.n_future : stop]  # (N, H, F)
         base = None  # (N, horizon, n_targets) or (N, 1, n_targets): what the output corrects
         if 1 < self.season <= x.shape[1]:
             last_season = x[:, -self.season :, : self.n_targets]  # (N, season, n_targets)
@@ -95,6 +110,9 @@ class LSTMNet(nn.Module):
                 ref[:, :, -self.n_static :] = 0  # static covariates stay as they are
             x = x - ref
             base = ref[:, :, : self.n_targets] if base is None else base
+            if future is not None:
+                stop = x.shape[2] - self.n_static
+                future = future - ref[:, :, stop - self.n_future : stop]  # (N, H, F)
         out, (h_n, _) = self.lstm(x)  # out: (N, L, D * H_out); h_n: (num_layers * D, N, H_out)
         if self.head_steps > 1:
             steps = out[:, -self.head_steps :]  # (N, k, D * H_out)
@@ -105,6 +123,8 @@ class LSTMNet(nn.Module):
         else:
             last_layer = h_n[-self.directions :]  # (D, N, H_out)
             state = last_layer.transpose(0, 1).reshape(x.shape[0], -1)  # (N, D * H_out)
+        if future is not None:
+            state = torch.cat([state, future.reshape(n, -1)], dim=1)  # (N, k * D * H_out + H * F)
         y = self.head(state)  # (N, output_size)
         if base is not None:
             y = (y.view(n, -1, self.n_targets) + base).reshape(n, -1)  # (N, output_size)

@@ -43,8 +43,9 @@ class Form:
 class Panel:
     """One or many series stacked row-wise; rows of each series are consecutive time steps.
 
-    ``values`` has the targets first, then the past covariates. Series ``s`` is rows
-    ``offsets[s]:offsets[s + 1]``.
+    ``values`` has the targets first, then the past covariates, then the ``n_future``
+    future-known covariates (read over the window like past covariates, and over the horizon).
+    Series ``s`` is rows ``offsets[s]:offsets[s + 1]``.
     """
 
     values: np.ndarray  # (n_rows, n_targets + n_covariates) float64
@@ -58,6 +59,7 @@ class Panel:
     feature_names: list | None = None  # names of the input's value columns (feature_names_in_)
     n_features: int = 0  # columns of X (n_features_in_)
     static_names: list = field(default_factory=list)
+    n_future: int = 0  # future-known columns: the last n_future columns of values
 
     @property
     def n_series(self) -> int:
@@ -77,27 +79,30 @@ class Panel:
 
 def as_panel(
     X, y=None, *, target=None, id_column="unique_id", time_column="ds", static_columns=None,
-    freq=None,
+    freq=None, future_columns=None,
 ) -> Panel:
     """Check any accepted input and return it as a :class:`Panel`.
 
     ``freq`` is the grid seen at fit, if any: labels of the same kind are checked against it
     instead of having their own frequency inferred (so short contexts need no inference).
+    ``future_columns`` (names, or positions for numpy) are covariates known in advance: they
+    become the last columns of ``values``, and with ``target=None`` they are not targets.
     """
+    future = future_names(future_columns)
     if y is not None:
         if _is_panel_input(X, id_column) or _is_panel_input(y, id_column):
             raise ValueError(
                 "fit(X, y) takes one series; for a panel pass one frame whose columns hold "
                 "the target(s) and the past covariates, and pick the targets with target=...."
             )
-        return _from_covariates_and_targets(X, y, target, freq)
+        return _from_covariates_and_targets(X, y, target, freq, future)
     statics = _names(static_columns, "static_columns")
     if isinstance(X, pd.DataFrame) and id_column in X.columns:
-        return _from_long(X, target, id_column, time_column, statics, freq)
+        return _from_long(X, target, id_column, time_column, statics, freq, future)
     if isinstance(X, (pd.DataFrame, pd.Series)) and isinstance(X.index, pd.MultiIndex):
-        return _from_multiindex(X, target, statics, freq)
+        return _from_multiindex(X, target, statics, freq, future)
     if isinstance(X, dict) or _is_list_of_series(X):
-        return _from_collection(X, target, statics, freq)
+        return _from_collection(X, target, statics, freq, future)
     if isinstance(X, pd.DataFrame):
         _check_not_an_unnamed_panel(X, id_column, time_column)
     if statics:
@@ -106,7 +111,7 @@ def as_panel(
             f"{id_column!r} column, a (series, time) MultiIndex, or a dict of frames); a single "
             f"series has no static covariates."
         )
-    return _from_single(X, target, freq)
+    return _from_single(X, target, freq, future)
 
 
 def _check_not_an_unnamed_panel(frame: pd.DataFrame, id_column, time_column) -> None:
@@ -155,17 +160,17 @@ def _names(value, name) -> list:
 # -- one series -------------------------------------------------------------------------------
 
 
-def _from_single(X, target, hint) -> Panel:
+def _from_single(X, target, hint, future=()) -> Panel:
     table = as_table(X, "X")
-    targets, covariates = select_columns(table, target)
+    targets, covariates, n_future = _select(table, target, future)
     values = table.values[:, targets + covariates]
     names = None if table.columns is None else [table.columns[i] for i in targets]
     form = Form("single", table.is_pandas, table.is_1d and table.is_pandas, names)
     return _single(values, len(targets), table.index, form, table.columns, table.values.shape[1],
-                   hint)
+                   hint, n_future)
 
 
-def _from_covariates_and_targets(X, y, target, hint) -> Panel:
+def _from_covariates_and_targets(X, y, target, hint, future=()) -> Panel:
     if target is not None:
         raise ValueError(
             f"target={target!r} picks target columns of X, but y was given too; use either "
@@ -175,13 +180,14 @@ def _from_covariates_and_targets(X, y, target, hint) -> Panel:
     x_table = _covariate_table(X, y_table)
     check_same_length(x_table, y_table)
     _check_same_index(x_table.index, y_table.index)
-    values = np.hstack([y_table.values, x_table.values])
+    order, n_future = _future_last(x_table, future)
+    values = np.hstack([y_table.values, x_table.values[:, order]])
     index = y_table.index if y_table.is_pandas else None
     form = Form("single", y_table.is_pandas, y_table.is_1d and y_table.is_pandas,
                 y_table.columns)
     n_features = x_table.values.shape[1]
     return _single(values, y_table.values.shape[1], index, form, x_table.columns, n_features,
-                   hint)
+                   hint, n_future)
 
 
 def _check_same_index(x_index: pd.Index | None, y_index: pd.Index | None) -> None:
@@ -206,11 +212,11 @@ def _covariate_table(X, y_table):
     return as_table(X, "X")
 
 
-def _single(values, n_targets, index, form, feature_names, n_features, hint) -> Panel:
+def _single(values, n_targets, index, form, feature_names, n_features, hint, n_future=0) -> Panel:
     freq = _single_frequency(index, hint) if index is not None else None  # None: not on a grid
     offsets = np.array([0, len(values)], dtype=np.int64)
     return Panel(values, offsets, n_targets, index, freq, None, None, form, feature_names,
-                 n_features)
+                 n_features, n_future=n_future)
 
 
 def _single_frequency(index: pd.Index, hint):
@@ -244,7 +250,7 @@ def _fits_hint(labels: pd.Index, hint) -> bool:
     return isinstance(labels, pd.DatetimeIndex) and isinstance(hint, pd.offsets.BaseOffset)
 
 
-def _from_long(frame, target, id_column, time_column, statics, hint) -> Panel:
+def _from_long(frame, target, id_column, time_column, statics, hint, future=()) -> Panel:
     if time_column not in frame.columns:
         raise ValueError(
             f"X has an id column {id_column!r} (a long panel) but no time column "
@@ -254,10 +260,10 @@ def _from_long(frame, target, id_column, time_column, statics, hint) -> Panel:
     value_columns = [c for c in frame.columns if c not in (id_column, time_column, *statics)]
     form = dict(kind="long", id_name=id_column, time_name=time_column)
     return _assemble(frame[id_column], frame[time_column], frame, value_columns, statics,
-                     target, form, hint, series_out=False)
+                     target, form, hint, series_out=False, future=future)
 
 
-def _from_multiindex(data, target, statics, hint) -> Panel:
+def _from_multiindex(data, target, statics, hint, future=()) -> Panel:
     index = data.index
     if index.nlevels != 2:
         raise ValueError(
@@ -273,10 +279,10 @@ def _from_multiindex(data, target, statics, hint) -> Panel:
     time = pd.Series(index.get_level_values(1))
     plain = frame.reset_index(drop=True)
     return _assemble(ids, time, plain, value_columns, statics, target, form, hint,
-                     series_out=isinstance(data, pd.Series))
+                     series_out=isinstance(data, pd.Series), future=future)
 
 
-def _from_collection(data, target, statics, hint) -> Panel:
+def _from_collection(data, target, statics, hint, future=()) -> Panel:
     items = list(data.items()) if isinstance(data, dict) else list(enumerate(data))
     if not items:
         raise ValueError("X is an empty dict; pass at least one series.")
@@ -313,7 +319,8 @@ def _from_collection(data, target, statics, hint) -> Panel:
     is_series = all(isinstance(v, pd.Series) for _, v in items)
     form = dict(kind="dict" if isinstance(data, dict) else "list")
     return _assemble(ids, time, stacked, value_columns, statics, target, form, hint,
-                     series_out=is_series, keys=[k for k, _ in items], is_pandas=kinds == {True})
+                     series_out=is_series, keys=[k for k, _ in items], is_pandas=kinds == {True},
+                     future=future)
 
 
 def _concat_indexes(indexes, keys) -> pd.Index:
@@ -330,7 +337,7 @@ def _concat_indexes(indexes, keys) -> pd.Index:
 
 
 def _assemble(ids, time, frame, value_columns, statics, target, form, hint, series_out,
-              keys=None, is_pandas=True) -> Panel:
+              keys=None, is_pandas=True, future=()) -> Panel:
     """Sort rows by (series, time), check them, and stack the panel."""
     if not value_columns:
         raise ValueError("X has no value columns besides the id, time and static columns.")
@@ -350,7 +357,8 @@ def _assemble(ids, time, frame, value_columns, statics, target, form, hint, seri
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     series_ids = pd.Index(keys if keys is not None else uniques, name=form.get("id_name"))
     table = as_table(frame[value_columns], "X")  # numeric and finite, located by row label
-    positions, covariates = select_columns(table, _panel_target(target, value_columns, form))
+    positions, covariates, n_future = _select(table, _panel_target(target, value_columns, form,
+                                                                   future), future)
     values = table.values[order][:, positions + covariates]
     target_names = [value_columns[i] for i in positions]
     time_index, freq = None, None
@@ -362,14 +370,70 @@ def _assemble(ids, time, frame, value_columns, statics, target, form, hint, seri
     spec = Form(form["kind"], is_pandas, series_out and len(positions) == 1, target_names,
                 form.get("id_name"), form.get("time_name"))
     return Panel(values, offsets, len(positions), time_index, freq, series_ids, static, spec,
-                 value_columns, len(value_columns), statics)
+                 value_columns, len(value_columns), statics, n_future)
 
 
-def _panel_target(target, value_columns, form):
+def _panel_target(target, value_columns, form, future=()):
     """Default target of a long panel: its 'y' column when there is one, else every column."""
-    if target is None and form["kind"] == "long" and "y" in value_columns:
+    if target is None and form["kind"] == "long" and "y" in value_columns and "y" not in future:
         return "y"
     return target
+
+
+# -- future-known covariates ------------------------------------------------------------------
+
+
+def future_names(future_columns) -> list:
+    """``future_columns`` as a list of column names or positions ([] for None)."""
+    if future_columns is None:
+        return []
+    if isinstance(future_columns, (str, int, np.integer)):
+        return [future_columns]
+    return list(future_columns)
+
+
+def _select(table, target, future) -> tuple[list[int], list[int], int]:
+    """(target positions, covariate positions with the future-known ones last, their number).
+
+    With ``target=None`` every column that is not future-known is a target."""
+    if not future:
+        return (*select_columns(table, target), 0)
+    columns = table.columns if table.columns is not None else list(range(table.values.shape[1]))
+    missing = [name for name in future if name not in columns]
+    if missing:
+        raise ValueError(
+            f"future column(s) {missing} not in X; available columns: {columns}."
+        )
+    if len(set(future)) != len(future):
+        raise ValueError(f"future_columns names a column twice: {future}.")
+    if target is None:
+        target = [c for c in columns if c not in future]
+        if not target:
+            raise ValueError(
+                f"Every column of X is a future column ({future}); leave at least one target."
+            )
+    targets, covariates = select_columns(table, target)
+    known = [columns.index(name) for name in future]
+    both = [columns[i] for i in known if i in targets]
+    if both:
+        raise ValueError(
+            f"column(s) {both} are both targets and future_columns; a target cannot be known "
+            f"in advance. Drop them from one of the two."
+        )
+    return targets, [c for c in covariates if c not in known] + known, len(known)
+
+
+def _future_last(x_table, future) -> tuple[list[int], int]:
+    """Column order of X (covariates of ``fit(X, y)``): past ones, then the future-known ones."""
+    n_columns = x_table.values.shape[1]
+    if not future:
+        return list(range(n_columns)), 0
+    columns = x_table.columns if x_table.columns is not None else list(range(n_columns))
+    missing = [name for name in future if name not in columns]
+    if missing:
+        raise ValueError(f"future column(s) {missing} not in X; available columns: {columns}.")
+    known = [columns.index(name) for name in future]
+    return [i for i in range(n_columns) if i not in known] + known, len(known)
 
 
 def _factorize(ids: pd.Series, sort: bool):

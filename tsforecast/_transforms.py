@@ -15,6 +15,7 @@ from . import _timegrid
 from ._panel import Panel
 from ._scaling import ColumnScaler, fit_scaler
 from ._seasonality import SeasonalProfile, fit_seasonal_profile
+from ._target import TargetMap, fit_target_map
 from ._windowing import ragged_arange
 
 
@@ -30,9 +31,11 @@ class Transforms:
     profile: SeasonalProfile | None  # shift, scale: (n_series, season, T)
     steps: np.ndarray  # (n_rows,)
     static: np.ndarray | None  # (n_series, S) scaled static covariates
+    target: TargetMap | None = None  # log / Box-Cox / transformer of the targets, first of all
 
     def apply(self, values: np.ndarray, series: np.ndarray) -> np.ndarray:
         """Rows ``values`` (n_rows, C) of ``series`` (n_rows,) -> network units (a new array)."""
+        values = transform_targets(self.target, values, series)
         if self.profile is not None:
             values = values.copy()
             n_targets = self.profile.shift.shape[-1]
@@ -45,10 +48,10 @@ class Transforms:
         with steps ``last_steps`` (N,) -> data units."""
         n_targets, horizon = scaled.shape[2], scaled.shape[1]
         forecasts = self.scaler.inverse(scaled, slice(0, n_targets), series[:, None])
-        if self.profile is None:
-            return forecasts
-        steps = last_steps[:, None] + np.arange(1, horizon + 1)  # (N, H)
-        return self.profile.restore(forecasts, steps, series[:, None])
+        if self.profile is not None:
+            steps = last_steps[:, None] + np.arange(1, horizon + 1)  # (N, H)
+            forecasts = self.profile.restore(forecasts, steps, series[:, None])
+        return forecasts if self.target is None else self.target.inverse(forecasts, series)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class Recipe:
     season: int
     adjust: bool
     test: bool
+    target: object = None  # target_transform: None, a name, a transformer or a fitted TargetMap
 
 
 def steps_to_last_row(offsets: np.ndarray) -> np.ndarray:
@@ -72,19 +76,32 @@ def fit_transforms(panel: Panel, fit_rows, recipe: Recipe, static_scaler) -> Tra
     """Fit every series' transforms: the seasonal pattern on all its rows, the scaling on its
     first ``fit_rows`` (n_series,) rows, after seasonal adjustment."""
     steps = steps_to_last_row(panel.offsets)
+    series = panel.series_of_rows()
+    target = fit_target_map(recipe.target, panel.values[:, : panel.n_targets], panel.offsets,
+                            fit_rows)
+    values = transform_targets(target, panel.values, series)
     profile = None
     if recipe.adjust and recipe.season > 1:
         profile = fit_seasonal_profile(
-            panel.values[:, : panel.n_targets], steps, recipe.season, test=recipe.test,
+            values[:, : panel.n_targets], steps, recipe.season, test=recipe.test,
             offsets=panel.offsets,
         )
     n_columns = panel.values.shape[1]
     identity = ColumnScaler(np.zeros(n_columns), np.ones(n_columns))
-    series = panel.series_of_rows()
-    adjusted = Transforms(identity, profile, steps, None).apply(panel.values, series)
+    adjusted = Transforms(identity, profile, steps, None).apply(values, series)
     training = adjusted[ragged_arange(panel.lengths) < fit_rows[series]]
     scaler = fit_scaler(recipe.scaler, training, np.concatenate([[0], np.cumsum(fit_rows)]))
-    return Transforms(scaler, profile, steps, scale_static(static_scaler, panel.static))
+    return Transforms(scaler, profile, steps, scale_static(static_scaler, panel.static), target)
+
+
+def transform_targets(target: TargetMap | None, values: np.ndarray, series) -> np.ndarray:
+    """``values`` (n_rows, C) with the target transform applied to its targets (a new array
+    when there is one)."""
+    if target is None:
+        return values
+    values = values.copy()
+    values[:, : target.n_targets] = target.forward(values[:, : target.n_targets], series)
+    return values
 
 
 def scale_static(static_scaler, static):
@@ -104,7 +121,8 @@ def context_transforms(
     seen = positions >= 0
     own = None
     if not seen.all():  # series new to the model: transforms of their own context
-        recipe = Recipe(recipe.scaler, recipe.season, fitted.profile is not None, recipe.test)
+        recipe = Recipe(recipe.scaler, recipe.season, fitted.profile is not None, recipe.test,
+                        _own_target(fitted.target))
         own = fit_transforms(panel, panel.lengths, recipe, None)
     where = np.maximum(positions, 0)
     scaler = fitted.scaler.select(where)
@@ -118,7 +136,26 @@ def context_transforms(
     if fitted.profile is not None and seen.any():
         anchored = anchored_steps(panel, anchors[np.repeat(where, panel.lengths)], freq)
         steps = np.where(np.repeat(seen, panel.lengths), anchored, steps)
-    return Transforms(scaler, profile, steps, scale_static(static_scaler, panel.static))
+    target = _merge_targets(fitted.target, None if own is None else own.target, where, seen)
+    return Transforms(scaler, profile, steps, scale_static(static_scaler, panel.static), target)
+
+
+def _own_target(fitted: TargetMap | None):
+    """What a new series' target transform is fitted from: a fitted transformer serves every
+    series as it is; a named transform is fitted on the series' own context (Box-Cox lambda)."""
+    if fitted is None or not isinstance(fitted.kind, str):
+        return fitted
+    return fitted.kind
+
+
+def _merge_targets(fitted: TargetMap | None, own: TargetMap | None, positions, seen):
+    """Per-series target maps of a context: the fitted ones where seen, the context's elsewhere."""
+    if fitted is None or fitted.lam is None:
+        return fitted
+    lam = fitted.lam[positions]
+    if own is not None:
+        lam = np.where(seen[:, None], lam, own.lam)
+    return TargetMap(fitted.kind, lam, fitted.n_targets)
 
 
 def anchored_steps(panel: Panel, anchors, freq) -> np.ndarray:

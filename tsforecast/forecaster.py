@@ -10,7 +10,7 @@ caller's form from _outputs.
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import pandas as pd
@@ -21,10 +21,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _LSTMBase, with_torch_threads
 from ._batches import DevicePanel
+from ._future import future_values
 from ._outputs import forecast_output, future_labels, rolling_output
-from ._panel import Form, Panel, as_panel
+from ._panel import Form, Panel, as_panel, future_names
 from ._scaling import SCALERS, fit_scaler
 from ._seasonality import MIN_SEASONS
+from ._target import TargetMap, check_target_transform
 from ._torch_utils import resolve_device, to_numpy
 from ._training import predict_module
 from ._transforms import (
@@ -76,6 +78,12 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     static_columns : str, list or None, default=None
         Columns of a panel holding one numeric value per series (static covariates, such as a
         store's size); each series' windows carry them at every step.
+    future_columns : str, int, list or None, default=None
+        Covariate columns of ``X`` whose values are known in advance (calendar features,
+        planned prices, holidays; names, or positions for numpy input). The network reads them
+        over the window like past covariates and also over the forecast horizon, so
+        ``predict`` needs their future values (``X_future``). With ``target=None`` they are
+        not targets. They are scaled per series like the other columns.
     hidden_size : int, default=16
         Features in the LSTM's hidden state.
     num_layers : int, default=1
@@ -108,6 +116,16 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         labels with a constant step, so that contexts can be placed in the season); "auto"
         skips it otherwise, True raises. Contexts passed to predict, predict_rolling and score
         then need an index on the same grid (type, time zone, frequency).
+    target_transform : {"log", "log1p", "boxcox"}, transformer or None, default=None
+        Transform the targets of every series before the seasonal adjustment and scaling, and
+        invert it on every forecast (predict, predict_rolling, score and the scorers all work
+        in the data's units). "log" needs positive targets, "log1p" targets above -1, "boxcox"
+        positive targets and fits a lambda per series and target on its training rows
+        (maximum likelihood on a grid of step 0.005 over [-1, 2]; a series new to the model
+        gets one from its context). A scikit-learn transformer with ``inverse_transform``
+        (e.g. ``FunctionTransformer(np.sqrt, inverse_func=np.square)``) is cloned and fitted
+        once on the training rows of all series together; such a model can be pickled but
+        not saved with ``save``.
     seasonal_skip : bool, default=False
         If True (and ``1 < season_ <= window_``), the network forecasts a correction to the
         seasonal naive forecast read from each window (its last ``season_`` values, repeated)
@@ -177,6 +195,13 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Scaling of the static covariates across series.
     static_ : ndarray of shape (n_series_, n_static) or None
         Each series' static covariates.
+    future_columns_ : list
+        The future-known columns (names, or positions for numpy input); [] for none.
+    target_transform_ : str, transformer or None
+        The target transform applied: its name, the fitted clone of the transformer, or None.
+    target_lambda_ : ndarray of shape (n_series_, n_targets_) or None
+        The Box-Cox lambda of every series and target (None unless ``target_transform``
+        is "boxcox").
     history_ : dict
         ``"loss"`` and ``"val_loss"`` per epoch (scaled units); ``"initial_loss"``: the
         monitored loss of the untrained network.
@@ -224,6 +249,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         id_column="unique_id",
         time_column="ds",
         static_columns=None,
+        future_columns=None,
         hidden_size=16,
         num_layers=1,
         dropout=0.0,
@@ -233,6 +259,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         instance_norm="last",
         season="auto",
         deseasonalize="auto",
+        target_transform=None,
         seasonal_skip=False,
         head="sequence",
         epochs=100,
@@ -254,6 +281,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.id_column = id_column
         self.time_column = time_column
         self.static_columns = static_columns
+        self.future_columns = future_columns
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.dropout = dropout
@@ -263,6 +291,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.instance_norm = instance_norm
         self.season = season
         self.deseasonalize = deseasonalize
+        self.target_transform = target_transform
         self.seasonal_skip = seasonal_skip
         self.head = head
         self.epochs = epochs
@@ -302,12 +331,13 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         window = self._resolve_window(panel, season)
         windows = self._window_index(panel, window)
         _require_grid(panel)
-        recipe = self._recipe(panel, season)
+        recipe = replace(self._recipe(panel, season), target=self.target_transform)
         static_scaler = None if panel.static is None else fit_scaler(self.scaler, panel.static)
         transforms = fit_transforms(panel, windows.fit_rows, recipe, static_scaler)
         device = resolve_device(self.device)
         data = DevicePanel(transforms.apply(panel.values, panel.series_of_rows()),
-                           transforms.static, window, self.horizon, panel.n_targets, device)
+                           transforms.static, window, self.horizon, panel.n_targets, device,
+                           future=panel.n_future > 0)
         starts = np.concatenate([windows.train_starts, windows.val_starts])
         series = np.concatenate([windows.train_series, windows.val_series])
         positions = torch.arange(len(starts), device=device)
@@ -322,13 +352,16 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             net_options=self._net_options(panel, window, season),
         )
         self._store_fit(panel, window, season, transforms, static_scaler, y is not None)
+        self._store_target(transforms.target)
+        self.future_columns_ = future_names(self.future_columns)
         self.device_, self.module_, self._net_config = device, module, net_config
         self.history_, self.best_epoch_ = history, best_epoch
         return self
 
     @with_torch_threads
-    def predict(self, X=None, y=None):
-        """Forecast the ``horizon`` steps after the end of the training series or of a context.
+    def predict(self, X=None, y=None, *, X_future=None, n_steps=None):
+        """Forecast the ``horizon`` steps (or ``n_steps``) after the end of the training series
+        or of a context.
 
         Parameters
         ----------
@@ -340,26 +373,44 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             after each series' last row. None continues every training series.
         y : array-like or Series, optional
             The target context, when the model was fitted as ``fit(X, y)``.
+        X_future : DataFrame, array-like, dict or list, optional
+            The values of ``future_columns`` over the forecast: needed when the model was
+            fitted with future-known columns, one row per forecast step (``max(n_steps,
+            horizon)`` rows). One series: a DataFrame of those columns indexed by the
+            forecast's time labels (checked against them), or an array of shape
+            ``(n_rows, n_future)``. A panel: a long frame with the id and time columns (or a
+            (series, time) MultiIndex) holding a row for every forecast step of every series
+            forecast, or a dict or list of per-series frames or arrays like the panel.
+        n_steps : int, optional
+            Steps to forecast; None forecasts ``horizon``. Fewer than ``horizon`` returns the
+            first ``n_steps``. More is **recursive**: the model forecasts ``horizon`` steps,
+            appends them to the context as if they were observed targets, and forecasts the
+            next block from there (the last block ends at step ``n_steps``), so errors
+            compound. A model with past covariates cannot forecast recursively (their values
+            over the forecast are unknown) unless they are future-known columns given in
+            ``X_future``.
 
         Returns
         -------
         forecast : ndarray, Series, DataFrame, dict or list
-            One series: ``(horizon,)`` for one target, ``(horizon, n_targets)`` for several;
+            ``n_steps`` (default ``horizon``) rows per series, labelled like the ``horizon``
+            ones. One series: ``(horizon,)`` for one target, ``(horizon, n_targets)`` for several;
             pandas when the targets came as pandas, indexed by the time steps that follow.
             A panel: in the form of the input (a long frame with the id and time columns, a
             (series, time) MultiIndex, a dict or a list of per-series forecasts).
         """
         check_is_fitted(self)
+        n_steps = self._check_n_steps(n_steps)
         if X is None and y is None:
-            return self._predict_stored()
+            return self._predict_stored(n_steps, X_future)
         panel = self._as_panel(X, y, reset=False)
         if panel.form.kind == "single":
             self._check_context_length(panel.lengths[0], self.window_, "predict")
         transforms = self._context_transforms(panel)
-        ends = panel.offsets[1:]
-        series = np.arange(panel.n_series)
-        forecasts = self._forecast(panel.values, panel.offsets, transforms, ends, series)
-        labels = future_labels(panel.last_labels(), panel.lengths, self.horizon_, panel.freq)
+        labels = future_labels(panel.last_labels(), panel.lengths, n_steps, panel.freq)
+        future = self._future_values(X_future, n_steps, panel.form, panel.ids,
+                                     (panel.last_labels(), panel.lengths, panel.freq))
+        forecasts = self._forecast_ahead(panel.values, panel.offsets, transforms, n_steps, future)
         return forecast_output(forecasts, panel.form, panel.ids, labels)
 
     @with_torch_threads
@@ -467,6 +518,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             raise ValueError(
                 f"id_column and time_column must differ; both are {self.id_column!r}."
             )
+        check_target_transform(self.target_transform)
+        _check_future_columns(self.future_columns)
         self._check_common_params()
 
     def _as_panel(self, X, y, reset: bool = True) -> Panel:
@@ -474,6 +527,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         panel = as_panel(
             X, y, target=self.target, id_column=self.id_column, time_column=self.time_column,
             static_columns=self.static_columns, freq=None if reset else self.index_freq_,
+            future_columns=self.future_columns if reset else getattr(self, "future_columns_", None),
         )
         if reset:
             return panel
@@ -569,12 +623,14 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         """The forecasting options of LSTMNet: head width and per-window normalisation."""
         head_steps = min(self.horizon, window) if self.head == "sequence" else 1
         skip = self.seasonal_skip and season <= window
+        future = {"future_steps": self.horizon, "n_future": panel.n_future}
         return {
             "head_steps": head_steps,
             "instance_norm": self.instance_norm,
             "n_targets": panel.n_targets,
             "season": season if skip else 1,
             "n_static": len(panel.static_names),
+            **(future if panel.n_future else {}),
         }
 
     def _store_fit(self, panel, window, season, transforms, static_scaler, fitted_with_y):
@@ -602,25 +658,31 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
 
     # -- steps of predict --------------------------------------------------------------------
 
-    def _predict_stored(self):
+    def _predict_stored(self, n_steps=None, X_future=None):
         """Forecasts that continue every training series (``predict()``)."""
-        labels = future_labels(self.last_index_, self.series_lengths_, self.horizon_,
+        n_steps = self.horizon_ if n_steps is None else n_steps
+        labels = future_labels(self.last_index_, self.series_lengths_, n_steps,
                                self.index_freq_)
-        return forecast_output(self._stored_forecasts(), Form(**self.output_form_),
+        form = Form(**self.output_form_)
+        future = self._future_values(X_future, n_steps, form, self.series_ids_,
+                                     (self.last_index_, self.series_lengths_, self.index_freq_))
+        return forecast_output(self._stored_forecasts(n_steps, future), form,
                                self.series_ids_, labels)
 
-    def _stored_forecasts(self) -> np.ndarray:
-        """(n_series, horizon, n_targets) forecasts from each series' stored last window."""
+    def _stored_forecasts(self, n_steps=None, future=None) -> np.ndarray:
+        """(n_series, n_steps, n_targets) forecasts from each series' stored last window
+        (``n_steps`` defaults to the horizon)."""
         n_series, window, n_columns = self.last_window_.shape
         lengths = np.minimum(self.series_lengths_, window)
         # steps of the stored rows from each series' last row; padding repeats the first row
         steps = np.maximum(np.arange(window) - (window - 1), -(lengths[:, None] - 1)).ravel()
         static = scale_static(self.static_scaler_, self.static_)
-        transforms = Transforms(self.scaler_, self.seasonal_profile_, steps, static)
+        transforms = Transforms(self.scaler_, self.seasonal_profile_, steps, static,
+                                self._target_map())
         offsets = np.arange(n_series + 1) * window
-        return self._forecast(
-            self.last_window_.reshape(-1, n_columns), offsets, transforms, offsets[1:],
-            np.arange(n_series),
+        return self._forecast_ahead(
+            self.last_window_.reshape(-1, n_columns), offsets, transforms,
+            self.horizon_ if n_steps is None else n_steps, future,
         )
 
     def _forecast(self, values, offsets, transforms, ends, series) -> np.ndarray:
@@ -628,7 +690,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         (N,) of ``series`` (N,): one batched pass over the transformed rows."""
         row_series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
         data = DevicePanel(transforms.apply(values, row_series), transforms.static,
-                           self.window_, self.horizon_, self.n_targets_, self.device_)
+                           self.window_, self.horizon_, self.n_targets_, self.device_,
+                           future=self._n_future() > 0)
         inputs = data.forecast_inputs(ends - self.window_, series, offsets[series])
         outputs = to_numpy(predict_module(self.module_, (inputs, len(ends))))  # (N, H * T)
         scaled = outputs.reshape(len(ends), self.horizon_, self.n_targets_)
@@ -654,10 +717,22 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         return self._forecast(panel.values, panel.offsets, transforms, starts + self.window_,
                               series)
 
+    def _rolling_pairs(self, X, y=None):
+        """Actual values and rolling-origin forecasts (N, H, T) of every origin of a context,
+        the series of each origin (N,), and the context's target rows ``(values, offsets)``:
+        what the scorers of tsforecast.scoring compare."""
+        check_is_fitted(self)
+        panel = self._as_panel(X, y, reset=False)
+        starts, series = self._origins(panel)
+        forecasts = self._rolling(panel, starts, series)
+        rows = starts[:, None] + self.window_ + np.arange(self.horizon_)  # (N, H)
+        actual = panel.values[rows, : self.n_targets_]  # (N, H, T)
+        return actual, forecasts, series, (panel.values[:, : self.n_targets_], panel.offsets)
+
     def _context_transforms(self, panel: Panel) -> Transforms:
         """The transforms of a context's series: fitted ones for series seen at fit, fitted on
         the context itself for new ones."""
-        fitted = Transforms(self.scaler_, self.seasonal_profile_, None, None)
+        fitted = Transforms(self.scaler_, self.seasonal_profile_, None, None, self._target_map())
         recipe = Recipe(self.scaler, self.season_, True, isinstance(self.deseasonalize, str))
         return context_transforms(panel, self._fitted_positions(panel), fitted, recipe,
                                   self.last_index_, self.index_freq_, self.static_scaler_)
@@ -721,6 +796,98 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
                 + "). Pass a longer context."
             )
 
+    # -- forecasts beyond the horizon, future-known columns ------------------------------------
+
+    def _store_target(self, target: TargetMap | None) -> None:
+        """Set the learned target transform (its name or fitted transformer, and lambdas)."""
+        self.target_transform_ = None if target is None else target.kind
+        self.target_lambda_ = None if target is None else target.lam
+
+    def _target_map(self) -> TargetMap | None:
+        """The fitted target transform as a TargetMap (None for a model without one)."""
+        kind = getattr(self, "target_transform_", None)
+        if kind is None:
+            return None
+        return TargetMap(kind, self.target_lambda_, self.n_targets_)
+
+    def _check_n_steps(self, n_steps) -> int:
+        """``n_steps`` checked; None means the horizon."""
+        if n_steps is None:
+            return self.horizon_
+        check_int("n_steps", n_steps, 1)
+        return int(n_steps)
+
+    def _n_future(self) -> int:
+        """Future-known columns: the last ones of every row (0 for a model without)."""
+        return len(getattr(self, "future_columns_", []))
+
+    def _forecast_ahead(self, values, offsets, transforms, n_steps, future) -> np.ndarray:
+        """Forecasts (n_series, n_steps, T) after the end of every series of the stacked rows.
+
+        Up to ``horizon`` steps without future-known columns: one pass. Otherwise every series
+        gets ``max(n_steps, horizon)`` rows appended (their future-known columns from
+        ``future``, (n_series, rows, F)), and blocks of ``horizon`` steps are forecast one
+        after the other, each block's forecasts written into the rows the next block reads.
+        """
+        horizon, n_targets = self.horizon_, self.n_targets_
+        n_series = len(offsets) - 1
+        if n_steps <= horizon and future is None:
+            ends = offsets[1:]
+            forecasts = self._forecast(values, offsets, transforms, ends, np.arange(n_series))
+            return forecasts[:, :n_steps]
+        n_past = values.shape[1] - n_targets - self._n_future()
+        if n_steps > horizon and n_past:
+            raise ValueError(self._recursive_covariates_message(n_steps, n_past))
+        extra = max(n_steps, horizon)
+        values, offsets, transforms = _append_rows(values, offsets, transforms, extra, future,
+                                                   n_targets)
+        ends = offsets[1:] - extra  # each series' first appended row
+        series, covered = np.arange(n_series), 0
+        for origin in _block_origins(extra, horizon):
+            forecasts = self._forecast(values, offsets, transforms, ends + origin, series)
+            new = np.arange(covered - origin, horizon)  # steps not forecast by an earlier block
+            values[(ends + origin)[:, None] + new, :n_targets] = forecasts[:, new]
+            covered = origin + horizon
+        return values[ends[:, None] + np.arange(n_steps), :n_targets]
+
+    def _recursive_covariates_message(self, n_steps: int, n_past: int) -> str:
+        names = list(getattr(self, "feature_names_in_", []))
+        known = set(self.target_names_ or []) | set(getattr(self, "future_columns_", []))
+        past = [n for n in names if n not in known] if names else []
+        which = f"{n_past} past covariate(s)"
+        if len(past) == n_past:
+            which = f"past covariate(s) {past}"
+        return (
+            f"n_steps={n_steps} is more than horizon={self.horizon_}, so the forecast is "
+            f"recursive (each block of {self.horizon_} steps is read back as targets for the "
+            f"next), but the model reads {which}, whose values over the forecast are unknown. "
+            f"Forecast at most horizon={self.horizon_} steps, refit with a larger horizon, or "
+            f"declare those columns future-known (future_columns=...) and pass their values as "
+            f"X_future."
+        )
+
+    def _future_values(self, X_future, n_steps, form, ids, ends):
+        """The future-known columns over the forecast as (n_series, rows, F), or None for a
+        model without them; raise when they are missing, short or misaligned. ``ends`` holds
+        each series' last label, length and grid (labels the forecast rows)."""
+        if self._n_future() == 0:
+            if X_future is not None:
+                raise ValueError(
+                    "X_future was given, but this forecaster was fitted without "
+                    "future_columns, so it reads no future values; drop X_future or refit "
+                    "with future_columns=[...]."
+                )
+            return None
+        rows = max(n_steps, self.horizon_)
+        if X_future is None:
+            raise ValueError(
+                f"This forecaster reads the future-known columns {self.future_columns_} over the "
+                f"forecast; pass their values for the {rows} steps forecast as "
+                f"predict(..., X_future=...)."
+            )
+        labels = future_labels(ends[0], ends[1], rows, ends[2])
+        return future_values(X_future, self.future_columns_, rows, form, ids, labels)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
@@ -733,3 +900,47 @@ def _require_grid(panel: Panel) -> None:
     """Raise when datetimes are too few to tell their frequency (the forecast needs it)."""
     if isinstance(panel.time, pd.DatetimeIndex) and panel.freq is None:
         regular_frequency(panel.time)  # raises, saying why and what to do
+
+
+def _check_future_columns(value) -> None:
+    """Raise unless ``future_columns`` is None, a column name or position, or a list of them."""
+    names = [value] if isinstance(value, (str, int, np.integer)) else value
+    ok = value is None or (
+        isinstance(names, (list, tuple))
+        and all(isinstance(n, (str, int, np.integer)) and not isinstance(n, bool) for n in names)
+    )
+    if not ok:
+        raise TypeError(
+            f"future_columns must be a column name or position, a list of them, or None; got "
+            f"future_columns={value!r}."
+        )
+
+
+def _block_origins(n_rows: int, horizon: int) -> list[int]:
+    """First appended row of every block of ``horizon`` steps covering ``n_rows`` steps; the last
+    block ends exactly at ``n_rows`` (overlapping the one before when ``horizon`` does not divide
+    it)."""
+    origins = list(range(0, n_rows - horizon + 1, horizon))
+    if origins[-1] + horizon < n_rows:
+        origins.append(n_rows - horizon)
+    return origins
+
+
+def _append_rows(values, offsets, transforms, extra, future, n_targets):
+    """Every series with ``extra`` rows appended: targets and past covariates repeat its last row
+    (placeholders, never read before they are forecast), future-known columns from ``future``
+    (n_series, extra, F); the transforms' steps continue each series'."""
+    lengths = np.diff(offsets)
+    n_series = len(lengths)
+    new_offsets = offsets + np.arange(n_series + 1) * extra
+    old_rows = np.repeat(new_offsets[:-1], lengths) + ragged_arange(lengths)
+    new_rows = (new_offsets[1:] - extra)[:, None] + np.arange(extra)  # (n_series, extra)
+    extended = np.empty((new_offsets[-1], values.shape[1]))
+    extended[old_rows] = values
+    extended[new_rows] = values[offsets[1:] - 1][:, None, :]
+    if future is not None:
+        extended[new_rows, values.shape[1] - future.shape[2] :] = future
+    steps = np.empty(new_offsets[-1], dtype=np.int64)
+    steps[old_rows] = transforms.steps
+    steps[new_rows] = transforms.steps[offsets[1:] - 1][:, None] + np.arange(1, extra + 1)
+    return extended, new_offsets, replace(transforms, steps=steps)

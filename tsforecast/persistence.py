@@ -388,12 +388,14 @@ _JSON_NAMES = {str: "string", bool: "boolean", dict: "object"}
 # that reproduce a model saved before they existed, and the fitted attributes that go with them.
 ADDED_PARAMETERS = {
     "LSTMForecaster": {"loss": "mse", "deseasonalize": False, "id_column": "unique_id",
-                       "time_column": "ds", "static_columns": None, "n_threads": "auto"},
+                       "time_column": "ds", "static_columns": None, "n_threads": "auto",
+                       "target_transform": None, "future_columns": None},
     "LSTMClassifier": {"n_threads": "auto"},
     "LSTMRegressor": {"n_threads": "auto"},
 }
 ADDED_ATTRIBUTES = {
-    "LSTMForecaster": {"seasonal_profile_": None},
+    "LSTMForecaster": {"seasonal_profile_": None, "target_transform_": None,
+                       "target_lambda_": None, "future_columns_": []},
 }
 
 
@@ -551,8 +553,12 @@ def _check_predicts(estimator) -> None:
     from .forecaster import LSTMForecaster
 
     if isinstance(estimator, LSTMForecaster):
-        forecasts = estimator._stored_forecasts()  # from the stored last windows
         shape = (estimator.n_series_, estimator.horizon_, estimator.n_targets_)
+        if estimator._n_future():  # zeros for the future-known columns over the horizon
+            future = np.zeros((shape[0], shape[1], estimator._n_future()))
+            _check_shape("predict()", estimator._stored_forecasts(None, future), shape)
+            return
+        forecasts = estimator._stored_forecasts()  # from the stored last windows
         _check_shape("predict()", forecasts, shape)
         estimator.predict()  # and in the caller's form
         return

@@ -1,0 +1,151 @@
+"""The values of future-known columns over a forecast (``predict(X_future=...)``), read from the
+caller's form and checked against the forecast's time labels: one series' frame or array, a long
+frame or (series, time) MultiIndex frame for a panel, or a dict or list of per-series ones.
+Imports numpy and pandas only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._panel import Form
+
+
+def future_values(X_future, names: list, rows: int, form: Form, ids, labels) -> np.ndarray:
+    """``X_future`` as (n_series, rows, F): the columns ``names`` over the ``rows`` forecast
+    steps of every series (``labels``: their time labels, series-major, or None).
+
+    Labelled input is aligned by label (extra rows are ignored); unlabelled input must have at
+    least ``rows`` rows, of which the first ``rows`` are read.
+    """
+    if form.kind == "single":
+        return _one_series(X_future, names, rows, labels, "X_future")[None]
+    if form.kind in ("dict", "list"):
+        return np.stack([
+            _one_series(item, names, rows, _part(labels, s, rows), f"X_future[{key!r}]")
+            for s, (key, item) in enumerate(_items(X_future, form.kind, ids))
+        ])
+    return _from_panel_frame(X_future, names, rows, form, ids, labels)
+
+
+def _items(X_future, kind: str, ids) -> list:
+    """(key, item) of every forecast series, from a dict (by id) or a list (by position)."""
+    if kind == "dict":
+        if not isinstance(X_future, dict):
+            raise TypeError(
+                f"X_future for a dict panel must be a dict of per-series frames or arrays; "
+                f"got {type(X_future).__name__}."
+            )
+        missing = [key for key in ids if key not in X_future]
+        if missing:
+            raise ValueError(f"X_future has no values for series {missing[:5]}.")
+        return [(key, X_future[key]) for key in ids]
+    if not isinstance(X_future, (list, tuple)) or len(X_future) < len(ids):
+        raise ValueError(
+            f"X_future for a list panel must be a list of {len(ids)} per-series frames or "
+            f"arrays, one per series forecast; got {type(X_future).__name__}"
+            f"{f' of {len(X_future)}' if isinstance(X_future, (list, tuple)) else ''}."
+        )
+    return [(key, X_future[key]) for key in ids]
+
+
+def _part(labels, series: int, rows: int):
+    return None if labels is None else labels[series * rows : (series + 1) * rows]
+
+
+def _one_series(data, names, rows, labels, what) -> np.ndarray:
+    """(rows, F) values of one series' future-known columns."""
+    if isinstance(data, pd.Series):
+        data = data.to_frame(name=data.name if data.name is not None else names[0])
+        if len(names) == 1:
+            data.columns = names
+    if isinstance(data, pd.DataFrame):
+        missing = [n for n in names if n not in data.columns]
+        if missing:
+            raise ValueError(
+                f"{what} lacks the future column(s) {missing}; it has {list(data.columns)}. "
+                f"Pass a frame with the future columns {names}."
+            )
+        frame = data[names]
+        if labels is not None:
+            frame = _aligned(frame, labels, what)
+        values = frame.to_numpy(dtype=np.float64)
+    else:
+        values = np.asarray(data, dtype=np.float64)
+        if values.ndim == 1 and len(names) == 1:
+            values = values[:, None]
+        if values.ndim != 2 or values.shape[1] != len(names):
+            raise ValueError(
+                f"{what} must have shape (n_rows, {len(names)}): one column per future column "
+                f"{names}; got shape {values.shape}."
+            )
+    if len(values) < rows:
+        raise ValueError(
+            f"{what} has {len(values)} rows, but the forecast needs the future columns for "
+            f"{rows} steps (max(n_steps, horizon)); pass at least {rows} rows."
+        )
+    values = values[:rows]
+    _check_finite(values, what)
+    return values
+
+
+def _aligned(frame: pd.DataFrame, labels: pd.Index, what: str) -> pd.DataFrame:
+    """The rows of ``frame`` at ``labels``; ValueError when any label is missing."""
+    if not frame.index.is_unique:
+        raise ValueError(f"{what}'s index has duplicate labels; pass one row per time step.")
+    present = labels.isin(frame.index)
+    if not present.all():
+        first = labels[int(np.argmin(present))]
+        span = f"{frame.index[0]} .. {frame.index[-1]}" if len(frame) else "nothing"
+        raise ValueError(
+            f"{what} has no row for the forecast step {first}: the forecast covers "
+            f"{labels[0]} .. {labels[-1]} ({len(labels)} steps), {what}'s index covers {span}. "
+            f"Index X_future by the forecast's time labels (the steps after the context)."
+        )
+    return frame.loc[labels]
+
+
+def _from_panel_frame(X_future, names, rows, form, ids, labels) -> np.ndarray:
+    """(n_series, rows, F) from a long frame (id and time columns) or a MultiIndex frame."""
+    if not isinstance(X_future, pd.DataFrame):
+        raise TypeError(
+            f"X_future for a panel must be a DataFrame with the columns {form.id_name!r}, "
+            f"{form.time_name!r} and the future columns, or with a (series, time) MultiIndex; "
+            f"got {type(X_future).__name__}."
+        )
+    frame = X_future
+    if not isinstance(frame.index, pd.MultiIndex):
+        keys = [form.id_name, form.time_name]
+        absent = [k for k in keys if k not in frame.columns]
+        if absent:
+            raise ValueError(
+                f"X_future has no column(s) {absent}; a panel's future values need the id and "
+                f"time of every row, as columns {keys} or as a (series, time) MultiIndex."
+            )
+        frame = frame.set_index(keys)
+    wanted = pd.MultiIndex.from_arrays([np.repeat(np.asarray(ids, dtype=object), rows), labels])
+    missing_columns = [n for n in names if n not in frame.columns]
+    if missing_columns:
+        raise ValueError(
+            f"X_future lacks the future column(s) {missing_columns}; it has "
+            f"{list(frame.columns)}."
+        )
+    if not frame.index.is_unique:
+        raise ValueError("X_future has duplicate (series, time) rows; pass one row per step.")
+    present = wanted.isin(frame.index)
+    if not present.all():
+        series, time = wanted[int(np.argmin(present))]
+        raise ValueError(
+            f"X_future has no row for series {series!r} at {time}: every series forecast needs "
+            f"its future columns for each of the {rows} forecast steps (from {labels[0]})."
+        )
+    values = frame[names].loc[wanted].to_numpy(dtype=np.float64)
+    _check_finite(values, "X_future")
+    return values.reshape(len(ids), rows, len(names))
+
+
+def _check_finite(values: np.ndarray, what: str) -> None:
+    if not np.isfinite(values).all():
+        row = int(np.argwhere(~np.isfinite(values))[0][0])
+        raise ValueError(f"{what} holds NaN or infinite values (first at forecast step {row}).")
