@@ -20,6 +20,8 @@ t = np.arange(30.0)
 GOOD = pd.DataFrame({"sales": np.sin(t / 3), "price": np.cos(t / 4)},
                     index=pd.date_range("2024-01-01", periods=30, freq="D"))
 DAILY = pd.date_range("2024-01-01", periods=12, freq="D")
+LONG = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 15), "ds": np.tile(DAILY.append(
+    pd.date_range("2024-01-13", periods=3, freq="D")), 2), "y": np.sin(t)})
 
 
 def fit(X, y=None, **params):
@@ -88,7 +90,9 @@ RULES = [
     ("Index", "a context's index is on the time grid seen at fit",
      lambda: fitted(deseasonalize=True, season=4).predict(
          GOOD.set_axis(GOOD.index + pd.Timedelta("12h")))),
-    ("Length", "enough rows for one training (and validation) window", fit(np.arange(5.0))),
+    ("Length", "a series has at least `window + horizon` rows (one training window; with too "
+     "few windows to hold some out, it trains without validation and warns)",
+     fit(np.arange(5.0), window=10)),
     ("Length", "a predict context has at least `window` rows",
      lambda: fitted().predict(GOOD.iloc[:2])),
     ("Length", "a score / predict_rolling series has at least `window + horizon` rows",
@@ -131,6 +135,18 @@ RULES = [
     ("Parameters", "n_threads is 'auto', None or an int >= 1", fit(GOOD, n_threads=0)),
     ("Training", "the loss stays finite (no usable epoch)",
      fit(np.sin(t) * 1e30, scaler=None, instance_norm=None)),
+    ("Panels", "a long frame has its time column", fit(LONG.drop(columns="ds"))),
+    ("Panels", "a frame with text columns names its id column",
+     fit(LONG.rename(columns={"unique_id": "store"}))),
+    ("Panels", "time labels are datetimes, periods or integers",
+     fit(LONG.assign(ds=LONG["ds"].astype(str)))),
+    ("Panels", "each (series, time) pair appears once", fit(pd.concat([LONG, LONG.iloc[[3]]]))),
+    ("Panels", "every series is on one regular grid, without gaps", fit(LONG.drop(index=20))),
+    ("Panels", "static columns hold one value per series",
+     fit(LONG.assign(size=np.arange(len(LONG), dtype=float)), static_columns="size")),
+    ("Panels", "fit(X, y) takes one series", lambda: LSTMForecaster(**TINY).fit(LONG, LONG["y"])),
+    ("Panels", "a dict's series share their columns",
+     fit({"a": GOOD, "b": GOOD[["sales"]]})),
 ]
 
 

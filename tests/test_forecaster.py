@@ -95,7 +95,7 @@ def test_fit_x_y_uses_x_as_covariates(frame):
     forecast = model.predict(X.iloc[:50], y.iloc[:50])
     assert forecast.name == "sales"
     assert forecast.index[0] == y.index[50]
-    with pytest.raises(ValueError, match="fitted with fit\\(X, y\\); pass the target history"):
+    with pytest.raises(ValueError, match="fit\\(X, y\\), so a forecast needs the target history"):
         model.predict(X.iloc[:50])
 
 

@@ -89,3 +89,16 @@ def test_score_with_a_single_origin_raises_instead_of_nan(sine):
     model = LSTMForecaster(**TINY, window=8, horizon=2).fit(sine)
     with pytest.raises(ValueError, match="at least two forecast origins.*Pass at least 11 rows"):
         model.score(sine[:10])
+
+
+def test_transformed_target_regressor_gets_an_error_that_points_to_target_transform():
+    """Check predict(X) alone after fit(X, y), as TransformedTargetRegressor calls it, says that
+    the target history is needed and names target_transform."""
+    from sklearn.compose import TransformedTargetRegressor
+
+    y = pd.Series(np.arange(1.0, 61.0), pd.period_range("2000-01", periods=60, freq="M"))
+    X = pd.DataFrame(index=y.index)
+    wrapped = TransformedTargetRegressor(LSTMForecaster(**TINY, window=8), func=np.log,
+                                         inverse_func=np.exp, check_inverse=False).fit(X, y)
+    with pytest.raises(ValueError, match="needs the target history.*target_transform"):
+        wrapped.predict(X)

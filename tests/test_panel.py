@@ -179,7 +179,7 @@ def test_past_and_static_covariates_per_series():
         (lambda d: pd.concat([d, d.iloc[[3]]]), ValueError, "duplicate \\(series, time\\).*'s0'"),
         (lambda d: d.assign(y=np.where(np.arange(len(d)) == 60, np.nan, d["y"])), ValueError,
          "NaN or infinite"),
-        (lambda d: d.drop(index=70), ValueError, "series 's1' time labels leave"),
+        (lambda d: d.drop(index=70), ValueError, "time labels of series 's1' leave"),
         (lambda d: d.assign(ds=d["ds"].astype(str)), TypeError, "datetimes, periods or int"),
         (lambda d: d.drop(columns="ds"), ValueError, "no time column 'ds'"),
         (lambda d: d.rename(columns={"unique_id": "store"}), TypeError, "id_column='store'"),
@@ -196,7 +196,7 @@ def test_series_at_different_frequencies_raise_naming_the_series():
     long = make_long(n_series=2)
     daily = pd.DataFrame({"unique_id": "d", "ds": pd.date_range("2001-01-01", periods=30),
                           "y": 1.0})
-    with pytest.raises(ValueError, match="series 'd' time labels leave the <MonthBegin> grid"):
+    with pytest.raises(ValueError, match="time labels of series 'd' leave the <MonthBegin> grid"):
         model().fit(pd.concat([long, daily]))
 
 

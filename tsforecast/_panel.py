@@ -522,9 +522,9 @@ def _check_regular(time: pd.Index, freq, offsets, ids) -> None:
     if bad.any():
         row = int(np.flatnonzero(bad)[0]) + 1
         series = int(np.searchsorted(offsets, row, side="right")) - 1
-        which = "" if ids is None else f"series {ids[series]!r} "
+        which = "X" if ids is None else f"series {ids[series]!r}"
         raise ValueError(
-            f"X's {which}time labels leave the {freq!r} grid at {time[row]} (after "
+            f"The time labels of {which} leave the {freq!r} grid at {time[row]} (after "
             f"{time[row - 1]}); every series needs one regular frequency with no gaps. Fill "
             f"the gaps first, e.g. with asfreq() and interpolate()."
         )

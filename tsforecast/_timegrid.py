@@ -16,6 +16,7 @@ _MONTHLY = (pd.offsets.MonthBegin, pd.offsets.MonthEnd, pd.offsets.BusinessMonth
             pd.offsets.BusinessMonthEnd)
 _QUARTERLY = (pd.offsets.QuarterBegin, pd.offsets.QuarterEnd, pd.offsets.BQuarterBegin,
               pd.offsets.BQuarterEnd)
+_DAY = 86_400 * 10**9  # nanoseconds
 _YEARLY = (pd.offsets.YearBegin, pd.offsets.YearEnd, pd.offsets.BYearBegin, pd.offsets.BYearEnd)
 
 
@@ -45,13 +46,17 @@ def ticks(labels: pd.Index, freq) -> tuple[np.ndarray, int] | None:
         months = wall.year.to_numpy(np.int64) * 12 + wall.month.to_numpy(np.int64) - 1
         per = 1 if isinstance(freq, _MONTHLY) else 3 if isinstance(freq, _QUARTERLY) else 12
         return months, per * n
-    days = wall.to_numpy().astype("datetime64[D]")
+    # Calendar days of wall time, in nanoseconds so that the time of day must match too.
+    nanos = wall.as_unit("ns").asi8
+    time_of_day = np.mod(nanos, _DAY)
     if isinstance(freq, pd.offsets.Day):
-        return days.astype(np.int64), n
+        return nanos, n * _DAY
     if isinstance(freq, pd.offsets.Week) and freq.weekday is not None:
-        return days.astype(np.int64), 7 * n
+        return nanos, 7 * n * _DAY
     if type(freq) is pd.offsets.BusinessDay:
-        return np.busday_count(np.datetime64("1970-01-01", "D"), days), n
+        days = (nanos - time_of_day).astype("datetime64[ns]").astype("datetime64[D]")
+        business_days = np.busday_count(np.datetime64("1970-01-01", "D"), days)
+        return business_days * _DAY + time_of_day, n * _DAY
     return None
 
 

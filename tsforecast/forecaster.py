@@ -524,6 +524,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
 
     def _as_panel(self, X, y, reset: bool = True) -> Panel:
         """Coerce the input into a Panel; at fit set, else check, the feature layout."""
+        if not reset:
+            self._check_y_given(y is not None)
         panel = as_panel(
             X, y, target=self.target, id_column=self.id_column, time_column=self.time_column,
             static_columns=self.static_columns, freq=None if reset else self.index_freq_,
@@ -531,7 +533,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         )
         if reset:
             return panel
-        self._check_feature_layout(panel, given_y=y is not None)
+        self._check_feature_layout(panel)
         self._check_grid(panel)
         return panel
 
@@ -764,11 +766,20 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
                 f"time zone and frequency as at fit."
             )
 
-    def _check_feature_layout(self, panel: Panel, given_y: bool) -> None:
-        if given_y != self._fitted_with_y:
-            fitted = "fit(X, y)" if self._fitted_with_y else "fit(X)"
-            hint = "pass the target history as y too" if self._fitted_with_y else "drop y"
-            raise ValueError(f"This forecaster was fitted with {fitted}; {hint}.")
+    def _check_y_given(self, given_y: bool) -> None:
+        """A context has the targets in y exactly when the fit had them there."""
+        if given_y == self._fitted_with_y:
+            return
+        if self._fitted_with_y:
+            raise ValueError(
+                "This forecaster was fitted with fit(X, y), so a forecast needs the target "
+                "history too: predict(X, y). (Wrappers that call predict(X) alone, such as "
+                "TransformedTargetRegressor, cannot give it; for a transformed target use "
+                "LSTMForecaster(target_transform=...) instead.)"
+            )
+        raise ValueError("This forecaster was fitted with fit(X); drop y.")
+
+    def _check_feature_layout(self, panel: Panel) -> None:
         if panel.n_features != self.n_features_in_:
             raise ValueError(
                 f"X has {panel.n_features} columns, but this forecaster was fitted with "
