@@ -388,10 +388,11 @@ _JSON_NAMES = {str: "string", bool: "boolean", dict: "object"}
 # that reproduce a model saved before they existed, and the fitted attributes that go with them.
 ADDED_PARAMETERS = {
     "LSTMForecaster": {"loss": "mse", "deseasonalize": False, "id_column": "unique_id",
-                       "time_column": "ds", "static_columns": None},
+                       "time_column": "ds", "static_columns": None, "quantiles": None},
 }
 ADDED_ATTRIBUTES = {
-    "LSTMForecaster": {"seasonal_profile_": None},
+    "LSTMForecaster": {"seasonal_profile_": None, "quantiles_": None,
+                       "conformal_errors_": None, "conformal_ranks_": None},
 }
 
 
