@@ -4,7 +4,7 @@ The whole public API is listed in ``__all__``; everything in modules with a lead
 is private.
 """
 
-from . import datasets, metrics, plotting
+from . import datasets, metrics, model_selection, plotting
 from .forecaster import LSTMForecaster
 from .persistence import load
 from .sequence import LSTMClassifier, LSTMRegressor
@@ -18,6 +18,7 @@ __all__ = [
     "datasets",
     "load",
     "metrics",
+    "model_selection",
     "plotting",
     "__version__",
 ]
