@@ -366,3 +366,50 @@ def test_panel_report_lists_series_only_when_few_and_skips_undefined_mase(capsys
     overall, _ = _printed_panel_metrics(out)
     # MASE: MAE 1 over in-sample naive MAE 1 for s1..s10; s0's is undefined and left out
     np.testing.assert_allclose(overall["LSTMForecaster"][[0, 1, 3]], [1.0, 1.0, 1.0])
+
+
+def test_plot_draws_a_90_percent_band_by_default_and_interval_adds_output_columns(
+        tmp_path, capsys, monkeypatch):
+    """Check --plot draws the default 90% interval as a band and reports its coverage, and
+    --interval 0.8 writes lower/upper columns that match the API's predict_interval."""
+    from tsforecast import LSTMForecaster, cli, datasets
+
+    bands = {}
+    monkeypatch.setattr(cli, "save_figure",
+                        lambda figure, path, dpi: bands.update(n=len(figure.axes[0].collections))
+                        or path)
+    assert main(["--dataset", "air_passengers", "--plot", str(tmp_path / "p.png"), *FAST]) == 0
+    assert bands["n"] == 1
+    assert "90% prediction interval (conformal): holds" in capsys.readouterr().out
+    out_csv = tmp_path / "f.csv"
+    assert main(["--dataset", "air_passengers", "--holdout", "0", "--interval", "0.8",
+                 "--output", str(out_csv), *FAST]) == 0
+    written = pd.read_csv(out_csv, index_col=0)
+    assert list(written.columns) == ["passengers", "lower", "upper"]
+    model = LSTMForecaster(horizon=12, season=12, epochs=2, random_state=0, device="cpu")
+    expected = model.fit(datasets.load_air_passengers()).predict_interval(coverage=0.8)
+    np.testing.assert_allclose(written[["lower", "upper"]].to_numpy(), expected.to_numpy(),
+                               rtol=1e-9)
+    assert (written["lower"] <= written["passengers"]).all()
+
+
+def test_panel_interval_adds_lower_upper_to_the_long_output(tmp_path, capsys):
+    """Check a panel's --interval: lower/upper columns per series in the long output."""
+    path, out_csv = tmp_path / "sales.csv", tmp_path / "f.csv"
+    _panel_csv(path)
+    assert main(["--csv", str(path), *PANEL, "--horizon", "4", "--interval", "0.9",
+                 "--output", str(out_csv), *FAST]) == 0
+    assert "90% prediction interval (conformal): holds" in capsys.readouterr().out
+    written = pd.read_csv(out_csv)
+    assert list(written.columns) == ["store", "date", "sales", "lower", "upper"]
+    assert (written["lower"] <= written["sales"]).all() and (
+        written["sales"] <= written["upper"]).all()
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "x"])
+def test_bad_interval_is_refused_in_one_line(value, capsys):
+    """Check --interval outside (0, 1) (0: none) exits 2 naming the option."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--dataset", "nile", "--interval", value, *FAST])
+    assert exit_info.value.code == 2
+    assert "--interval" in capsys.readouterr().err

@@ -187,3 +187,15 @@ def test_calendar_features_refuse_bad_input():
         calendar_features(pd.RangeIndex(5))
     with pytest.raises(ValueError, match=r"Unknown calendar feature\(s\) \['week'\]"):
         calendar_features(pd.period_range("2024-01", periods=3, freq="M"), ["week"])
+
+
+def test_intervals_of_a_model_with_future_columns_raise_clearly():
+    """Check predict_interval and predict_quantiles say they do not take future values yet."""
+    index = pd.period_range("2000-01", periods=60, freq="M")
+    X = calendar_features(index, features=("month",)).assign(y=np.sin(np.arange(60) / 3))
+    model = LSTMForecaster(hidden_size=4, epochs=2, window=6, horizon=2, random_state=0,
+                           target="y", future_columns=list(X.columns[:-1])).fit(X)
+    with pytest.raises(ValueError, match="not yet computed with future-known values"):
+        model.predict_interval()
+    with pytest.raises(ValueError, match="not yet computed with future-known values"):
+        model.predict_quantiles()

@@ -47,3 +47,60 @@ def test_metrics_reject_shape_mismatch_and_empty_input():
         metrics.rmse([], [])
     with pytest.raises(ValueError, match="needs more than"):
         metrics.mase([1.0], [1.0], [1.0, 2.0], season=2)
+
+
+# -- interval metrics ---------------------------------------------------------------------------
+
+LOWER = np.array([2.0, -0.5, 2.5, 6.0, 0.0])
+UPPER = np.array([4.0, 0.5, 3.0, 6.5, 1.0])
+
+
+def test_coverage_and_width_match_direct_formulas():
+    """Check coverage (bounds included) and mean width against loops."""
+    inside = [lo <= y <= up for y, lo, up in zip(Y, LOWER, UPPER)]
+    assert metrics.coverage(Y, LOWER, UPPER) == pytest.approx(sum(inside) / len(Y))
+    widths = [up - lo for lo, up in zip(LOWER, UPPER)]
+    assert metrics.interval_width(LOWER, UPPER) == pytest.approx(sum(widths) / len(widths))
+
+
+@pytest.mark.parametrize("season", [1, 2])
+@pytest.mark.parametrize("level", [0.8, 0.95])
+def test_msis_matches_the_m4_formula(season, level):
+    """Check MSIS against the M4 definition computed with a loop."""
+    train = np.array([1.0, 3.0, 2.0, 5.0, 4.0, 6.0, 8.0, 7.0])
+    alpha = 1 - level
+    scores = []
+    for y, lo, up in zip(Y, LOWER, UPPER):
+        score = up - lo
+        if y < lo:
+            score += 2 / alpha * (lo - y)
+        if y > up:
+            score += 2 / alpha * (y - up)
+        scores.append(score)
+    naive = [abs(train[t] - train[t - season]) for t in range(season, len(train))]
+    expected = (sum(scores) / len(scores)) / (sum(naive) / len(naive))
+    assert metrics.msis(Y, LOWER, UPPER, train, coverage=level, season=season) == pytest.approx(
+        expected)
+
+
+def test_pinball_loss_matches_direct_formula():
+    """Check the pinball loss, averaged over values and levels, against a loop."""
+    levels = [0.1, 0.5, 0.9]
+    predictions = np.stack([F - 1, F, F + 1], axis=-1)
+    losses = []
+    for y, row in zip(Y, predictions):
+        for q, f in zip(levels, row):
+            e = y - f
+            losses.append(q * e if e >= 0 else (q - 1) * e)
+    assert metrics.pinball_loss(Y, predictions, levels) == pytest.approx(sum(losses) / len(losses))
+    assert metrics.pinball_loss(Y, F, 0.5) == pytest.approx(metrics.mae(Y, F) / 2)
+
+
+def test_interval_metrics_reject_crossed_bounds_and_bad_shapes():
+    """Check that bounds in the wrong order and mismatched quantile axes raise ValueError."""
+    with pytest.raises(ValueError, match="lower must not exceed upper"):
+        metrics.coverage(Y, UPPER, LOWER)
+    with pytest.raises(ValueError, match="one forecast per level"):
+        metrics.pinball_loss(Y, np.stack([F, F], axis=-1), [0.1, 0.5, 0.9])
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        metrics.msis(Y, LOWER, UPPER, [1.0, 2.0, 4.0], coverage=95)

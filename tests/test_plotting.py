@@ -193,3 +193,19 @@ def test_plot_panel_refuses_bad_arguments_naming_them(kwargs, error, match):
     plot_panel, history, forecast, _, names = _panel_parts()
     with pytest.raises(error, match=match):
         plot_panel(history, forecast, **{**names, **kwargs})
+
+
+def test_plot_forecast_draws_an_interval_as_a_band():
+    """Check interval= accepts predict_interval's DataFrame or an (n, 2) array, placed like the
+    forecast."""
+    series = datasets.load_air_passengers()
+    lower, upper = series[-12:] * 0.9, series[-12:] * 1.1
+    frame = pd.DataFrame({"lower": lower, "upper": upper})
+    ax = plot_forecast(series[:-12], series[-12:], interval=frame)
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].max() == pytest.approx(upper.max())
+    ax = plot_forecast(np.arange(10.0), np.array([10.0, 11.0]),
+                       interval=np.array([[9.0, 11.0], [10.0, 12.0]]))
+    assert ax.collections[0].get_paths()[0].vertices[:, 0].min() == pytest.approx(10)
+    with pytest.raises(ValueError, match="shape \\(n, 2\\)"):
+        plot_forecast(np.arange(10.0), np.array([10.0, 11.0]), interval=np.zeros((2, 3)))

@@ -4,7 +4,7 @@ The whole public API is listed in ``__all__``; everything in modules with a lead
 is private.
 """
 
-from . import datasets, metrics, plotting, scoring
+from . import datasets, metrics, model_selection, plotting, scoring
 from .features import calendar_features
 from .forecaster import LSTMForecaster
 from .persistence import load
@@ -20,6 +20,7 @@ __all__ = [
     "datasets",
     "load",
     "metrics",
+    "model_selection",
     "plotting",
     "scoring",
     "__version__",

@@ -44,6 +44,10 @@ class LSTMNet(nn.Module):
         ones (the known future values) are read. The LSTM reads the window; the known future
         values (less the window's reference under ``instance_norm``) are flattened into the
         head's input next to the LSTM state.
+    n_quantiles : int, default=1
+        Quantiles forecast per value (Q): the output is read as ``(N, horizon, n_targets, Q)``,
+        the reference level is added to every quantile, and with ``Q > 1`` the quantiles are
+        sorted along their axis (in training too), so that they never cross.
     """
 
     def __init__(
@@ -62,10 +66,12 @@ class LSTMNet(nn.Module):
         n_static: int = 0,
         future_steps: int = 0,
         n_future: int = 0,
+        n_quantiles: int = 1,
     ):
         super().__init__()
         self.future_steps, self.n_future = future_steps, n_future
         self.n_static = n_static
+        self.n_quantiles = n_quantiles
         self.head_steps = head_steps
         self.instance_norm = instance_norm
         self.n_targets = n_targets
@@ -99,7 +105,7 @@ class LSTMNet(nn.Module):
         base = None  # (N, horizon, n_targets) or (N, 1, n_targets): what the output corrects
         if 1 < self.season <= x.shape[1]:
             last_season = x[:, -self.season :, : self.n_targets]  # (N, season, n_targets)
-            horizon = self.head.out_features // self.n_targets
+            horizon = self.head.out_features // (self.n_targets * self.n_quantiles)
             repeats = -(-horizon // self.season)
             base = last_season.repeat(1, repeats, 1)[:, :horizon]  # (N, horizon, n_targets)
         if self.instance_norm is not None:
@@ -126,6 +132,8 @@ class LSTMNet(nn.Module):
         if future is not None:
             state = torch.cat([state, future.reshape(n, -1)], dim=1)  # (N, k * D * H_out + H * F)
         y = self.head(state)  # (N, output_size)
-        if base is not None:
-            y = (y.view(n, -1, self.n_targets) + base).reshape(n, -1)  # (N, output_size)
+        if base is not None:  # (N, H, T, Q) + (N, H or 1, T, 1): every quantile moves with it
+            y = (y.view(n, -1, self.n_targets, self.n_quantiles) + base[..., None]).reshape(n, -1)
+        if self.n_quantiles > 1:  # (N, H * T, Q) sorted along Q: quantiles never cross
+            y = y.view(n, -1, self.n_quantiles).sort(dim=-1).values.reshape(n, -1)
         return y  # (N, output_size)

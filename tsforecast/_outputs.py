@@ -56,6 +56,53 @@ def forecast_output(forecasts: np.ndarray, form: Form, ids, labels: pd.Index | N
     return pd.DataFrame(flat, index=index, columns=names)
 
 
+def band_output(bands: np.ndarray, form: Form, ids, labels: pd.Index | None, names: list):
+    """Intervals or quantiles ``bands`` (n_series, horizon, n_targets, K) in the form of the
+    input, the last axis labelled ``names`` (K), e.g. ``["lower", "upper"]``.
+
+    One series: numpy ``(horizon, K)`` for one target, ``(horizon, n_targets, K)`` for several;
+    pandas a DataFrame with columns ``names`` (a (target, name) MultiIndex for several
+    targets). A long panel: the id and time columns, then ``names`` (``<target>_<name>`` for
+    several targets); a MultiIndex panel: a DataFrame on (series, time); dict or list: per
+    series.
+    """
+    n_series, horizon, n_targets, k = bands.shape
+    targets = form.target_names if form.target_names is not None else list(range(n_targets))
+    if form.kind == "single":
+        return _single_band(bands[0], form, labels, targets, names)
+    if form.kind in ("dict", "list"):
+        items = [
+            _single_band(bands[s], form, _series_labels(labels, s, horizon), targets, names)
+            for s in range(n_series)
+        ]
+        return dict(zip(ids, items)) if form.kind == "dict" else items
+    flat = bands.reshape(n_series * horizon, n_targets * k)  # columns: target-major, then K
+    series = np.repeat(np.asarray(ids, dtype=object), horizon)
+    if form.kind == "long":
+        frame = pd.DataFrame({form.id_name: series, form.time_name: labels})
+        columns = names if n_targets == 1 else [f"{t}_{n}" for t in targets for n in names]
+        for position, column in enumerate(columns):
+            frame[column] = flat[:, position]
+        return frame
+    index = pd.MultiIndex.from_arrays([series, labels], names=[form.id_name, form.time_name])
+    return pd.DataFrame(flat, index=index, columns=_band_columns(targets, names, n_targets))
+
+
+def _single_band(band: np.ndarray, form: Form, labels: pd.Index | None, targets, names):
+    """(horizon, n_targets, K) -> ndarray or DataFrame."""
+    horizon, n_targets, k = band.shape
+    if not form.is_pandas or labels is None:
+        return band[:, 0, :] if n_targets == 1 else band
+    table = band.reshape(horizon, n_targets * k)
+    return pd.DataFrame(table, index=labels, columns=_band_columns(targets, names, n_targets))
+
+
+def _band_columns(targets, names, n_targets: int) -> pd.Index:
+    if n_targets == 1:
+        return pd.Index(names)
+    return pd.MultiIndex.from_product([targets, names], names=["target", None])
+
+
 def _series_labels(labels: pd.Index | None, series: int, horizon: int) -> pd.Index | None:
     """One series' labels out of the series-major ``labels``, keeping a datetime frequency."""
     if labels is None:

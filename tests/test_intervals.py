@@ -1,0 +1,266 @@
+"""Tests of quantile forecasts and prediction intervals, through the public API."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import TINY
+
+from tsforecast import LSTMForecaster, load, metrics
+from tsforecast._intervals import conformal_radius, conformal_table
+from tsforecast._losses import pinball_loss
+from tsforecast._nn import LSTMNet
+
+H = 3
+
+
+def model(**params):
+    return LSTMForecaster(**{**TINY, "window": 8, "horizon": H, "validation_fraction": 0.2,
+                             **params})
+
+
+def noisy(n=200, seed=0, scale=1.0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return scale * (10 + np.sin(t / 4) + rng.normal(0, 0.3, n))
+
+
+def make_long(n_series=3, n=60):
+    frames = [
+        pd.DataFrame({"unique_id": f"s{i}", "ds": pd.date_range("2000-01-01", periods=n,
+                                                                 freq="D"),
+                      "y": noisy(n, seed=i, scale=1 + 9 * i)})
+        for i in range(n_series)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+# -- quantile regression ----------------------------------------------------------------------
+
+
+def test_median_is_added_to_the_trained_levels_and_predict_returns_it():
+    """Check that quantiles without 0.5 get it, and that predict is the median quantile."""
+    fitted = model(quantiles=(0.9, 0.1)).fit(noisy())
+    assert fitted.quantiles_ == (0.1, 0.5, 0.9)
+    median = fitted.predict_quantiles(alpha=0.5)
+    np.testing.assert_allclose(median[:, 0], fitted.predict(), rtol=1e-6)
+
+
+def test_quantiles_never_cross():
+    """Check that forecast quantiles are ordered, also for an untrained network."""
+    series = noisy()
+    for epochs in (1, 3):
+        fitted = model(quantiles=(0.05, 0.25, 0.75, 0.95), epochs=epochs).fit(series)
+        out = fitted.predict_quantiles(alpha=(0.05, 0.25, 0.5, 0.75, 0.95))
+        assert out.shape == (H, 5)
+        assert np.all(np.diff(out, axis=-1) >= 0)
+
+
+@pytest.mark.parametrize("options", [{"instance_norm": "last"}, {"instance_norm": "mean"},
+                                     {"instance_norm": None, "season": 4}])
+def test_the_reference_level_is_added_to_every_quantile(options):
+    """Check that a zero head gives every quantile the same reference forecast (the window's
+    last value, its mean, or the seasonal naive forecast)."""
+    season = options.get("season", 1)
+    net = LSTMNet(2, H * 2 * 3, hidden_size=4, n_targets=2, n_quantiles=3, **options)
+    x = torch.randn(5, 8, 2)
+    out = net(x).view(5, H, 2, 3)
+    assert torch.allclose(out[..., 0], out[..., 1]) and torch.allclose(out[..., 0], out[..., 2])
+    if season > 1:
+        expected = x[:, -season:][:, :H]
+    elif options["instance_norm"] == "last":
+        expected = x[:, -1:].expand(-1, H, -1)
+    else:
+        expected = x.mean(dim=1, keepdim=True).expand(-1, H, -1)
+    torch.testing.assert_close(out[..., 0], expected)
+
+
+def test_pinball_training_loss_matches_the_metric():
+    """Check the torch training loss against metrics.pinball_loss."""
+    levels = (0.1, 0.5, 0.9)
+    outputs, targets = torch.randn(4, 6 * 3), torch.randn(4, 6)
+    expected = metrics.pinball_loss(targets.numpy(), outputs.view(4, 6, 3).numpy(), levels)
+    assert pinball_loss(levels)(outputs, targets).item() == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("quantiles, message", [
+    ((0.1, 1.0), "strictly between 0 and 1"), ((0.2, 0.2), "a level twice"),
+    ("0.5", "numbers in"), ((), "at least one level"),
+])
+def test_bad_quantiles_are_refused_at_fit(quantiles, message):
+    """Check the quantiles parameter's errors."""
+    with pytest.raises((ValueError, TypeError), match=message):
+        model(quantiles=quantiles).fit(noisy(60))
+
+
+# -- conformal intervals ----------------------------------------------------------------------
+
+
+def test_conformal_radius_uses_the_finite_sample_rank():
+    """Check the radius is the ceil((n + 1) * coverage)-th smallest error."""
+    errors = np.arange(1.0, 11.0)[::-1, None, None]  # n = 10
+    table, ranks = conformal_table(errors)
+    assert conformal_radius(table, ranks, 0.8)[0, 0] == 9.0  # ceil(11 * 0.8) = 9
+    assert conformal_radius(table, ranks, 0.5)[0, 0] == 6.0  # ceil(5.5) = 6
+    with pytest.warns(UserWarning, match="needs at least 19 calibration errors"):
+        assert conformal_radius(table, ranks, 0.95)[0, 0] == 10.0
+
+
+def test_conformal_table_keeps_a_conservative_subsample_of_many_errors():
+    """Check that with more errors than the table keeps, the radius is never below the exact
+    order statistic and at most one stored rank above it."""
+    errors = np.random.default_rng(0).exponential(size=(5000, 2, 1))
+    table, ranks = conformal_table(errors)
+    assert len(table) == 1000 and ranks[-1] == 5000
+    ordered = np.sort(errors, axis=0)
+    for level in (0.5, 0.8, 0.9, 0.95, 0.99):
+        exact = ordered[int(np.ceil(5001 * level)) - 1]
+        radius = conformal_radius(table, ranks, level)
+        assert np.all(radius >= exact)
+        assert np.all(radius <= ordered[min(int(np.ceil(5001 * level)) + 5, 4999)])
+
+
+@pytest.mark.parametrize("quantiles", [None, (0.05, 0.5, 0.95)])
+@pytest.mark.parametrize("method", ["conformal", "quantile"])
+def test_intervals_hold_the_point_forecast(quantiles, method):
+    """Check lower <= predict() <= upper for both methods, and wider for higher coverage."""
+    if method == "quantile" and quantiles is None:
+        return
+    fitted = model(quantiles=quantiles).fit(noisy())
+    point = fitted.predict()
+    coverage = 0.9 if method == "quantile" else 0.6
+    narrow = fitted.predict_interval(coverage=coverage, method=method)
+    assert np.all(narrow[:, 0] <= point + 1e-9) and np.all(point <= narrow[:, 1] + 1e-9)
+    if method == "conformal":
+        wide = fitted.predict_interval(coverage=0.9, method=method)
+        assert np.all(wide[:, 1] - wide[:, 0] >= narrow[:, 1] - narrow[:, 0])
+
+
+def test_auto_uses_trained_quantiles_when_they_hold_the_levels():
+    """Check method='auto': quantile for trained levels, conformal otherwise."""
+    fitted = model(quantiles=(0.05, 0.95)).fit(noisy())
+    np.testing.assert_array_equal(fitted.predict_interval(coverage=0.9),
+                                  fitted.predict_interval(coverage=0.9, method="quantile"))
+    np.testing.assert_array_equal(fitted.predict_interval(coverage=0.8),
+                                  fitted.predict_interval(coverage=0.8, method="conformal"))
+
+
+def test_conformal_intervals_scale_with_each_series():
+    """Check that a series ten times larger gets an interval ten times wider (errors are
+    calibrated in each series' scaled units)."""
+    fitted = model().fit(make_long())
+    one = make_long().query("unique_id == 's0'").assign(unique_id="new")
+    small = fitted.predict_interval(one)
+    big = fitted.predict_interval(one.assign(y=10 * one["y"]))
+    np.testing.assert_allclose((big["upper"] - big["lower"]).to_numpy(),
+                               10 * (small["upper"] - small["lower"]).to_numpy(), rtol=1e-6)
+
+
+def test_conformal_interval_without_validation_windows_says_what_to_do():
+    """Check the error when fit held out no validation windows."""
+    fitted = model(validation_fraction=0.0).fit(noisy())
+    with pytest.raises(ValueError, match="validation_fraction > 0.*backtest"):
+        fitted.predict_interval()
+    with pytest.raises(ValueError, match="needs a model fitted with quantiles"):
+        model().fit(noisy()).predict_interval(method="quantile")
+    with pytest.raises(ValueError, match="do not hold every level"):
+        model(quantiles=(0.1, 0.9)).fit(noisy()).predict_quantiles(alpha=0.3, method="quantile")
+
+
+@pytest.mark.parametrize("coverage, error", [(1.0, ValueError), (0, ValueError),
+                                             ("0.9", TypeError), (True, TypeError)])
+def test_bad_coverage_is_refused(coverage, error):
+    """Check coverage outside (0, 1) or not a number raises, naming the parameter."""
+    with pytest.raises(error, match="coverage"):
+        model().fit(noisy(60)).predict_interval(coverage=coverage)
+
+
+# -- outputs mirror inputs --------------------------------------------------------------------
+
+
+def test_numpy_outputs_have_a_trailing_axis():
+    """Check numpy shapes: (H, 2) for one target, (H, T, 2) for several, (H, K) quantiles."""
+    fitted = model().fit(noisy())
+    assert fitted.predict_interval().shape == (H, 2)
+    assert fitted.predict_quantiles(alpha=(0.1, 0.5, 0.9)).shape == (H, 3)
+    two = np.column_stack([noisy(), noisy(seed=1)])
+    fitted = model().fit(two)
+    assert fitted.predict_interval().shape == (H, 2, 2)
+    assert fitted.predict_interval(two[-20:]).shape == (H, 2, 2)
+
+
+def test_pandas_outputs_carry_the_forecast_index():
+    """Check a Series gives a DataFrame [lower, upper] on predict's index, and a DataFrame of
+    two targets a (target, bound) MultiIndex."""
+    index = pd.date_range("2020-01-01", periods=200, freq="D")
+    series = pd.Series(noisy(), index=index, name="sales")
+    fitted = model().fit(series)
+    interval = fitted.predict_interval()
+    assert list(interval.columns) == ["lower", "upper"]
+    pd.testing.assert_index_equal(interval.index, fitted.predict().index)
+    quantiles = fitted.predict_quantiles(series[-30:], alpha=(0.25, 0.75))
+    assert list(quantiles.columns) == ["q0.25", "q0.75"]
+    frame = pd.DataFrame({"sales": noisy(), "visits": noisy(seed=2)}, index=index)
+    interval = model().fit(frame).predict_interval()
+    assert list(interval.columns) == [("sales", "lower"), ("sales", "upper"),
+                                      ("visits", "lower"), ("visits", "upper")]
+    assert (interval["sales"]["lower"] <= interval["sales"]["upper"]).all()
+
+
+def test_panel_outputs_mirror_long_multiindex_and_dict_inputs():
+    """Check long, MultiIndex and dict panels get intervals in their own form, with the same
+    numbers."""
+    long = make_long()
+    fitted = model().fit(long)
+    out = fitted.predict_interval()
+    assert list(out.columns) == ["unique_id", "ds", "lower", "upper"]
+    pd.testing.assert_frame_equal(out[["unique_id", "ds"]], fitted.predict()[["unique_id", "ds"]])
+    reference = out[["lower", "upper"]].to_numpy()
+    multi = long.set_index(["unique_id", "ds"])
+    out = model().fit(multi).predict_interval()
+    assert out.index.names == ["unique_id", "ds"] and list(out.columns) == ["lower", "upper"]
+    np.testing.assert_allclose(out.to_numpy(), reference)
+    series = {key: g.set_index("ds")["y"] for key, g in long.groupby("unique_id")}
+    out = model().fit(series).predict_interval()
+    assert list(out) == ["s0", "s1", "s2"]
+    np.testing.assert_allclose(np.vstack([v.to_numpy() for v in out.values()]), reference)
+    arrays = {key: value.to_numpy() for key, value in series.items()}
+    out = model().fit(arrays).predict_quantiles(alpha=(0.2, 0.8))
+    assert out["s1"].shape == (H, 2)
+
+
+def test_long_panel_with_two_targets_names_columns_by_target():
+    """Check a long panel of two targets gets <target>_lower/<target>_upper columns."""
+    long = make_long().assign(z=lambda f: f["y"] * 2)
+    out = model(target=["y", "z"]).fit(long).predict_interval()
+    assert list(out.columns) == ["unique_id", "ds", "y_lower", "y_upper", "z_lower", "z_upper"]
+
+
+# -- persistence ------------------------------------------------------------------------------
+
+
+def test_quantile_model_saves_and_loads_with_its_calibration(tmp_path):
+    """Check a model trained with quantiles round-trips: same quantiles and intervals."""
+    fitted = model(quantiles=(0.1, 0.9)).fit(pd.Series(noisy()))
+    fitted.save(tmp_path / "q.tsf")
+    loaded = load(tmp_path / "q.tsf")
+    assert loaded.quantiles == (0.1, 0.9) and loaded.quantiles_ == (0.1, 0.5, 0.9)
+    np.testing.assert_array_equal(loaded.conformal_errors_, fitted.conformal_errors_)
+    pd.testing.assert_frame_equal(loaded.predict_quantiles(), fitted.predict_quantiles())
+    pd.testing.assert_frame_equal(loaded.predict_interval(coverage=0.7),
+                                  fitted.predict_interval(coverage=0.7))
+
+
+def test_a_file_from_before_intervals_loads_and_explains_the_missing_calibration():
+    """Check the format-1 reference file loads with no quantiles and no calibration."""
+    from pathlib import Path
+
+    loaded = LSTMForecaster.load(Path(__file__).parent / "data" / "forecaster_v1.tsf")
+    assert loaded.quantiles is None and loaded.quantiles_ is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded.predict()
+    with pytest.raises(ValueError, match="saved before intervals existed"):
+        loaded.predict_interval()

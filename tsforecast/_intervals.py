@@ -1,0 +1,118 @@
+"""Prediction intervals in the network's units: the checked quantile levels of a forecaster, the
+conformal table of absolute validation errors, and its look-up at any coverage.
+
+The forecaster's validation windows give absolute errors of the point forecast per horizon step
+and target in each series' network units (after seasonal adjustment and scaling); the table
+keeps them sorted (at most MAX_CALIBRATION order statistics), so that any coverage can be asked
+at predict with the finite-sample correction of split conformal prediction. Numpy only.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+MAX_CALIBRATION = 1000  # order statistics kept per (step, target): ranks at most n/1000 apart
+TOLERANCE = 1e-9  # two quantile levels closer than this are the same level
+
+
+def check_levels(values, name: str) -> tuple[float, ...]:
+    """``values`` (one number or a sequence) as a tuple of distinct floats in (0, 1)."""
+    items = [values] if isinstance(values, numbers.Real) else values
+    try:
+        items = list(items)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be a number or a sequence of numbers in (0, 1); got {values!r}."
+        ) from None
+    if not items:
+        raise ValueError(f"{name} must hold at least one level in (0, 1); got {values!r}.")
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, numbers.Real):
+            raise TypeError(f"{name} must hold numbers in (0, 1); got {item!r} in {values!r}.")
+        if not 0.0 < float(item) < 1.0:
+            raise ValueError(
+                f"{name} must hold levels strictly between 0 and 1, e.g. (0.1, 0.5, 0.9); got "
+                f"{item!r} in {values!r}."
+            )
+    levels = tuple(float(item) for item in items)
+    ordered = sorted(levels)
+    if any(b - a < TOLERANCE for a, b in zip(ordered[:-1], ordered[1:])):
+        raise ValueError(f"{name} holds a level twice: {values!r}; list each level once.")
+    return levels
+
+
+def trained_levels(quantiles) -> tuple[float, ...] | None:
+    """The levels a network is trained on: ``quantiles`` sorted, with the median added."""
+    if quantiles is None:
+        return None
+    levels = check_levels(quantiles, "quantiles")
+    if not any(abs(level - 0.5) < TOLERANCE for level in levels):
+        levels = (*levels, 0.5)
+    return tuple(sorted(levels))
+
+
+def check_coverage(coverage) -> float:
+    """``coverage`` as a float in (0, 1)."""
+    if isinstance(coverage, bool) or not isinstance(coverage, numbers.Real):
+        raise TypeError(f"coverage must be a number in (0, 1), e.g. 0.9; got {coverage!r}.")
+    if not 0.0 < float(coverage) < 1.0:
+        raise ValueError(f"coverage must be strictly between 0 and 1, e.g. 0.9; got {coverage!r}.")
+    return float(coverage)
+
+
+def interval_levels(coverage: float) -> tuple[float, float]:
+    """The quantile levels that bound a central interval of ``coverage``."""
+    return (1.0 - coverage) / 2.0, (1.0 + coverage) / 2.0
+
+
+def level_positions(trained, wanted) -> np.ndarray | None:
+    """Positions of the ``wanted`` levels among the ``trained`` ones; None if one is missing."""
+    if trained is None:
+        return None
+    trained = np.asarray(trained, dtype=np.float64)
+    positions = []
+    for level in wanted:
+        close = np.flatnonzero(np.abs(trained - level) < TOLERANCE)
+        if not len(close):
+            return None
+        positions.append(int(close[0]))
+    return np.asarray(positions, dtype=np.int64)
+
+
+def conformal_table(errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort absolute errors (n, H, T) per step and target; keep at most MAX_CALIBRATION ranks.
+
+    Returns the table (m, H, T) and the 1-based ranks (m,) of its rows among the ``n``
+    errors (all of them when ``n <= MAX_CALIBRATION``; the last rank is always ``n``).
+    """
+    ordered = np.sort(np.asarray(errors, dtype=np.float64), axis=0)
+    n = len(ordered)
+    ranks = np.unique(np.round(np.linspace(1, n, min(n, MAX_CALIBRATION))).astype(np.int64))
+    return ordered[ranks - 1], ranks
+
+
+def conformal_radius(table: np.ndarray, ranks: np.ndarray, coverage: float) -> np.ndarray:
+    """Half-width (H, T) of the split-conformal interval of ``coverage``, in network units.
+
+    With ``n`` calibration errors, the radius is their ``ceil((n + 1) * coverage)``-th smallest
+    (the finite-sample correction); when the table holds a subsample of the ranks, the next
+    larger stored rank (never a narrower interval). When that rank exceeds ``n`` (too few
+    errors for the coverage), warn and use the largest error.
+    """
+    n = int(ranks[-1])
+    rank = math.ceil((n + 1) * coverage - TOLERANCE)
+    if rank > n:
+        warnings.warn(
+            f"coverage={coverage} needs at least {math.ceil(coverage / (1 - coverage) - TOLERANCE)}"
+            f" calibration errors per step, but the validation windows gave {n}: the interval "
+            f"uses the largest of them and may cover less than asked. Raise "
+            f"validation_fraction, pass a longer series, or ask a lower coverage.",
+            UserWarning,
+            stacklevel=3,
+        )
+        rank = n
+    return table[int(np.searchsorted(ranks, rank))]

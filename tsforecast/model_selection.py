@@ -1,0 +1,299 @@
+"""Rolling-origin backtests of LSTMForecaster: forecasts from several past cutoffs of one series
+or of every series of a panel, with their actual values, intervals and metrics.
+
+Uses the forecaster's own data path (Panel, fitted transforms, one batched forward pass over the
+cutoffs) and joblib for refits; imports the estimator layer, never the reverse.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone
+
+from ._intervals import check_coverage, interval_levels
+from ._panel import Panel, as_panel
+from ._validation import check_int
+from ._windowing import ragged_arange
+from .forecaster import LSTMForecaster
+
+__all__ = ["BacktestResult", "backtest"]
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """What :func:`backtest` returns; unpacks as ``forecasts, metrics = result``.
+
+    Attributes
+    ----------
+    forecasts : DataFrame
+        One row per (series, cutoff, step, target): the series id (panels only), ``window``
+        (0 for the earliest cutoff), ``cutoff`` (the label of the last row the forecast could
+        see), ``time``, ``step`` (1 .. horizon), ``target`` (several targets only), ``actual``,
+        ``forecast``, and ``lower``, ``upper`` when a coverage was asked.
+    metrics : DataFrame
+        One row per window: MAE, RMSE, sMAPE (%), MASE (each series' errors scaled by the
+        in-sample MAE of its seasonal naive forecast before the cutoff), and with a coverage
+        the empirical ``coverage``, the mean ``width`` and MSIS.
+    overall : Series
+        The same metrics over every forecast of the backtest.
+    """
+
+    forecasts: pd.DataFrame
+    metrics: pd.DataFrame
+    overall: pd.Series
+
+    def __iter__(self):
+        return iter((self.forecasts, self.metrics))
+
+
+def backtest(estimator, y, X=None, *, n_windows=5, step=None, refit=False, coverage=None,
+             method="auto", n_jobs=None):
+    """Forecast from ``n_windows`` past cutoffs and score the forecasts against what happened.
+
+    Cutoffs are counted back from the end of each series: the last window forecasts the last
+    ``horizon`` rows of every series, and each earlier one starts ``step`` rows before. A panel
+    whose series end on different dates gets cutoffs at the same distance from each series'
+    end (window ``k`` of every series is scored together). Nothing after a cutoff reaches the
+    fit, the scaling or the interval calibration used at that cutoff: each fit sees only the
+    rows before its first cutoff, and each forecast only its window's past rows.
+
+    Parameters
+    ----------
+    estimator : LSTMForecaster
+        Not fitted in place: each fit is on a clone.
+    y : array-like, Series, DataFrame, dict or list
+        The data as passed to ``estimator.fit``: one series, or a panel in any of its forms.
+        With ``X``, the targets of one series (``fit(X, y)``).
+    X : array-like or DataFrame, optional
+        Past covariates of one series, row-aligned with ``y``.
+    n_windows : int, default=5
+        Cutoffs to forecast from.
+    step : int or None, default=None
+        Rows between consecutive cutoffs; None means ``horizon`` (windows that do not overlap).
+    refit : bool or int, default=False
+        False fits once, on the rows before the first cutoff, and forecasts every cutoff in one
+        batched pass. True refits at every cutoff, an int ``k`` at every ``k``-th cutoff (each
+        fit on the rows before its first cutoff). Refits run in parallel through joblib.
+    coverage : float or None, default=None
+        If set, also the prediction interval of this coverage (``lower``, ``upper``; see
+        :meth:`LSTMForecaster.predict_interval`) and its coverage, width and MSIS.
+    method : {"auto", "conformal", "quantile"}, default="auto"
+        How intervals are made, as in :meth:`LSTMForecaster.predict_interval`.
+    n_jobs : int or None, default=None
+        Parallel fits when refitting (joblib's ``n_jobs``; None is one, unless inside a
+        ``joblib.parallel_config`` context, so that Dask or Ray backends work unchanged).
+
+    Returns
+    -------
+    result : BacktestResult
+        ``result.forecasts`` (tidy, one row per forecast value), ``result.metrics`` (per
+        window) and ``result.overall``; ``forecasts, metrics = result`` also works.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsforecast import LSTMForecaster
+    >>> from tsforecast.model_selection import backtest
+    >>> series = np.sin(np.arange(200) / 6)
+    >>> model = LSTMForecaster(window=12, horizon=3, epochs=3, random_state=0)
+    >>> forecasts, metrics = backtest(model, series, n_windows=4, coverage=0.8)
+    >>> len(forecasts), list(metrics.index)
+    (12, [0, 1, 2, 3])
+    """
+    if not isinstance(estimator, LSTMForecaster):
+        raise TypeError(
+            f"backtest takes an LSTMForecaster; got {type(estimator).__name__}. For other "
+            f"estimators use sklearn.model_selection.cross_validate with TimeSeriesSplit."
+        )
+    check_int("n_windows", n_windows, 1)
+    horizon = estimator.horizon
+    check_int("horizon", horizon, 1)
+    step = horizon if step is None else step
+    check_int("step", step, 1)
+    every = _refit_every(refit, n_windows)
+    if coverage is not None:
+        coverage = check_coverage(coverage)
+    panel = as_panel(
+        y if X is None else X, None if X is None else y, target=estimator.target,
+        id_column=estimator.id_column, time_column=estimator.time_column,
+        static_columns=estimator.static_columns,
+    )
+    starts = _forecast_starts(panel, n_windows, step, horizon)  # (n_series, n_windows)
+    groups = [range(first, min(first + every, n_windows)) for first in range(0, n_windows, every)]
+    tasks = [
+        (clone(estimator), y, X, _limits(panel, starts[:, group.start]),
+         starts[:, group.start : group.stop], coverage, method)
+        for group in groups
+    ]
+    if len(tasks) == 1:  # refit=False: one fit, every cutoff in one batched pass
+        results = [_fit_and_forecast(*tasks[0])]
+    else:
+        results = Parallel(n_jobs=n_jobs)(delayed(_fit_and_forecast)(*task) for task in tasks)
+    points = np.concatenate([r[0] for r in results], axis=1)  # (n_series, n_windows, H, T)
+    bands = None if coverage is None else np.concatenate([r[1] for r in results], axis=1)
+    season = results[0][2]
+    frame = _tidy(panel, estimator, starts, points, bands)
+    return _scored(frame, panel, starts, season, coverage)
+
+
+def _refit_every(refit, n_windows: int) -> int:
+    """Cutoffs per fit: all of them (False), 1 (True), or ``refit`` (an int >= 1)."""
+    if refit is False or refit is None:
+        return n_windows
+    if refit is True:
+        return 1
+    if isinstance(refit, numbers.Integral) and not isinstance(refit, bool) and refit >= 1:
+        return int(refit)
+    raise ValueError(f"refit must be True, False or an int >= 1; got refit={refit!r}.")
+
+
+def _forecast_starts(panel: Panel, n_windows: int, step: int, horizon: int) -> np.ndarray:
+    """First forecast row (within its series) of every series and window (n_series, W)."""
+    back = (n_windows - 1 - np.arange(n_windows)) * step  # (W,)
+    starts = panel.lengths[:, None] - horizon - back  # (n_series, W)
+    short = np.flatnonzero(starts[:, 0] < 1)
+    if len(short):
+        s = int(short[0])
+        which = "The series" if panel.ids is None else f"Series {panel.ids[s]!r}"
+        needed = horizon + (n_windows - 1) * step + 1
+        raise ValueError(
+            f"{which} has {int(panel.lengths[s])} rows, but n_windows={n_windows}, "
+            f"step={step} and horizon={horizon} need at least {needed} (one row before the "
+            f"first cutoff). Pass fewer windows, a smaller step, or longer series."
+        )
+    return starts
+
+
+def _fit_and_forecast(estimator, y, X, limit, starts, coverage, method):
+    """Fit on each series' first ``limit`` rows; forecast the windows whose forecasts start at
+    rows ``starts`` (n_series, w) of each series. Returns the forecasts (n_series, w, H, T),
+    their interval bounds (n_series, w, H, T, 2) or None, and the fitted season."""
+    if X is None:
+        estimator.fit(_head(y, limit, estimator))
+    else:
+        estimator.fit(_head(X, limit, estimator), _head(y, limit, estimator))
+    panel = estimator._as_panel(y if X is None else X, None if X is None else y, reset=False)
+    n_series, n_windows = starts.shape
+    series = np.repeat(np.arange(n_series), n_windows)
+    ends = panel.offsets[:-1][series] + starts.ravel()  # each window's rows end before ``ends``
+    transforms = estimator._context_transforms(panel)  # fitted ones: every series was seen
+    arguments = (panel.values, panel.offsets, transforms, ends, series)
+    shape = (n_series, n_windows, estimator.horizon_, estimator.n_targets_)
+    if coverage is None:
+        return estimator._forecast(*arguments).reshape(shape), None, estimator.season_
+    levels = interval_levels(coverage)
+    method = estimator._interval_method(method, levels)
+    point, bands = estimator._predict_bands(*arguments, levels, method)
+    return point.reshape(shape), bands.reshape(*shape, 2), estimator.season_
+
+
+def _head(data, limit, estimator):
+    """The first rows of each series of ``data``, in its own form: ``limit`` (an int) rows of
+    one series, or ``limit[id]`` rows of each series of a panel (``limit``: a Series by id)."""
+    if isinstance(limit, numbers.Integral):
+        return data.iloc[:limit] if isinstance(data, (pd.Series, pd.DataFrame)) else data[:limit]
+    if isinstance(data, dict):
+        return {key: _head(value, int(limit[key]), estimator) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_head(value, int(limit[i]), estimator) for i, value in enumerate(data)]
+    if isinstance(data, pd.DataFrame) and estimator.id_column in data.columns:
+        ids, times = data[estimator.id_column], data[estimator.time_column]
+    else:  # a (series, time) MultiIndex
+        ids, times = data.index.get_level_values(0), data.index.get_level_values(1)
+    keep = _positions(ids, times) < limit.reindex(pd.Index(ids)).to_numpy()
+    return data[keep]
+
+
+def _positions(ids, times) -> np.ndarray:
+    """Each row's position in time within its series (0 for its first row)."""
+    codes = pd.factorize(pd.Index(ids))[0]
+    labels = pd.Index(times)
+    order = np.lexsort((labels.asi8 if hasattr(labels, "asi8") else labels.to_numpy(), codes))
+    positions = np.empty(len(codes), dtype=np.int64)
+    positions[order] = ragged_arange(np.bincount(codes))
+    return positions
+
+
+def _limits(panel: Panel, starts: np.ndarray):
+    """Rows each series may show the fit: an int for one series, else a Series by id."""
+    if panel.ids is None:
+        return int(starts[0])
+    return pd.Series(starts, index=panel.ids)
+
+
+def _tidy(panel: Panel, estimator, starts, points, bands) -> pd.DataFrame:
+    """The forecasts (n_series, W, H, T) as one row per value, with actuals and labels."""
+    n_series, n_windows, horizon, n_targets = points.shape
+    s, k, h, t = np.indices(points.shape).reshape(4, -1)
+    first = panel.offsets[s] + starts[s, k]  # first forecast row of each value's window
+    rows = first + h
+    columns = {}
+    if panel.ids is not None:
+        name = panel.form.id_name if panel.form.id_name is not None else estimator.id_column
+        columns[name] = np.asarray(panel.ids, dtype=object)[s]
+    columns["window"] = k
+    if panel.time is None:
+        columns["cutoff"], columns["time"] = starts[s, k] - 1, starts[s, k] + h
+    else:
+        columns["cutoff"], columns["time"] = panel.time[first - 1], panel.time[rows]
+    columns["step"] = h + 1
+    if n_targets > 1:
+        names = panel.form.target_names or list(range(n_targets))
+        columns["target"] = np.asarray(names, dtype=object)[t]
+    columns["actual"] = panel.values[rows, t]
+    columns["forecast"] = points.ravel()
+    if bands is not None:
+        columns["lower"], columns["upper"] = bands[..., 0].ravel(), bands[..., 1].ravel()
+    return pd.DataFrame(columns)
+
+
+def _scored(frame: pd.DataFrame, panel: Panel, starts, season: int, coverage) -> BacktestResult:
+    """Metrics per window and overall; MASE and MSIS scale each value by its series' in-sample
+    seasonal naive MAE before the cutoff (NaN where undefined)."""
+    n_series, n_windows = starts.shape
+    scale = _naive_scales(panel, starts, season)  # (n_series, W, T)
+    horizon = len(frame) // (n_series * n_windows * panel.n_targets)
+    shape = (n_series, n_windows, horizon, panel.n_targets)  # the order of the rows of frame
+    scales = np.broadcast_to(scale[:, :, None, :], shape)
+    actual, forecast = frame["actual"].to_numpy(), frame["forecast"].to_numpy()
+    error = np.abs(actual - forecast)
+    total = np.abs(actual) + np.abs(forecast)
+    parts = {
+        "mae": error,
+        "rmse": error**2,
+        "smape": 200 * np.divide(error, total, out=np.zeros_like(total), where=total > 0),
+        "mase": error / scales.ravel(),
+    }
+    if coverage is not None:
+        lower, upper = frame["lower"].to_numpy(), frame["upper"].to_numpy()
+        penalty = np.maximum(lower - actual, 0) + np.maximum(actual - upper, 0)
+        parts["coverage"] = ((actual >= lower) & (actual <= upper)).astype(np.float64)
+        parts["width"] = upper - lower
+        parts["msis"] = (upper - lower + 2 / (1 - coverage) * penalty) / scales.ravel()
+    table = pd.DataFrame(parts)
+    metrics = table.groupby(frame["window"].to_numpy()).mean().rename_axis("window")
+    overall = table.mean()
+    metrics["rmse"], overall["rmse"] = np.sqrt(metrics["rmse"]), np.sqrt(overall["rmse"])
+    return BacktestResult(frame, metrics, overall)
+
+
+def _naive_scales(panel: Panel, starts, season: int) -> np.ndarray:
+    """In-sample MAE of the seasonal naive forecast of each series' targets over its rows
+    before each cutoff (n_series, W, T); NaN where there are none or it is 0."""
+    targets = panel.values[:, : panel.n_targets]
+    lag = max(int(season), 1)
+    differences = np.zeros_like(targets)
+    differences[lag:] = np.abs(targets[lag:] - targets[:-lag])
+    differences[ragged_arange(panel.lengths) < lag] = 0  # no lag inside the series
+    totals = np.vstack([np.zeros((1, panel.n_targets)), np.cumsum(differences, axis=0)])
+    begin = panel.offsets[:-1, None]  # (n_series, 1)
+    sums = totals[begin + starts] - totals[begin + np.minimum(lag, starts)]  # (n_series, W, T)
+    counts = (starts - lag)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = sums / counts
+    return np.where((counts > 0) & (scale > 0), scale, np.nan)
