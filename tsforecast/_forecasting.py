@@ -1,0 +1,334 @@
+"""How a fitted LSTMForecaster computes its forecasts: the stored or given context, one
+batched pass of the network over windows gathered on the device, recursive blocks beyond the
+horizon, rolling origins, and the quantile or conformal bands around the point forecasts.
+
+A mixin of LSTMForecaster's private methods, so that forecaster.py keeps the estimator's API
+and its fit; it reads only fitted attributes (``*_``) and the parameters that fit resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._batches import DevicePanel
+from ._future import future_values
+from ._intervals import conformal_radius, conformal_table, level_positions
+from ._outputs import forecast_output, future_labels
+from ._panel import Form, Panel
+from ._target import TargetMap
+from ._torch_utils import to_numpy
+from ._training import predict_module
+from ._transforms import Transforms, scale_static
+from ._validation import check_int
+from ._windowing import WindowIndex, count_windows, ragged_arange
+
+
+class _Forecasts:
+    """The forecasting steps of :class:`~tsforecast.LSTMForecaster` (private methods)."""
+
+    def _interval_method(self, method, levels) -> str:
+        """The method that answers ``levels``; raise when the model cannot."""
+        if method not in ("auto", "conformal", "quantile"):
+            raise ValueError(
+                f"method must be 'auto', 'conformal' or 'quantile'; got method={method!r}."
+            )
+        trained = getattr(self, "quantiles_", None)
+        have_levels = level_positions(trained, levels) is not None
+        if method == "auto":
+            method = "quantile" if have_levels else "conformal"
+        if method == "quantile" and not have_levels:
+            if trained is None:
+                raise ValueError(
+                    "method='quantile' needs a model fitted with quantiles=..., e.g. "
+                    "LSTMForecaster(quantiles=(0.05, 0.5, 0.95)); this one forecasts the point "
+                    "only. Refit with quantiles, or use method='conformal'."
+                )
+            raise ValueError(
+                f"method='quantile' reads the trained levels {list(trained)}, which do not hold "
+                f"every level of {[round(level, 6) for level in levels]}; refit with those "
+                f"quantiles, or use method='conformal'."
+            )
+        if method == "conformal" and getattr(self, "conformal_errors_", None) is None:
+            raise ValueError(
+                "Conformal intervals are calibrated on the validation windows of fit, but this "
+                "forecaster has none (validation_fraction=0, series too short to hold windows "
+                "out, or a file saved before intervals existed). Refit with "
+                "validation_fraction > 0 (e.g. 0.2), fit with quantiles=... and use "
+                "method='quantile', or measure the errors over past cutoffs with "
+                "tsforecast.model_selection.backtest."
+            )
+        return method
+
+    def _interval_context(self, X, y) -> tuple:
+        """``_forecast``'s arguments for ``predict(X, y)``, then the output's form, ids and
+        labels."""
+        if self._n_future():
+            raise ValueError(
+                f"Intervals and quantiles are not yet computed with future-known values, and "
+                f"this forecaster reads future_columns={self.future_columns_}. Use "
+                f"predict(..., X_future=...) for the point forecast, or refit without "
+                f"future_columns for intervals."
+            )
+        if X is None and y is None:
+            labels = future_labels(self.last_index_, self.series_lengths_, self.horizon_,
+                                   self.index_freq_)
+            return (*self._stored_context(), Form(**self.output_form_), self.series_ids_, labels)
+        panel = self._as_panel(X, y, reset=False)
+        if panel.form.kind == "single":
+            self._check_context_length(panel.lengths[0], self.window_, "predict")
+        transforms = self._context_transforms(panel)
+        labels = future_labels(panel.last_labels(), panel.lengths, self.horizon_, panel.freq)
+        return (panel.values, panel.offsets, transforms, panel.offsets[1:],
+                np.arange(panel.n_series), panel.form, panel.ids, labels)
+
+    def _predict_bands(self, values, offsets, transforms, ends, series, levels, method):
+        """Point forecasts (N, H, T) and the quantiles ``levels`` (N, H, T, K), in data units,
+        from one batched pass over the windows ending at ``ends`` (as :meth:`_forecast`)."""
+        outputs = self._network_outputs(values, offsets, transforms, ends, series)
+        median = outputs[..., self._median_position()]  # (N, H, T)
+        last_steps = transforms.steps[ends - 1]
+        point = transforms.invert(median, series, last_steps)
+        if method == "quantile":
+            scaled = outputs[..., level_positions(self.quantiles_, levels)]  # (N, H, T, K)
+        else:
+            shifts = [self._conformal_shift(level) for level in levels]  # K x (H, T)
+            scaled = median[..., None] + np.stack(shifts, axis=-1)  # (N, H, T, K)
+        return point, _invert_bands(transforms, scaled, series, last_steps)
+
+    def _conformal_shift(self, level: float) -> np.ndarray:
+        """(H, T) distance in network units from the point forecast to the conformal quantile
+        ``level``: minus (below 0.5) or plus the radius of coverage ``|2 * level - 1|``."""
+        if abs(level - 0.5) < 1e-9:
+            return np.zeros(self.conformal_errors_.shape[1:])
+        radius = conformal_radius(self.conformal_errors_, self.conformal_ranks_,
+                                  abs(2 * level - 1))
+        return radius if level > 0.5 else -radius
+
+    def _median_position(self) -> int:
+        """Where the median sits among the network's quantiles (0 without quantiles)."""
+        levels = getattr(self, "quantiles_", None)
+        return 0 if levels is None else int(level_positions(levels, (0.5,))[0])
+
+    def _predict_stored(self, n_steps=None, X_future=None):
+        """Forecasts that continue every training series (``predict()``)."""
+        n_steps = self.horizon_ if n_steps is None else n_steps
+        labels = future_labels(self.last_index_, self.series_lengths_, n_steps,
+                               self.index_freq_)
+        form = Form(**self.output_form_)
+        future = self._future_values(X_future, n_steps, form, self.series_ids_,
+                                     (self.last_index_, self.series_lengths_, self.index_freq_))
+        return forecast_output(self._stored_forecasts(n_steps, future), form,
+                               self.series_ids_, labels)
+
+    def _stored_forecasts(self, n_steps=None, future=None) -> np.ndarray:
+        """(n_series, n_steps, n_targets) forecasts from each series' stored last window
+        (``n_steps`` defaults to the horizon)."""
+        values, offsets, transforms, _, _ = self._stored_context()
+        n_steps = self.horizon_ if n_steps is None else n_steps
+        return self._forecast_ahead(values, offsets, transforms, n_steps, future)
+
+    def _stored_context(self) -> tuple:
+        """``_forecast``'s arguments (rows, offsets, transforms, ends, series) for the stored
+        last windows."""
+        n_series, window, n_columns = self.last_window_.shape
+        lengths = np.minimum(self.series_lengths_, window)
+        # steps of the stored rows from each series' last row; padding repeats the first row
+        steps = np.maximum(np.arange(window) - (window - 1), -(lengths[:, None] - 1)).ravel()
+        static = scale_static(self.static_scaler_, self.static_)
+        transforms = Transforms(self.scaler_, self.seasonal_profile_, steps, static,
+                                self._target_map())
+        offsets = np.arange(n_series + 1) * window
+        return (self.last_window_.reshape(-1, n_columns), offsets, transforms, offsets[1:],
+                np.arange(n_series))
+
+    def _forecast(self, values, offsets, transforms, ends, series) -> np.ndarray:
+        """Forecasts (N, H, T) in data units from the windows ending (exclusive) at rows ``ends``
+        (N,) of ``series`` (N,): one batched pass over the transformed rows."""
+        outputs = self._network_outputs(values, offsets, transforms, ends, series)
+        scaled = outputs[..., self._median_position()]  # (N, H, T, Q) -> (N, H, T)
+        return transforms.invert(scaled, series, transforms.steps[ends - 1])
+
+    def _network_outputs(self, values, offsets, transforms, ends, series) -> np.ndarray:
+        """The network's outputs (N, H, T, Q) in network units for the windows ending
+        (exclusive) at rows ``ends`` (N,) of ``series`` (N,); Q is 1 without quantiles."""
+        row_series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+        data = DevicePanel(transforms.apply(values, row_series), transforms.static,
+                           self.window_, self.horizon_, self.n_targets_, self.device_,
+                           future=self._n_future() > 0)
+        inputs = data.forecast_inputs(ends - self.window_, series, offsets[series])
+        outputs = to_numpy(predict_module(self.module_, (inputs, len(ends))))  # (N, H * T * Q)
+        return outputs.reshape(len(ends), self.horizon_, self.n_targets_, -1)
+
+    def _origins(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
+        """First input row and series of every rolling origin of the panel."""
+        needed = self.window_ + self.horizon_
+        if panel.form.kind == "single":
+            self._check_context_length(panel.lengths[0], needed, "rolling")
+        counts = count_windows(panel.lengths, self.window_, self.horizon_)
+        if not counts.any():
+            raise ValueError(
+                f"No series of the context has window + horizon = {needed} rows, so there is "
+                f"no origin to forecast from; the longest has {int(panel.lengths.max())}."
+            )
+        series = np.repeat(np.arange(panel.n_series), counts)
+        return panel.offsets[:-1][series] + ragged_arange(counts), series
+
+    def _rolling(self, panel: Panel, starts, series) -> np.ndarray:
+        """Forecasts (n_origins, H, T) from the windows starting at rows ``starts``."""
+        transforms = self._context_transforms(panel)
+        return self._forecast(panel.values, panel.offsets, transforms, starts + self.window_,
+                              series)
+
+    def _rolling_pairs(self, X, y=None):
+        """Actual values and rolling-origin forecasts (N, H, T) of every origin of a context,
+        the series of each origin (N,), and the context's target rows ``(values, offsets)``:
+        what the scorers of tsforecast.scoring compare."""
+        check_is_fitted(self)
+        panel = self._as_panel(X, y, reset=False)
+        starts, series = self._origins(panel)
+        forecasts = self._rolling(panel, starts, series)
+        rows = starts[:, None] + self.window_ + np.arange(self.horizon_)  # (N, H)
+        actual = panel.values[rows, : self.n_targets_]  # (N, H, T)
+        return actual, forecasts, series, (panel.values[:, : self.n_targets_], panel.offsets)
+
+    def _target_map(self) -> TargetMap | None:
+        """The fitted target transform as a TargetMap (None for a model without one)."""
+        kind = getattr(self, "target_transform_", None)
+        if kind is None:
+            return None
+        return TargetMap(kind, self.target_lambda_, self.n_targets_)
+
+    def _check_n_steps(self, n_steps) -> int:
+        """``n_steps`` checked; None means the horizon."""
+        if n_steps is None:
+            return self.horizon_
+        check_int("n_steps", n_steps, 1)
+        return int(n_steps)
+
+    def _n_future(self) -> int:
+        """Future-known columns: the last ones of every row (0 for a model without)."""
+        return len(getattr(self, "future_columns_", []))
+
+    def _forecast_ahead(self, values, offsets, transforms, n_steps, future) -> np.ndarray:
+        """Forecasts (n_series, n_steps, T) after the end of every series of the stacked rows.
+
+        Up to ``horizon`` steps without future-known columns: one pass. Otherwise every series
+        gets ``max(n_steps, horizon)`` rows appended (their future-known columns from
+        ``future``, (n_series, rows, F)), and blocks of ``horizon`` steps are forecast one
+        after the other, each block's forecasts written into the rows the next block reads.
+        """
+        horizon, n_targets = self.horizon_, self.n_targets_
+        n_series = len(offsets) - 1
+        if n_steps <= horizon and future is None:
+            ends = offsets[1:]
+            forecasts = self._forecast(values, offsets, transforms, ends, np.arange(n_series))
+            return forecasts[:, :n_steps]
+        n_past = values.shape[1] - n_targets - self._n_future()
+        if n_steps > horizon and n_past:
+            raise ValueError(self._recursive_covariates_message(n_steps, n_past))
+        extra = max(n_steps, horizon)
+        values, offsets, transforms = _append_rows(values, offsets, transforms, extra, future,
+                                                   n_targets)
+        ends = offsets[1:] - extra  # each series' first appended row
+        series, covered = np.arange(n_series), 0
+        for origin in _block_origins(extra, horizon):
+            forecasts = self._forecast(values, offsets, transforms, ends + origin, series)
+            new = np.arange(covered - origin, horizon)  # steps not forecast by an earlier block
+            values[(ends + origin)[:, None] + new, :n_targets] = forecasts[:, new]
+            covered = origin + horizon
+        return values[ends[:, None] + np.arange(n_steps), :n_targets]
+
+    def _recursive_covariates_message(self, n_steps: int, n_past: int) -> str:
+        names = list(getattr(self, "feature_names_in_", []))
+        known = set(self.target_names_ or []) | set(getattr(self, "future_columns_", []))
+        past = [n for n in names if n not in known] if names else []
+        which = f"{n_past} past covariate(s)"
+        if len(past) == n_past:
+            which = f"past covariate(s) {past}"
+        return (
+            f"n_steps={n_steps} is more than horizon={self.horizon_}, so the forecast is "
+            f"recursive (each block of {self.horizon_} steps is read back as targets for the "
+            f"next), but the model reads {which}, whose values over the forecast are unknown. "
+            f"Forecast at most horizon={self.horizon_} steps, refit with a larger horizon, or "
+            f"declare those columns future-known (future_columns=...) and pass their values as "
+            f"X_future."
+        )
+
+    def _future_values(self, X_future, n_steps, form, ids, ends):
+        """The future-known columns over the forecast as (n_series, rows, F), or None for a
+        model without them; raise when they are missing, short or misaligned. ``ends`` holds
+        each series' last label, length and grid (labels the forecast rows)."""
+        if self._n_future() == 0:
+            if X_future is not None:
+                raise ValueError(
+                    "X_future was given, but this forecaster was fitted without "
+                    "future_columns, so it reads no future values; drop X_future or refit "
+                    "with future_columns=[...]."
+                )
+            return None
+        rows = max(n_steps, self.horizon_)
+        if X_future is None:
+            raise ValueError(
+                f"This forecaster reads the future-known columns {self.future_columns_} over the "
+                f"forecast; pass their values for the {rows} steps forecast as "
+                f"predict(..., X_future=...)."
+            )
+        labels = future_labels(ends[0], ends[1], rows, ends[2])
+        return future_values(X_future, self.future_columns_, rows, form, ids, labels)
+
+
+def calibrate(module, data: DevicePanel, windows: WindowIndex, offsets, levels):
+    """The conformal table (and its ranks) of the point forecast's absolute errors on the
+    validation windows, in network units; (None, None) without validation windows."""
+    if windows.n_val == 0:
+        return None, None
+    starts, series = windows.val_starts, windows.val_series
+    inputs = data.forecast_inputs(starts, series, offsets[series])
+    outputs = predict_module(module, (inputs, len(starts)))  # (N, H * T * Q)
+    median = 0 if levels is None else int(level_positions(levels, (0.5,))[0])
+    forecasts = outputs.view(len(starts), -1, len(levels or (0.5,)))[..., median]  # (N, H * T)
+    actual = data.targets(data.long_tensor(starts))  # (N, H * T)
+    errors = to_numpy((actual - forecasts).abs()).astype(np.float64)
+    return conformal_table(errors.reshape(len(starts), data.horizon, data.n_targets))
+
+
+def _invert_bands(transforms: Transforms, scaled: np.ndarray, series, last_steps) -> np.ndarray:
+    """Quantiles (N, H, T, K) in network units -> data units (each map is increasing, so their
+    order is kept)."""
+    n, horizon, n_targets, k = scaled.shape
+    flat = scaled.transpose(0, 3, 1, 2).reshape(n * k, horizon, n_targets)  # (N * K, H, T)
+    data = transforms.invert(flat, np.repeat(series, k), np.repeat(last_steps, k))
+    return data.reshape(n, k, horizon, n_targets).transpose(0, 2, 3, 1)  # (N, H, T, K)
+
+
+def _block_origins(n_rows: int, horizon: int) -> list[int]:
+    """First appended row of every block of ``horizon`` steps covering ``n_rows`` steps; the last
+    block ends exactly at ``n_rows`` (overlapping the one before when ``horizon`` does not divide
+    it)."""
+    origins = list(range(0, n_rows - horizon + 1, horizon))
+    if origins[-1] + horizon < n_rows:
+        origins.append(n_rows - horizon)
+    return origins
+
+
+def _append_rows(values, offsets, transforms, extra, future, n_targets):
+    """Every series with ``extra`` rows appended: targets and past covariates repeat its last row
+    (placeholders, never read before they are forecast), future-known columns from ``future``
+    (n_series, extra, F); the transforms' steps continue each series'."""
+    lengths = np.diff(offsets)
+    n_series = len(lengths)
+    new_offsets = offsets + np.arange(n_series + 1) * extra
+    old_rows = np.repeat(new_offsets[:-1], lengths) + ragged_arange(lengths)
+    new_rows = (new_offsets[1:] - extra)[:, None] + np.arange(extra)  # (n_series, extra)
+    extended = np.empty((new_offsets[-1], values.shape[1]))
+    extended[old_rows] = values
+    extended[new_rows] = values[offsets[1:] - 1][:, None, :]
+    if future is not None:
+        extended[new_rows, values.shape[1] - future.shape[2] :] = future
+    steps = np.empty(new_offsets[-1], dtype=np.int64)
+    steps[old_rows] = transforms.steps
+    steps[new_rows] = transforms.steps[offsets[1:] - 1][:, None] + np.arange(1, extra + 1)
+    return extended, new_offsets, replace(transforms, steps=steps)
