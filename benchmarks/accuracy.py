@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shlex
 import sys
 import time
 import warnings
@@ -347,7 +348,7 @@ def main(argv=None) -> None:
     records = evaluate(series, params, model_seed, methods, log=True, global_out=global_out)
     elapsed = time.perf_counter() - start
     given = argv if argv is not None else sys.argv[1:]
-    command = "python benchmarks/accuracy.py " + " ".join(given)
+    command = "python benchmarks/accuracy.py " + shlex.join(given)
     lines = [
         f"Command: `{command}` ({args.split} split, {len(series)} series, "
         f"LSTM params {params or 'defaults'}, "
