@@ -11,6 +11,13 @@ Baselines, fitted in the same run: naive, seasonal naive, and statsforecast's Au
 AutoARIMA. Metrics: MASE (seasonal scaling) and sMAPE per series. ``--split validation`` drops
 the last ``h`` points of every training series and scores on them instead: use it to choose
 defaults, so that the test parts are only ever read for the final report.
+
+Method ``global`` trains ONE LSTMForecaster per frequency group on a long frame of the group's
+training parts and forecasts every series from it. ``--global-pool all`` (the default) trains
+on every series of the competition group, scored or not; ``sample`` only on the sampled ones.
+``--global-scope frequency`` pools M1 and tourism series of the same frequency in one model
+(trained for the longer horizon; each series keeps its own). The bundled series are pooled by
+frequency. ``--global-params`` sets its parameters, ``--global-seeds`` averages several seeds.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shlex
 import sys
 import time
 import warnings
@@ -35,7 +43,7 @@ from tsforecast.metrics import smape
 DOC = Path(__file__).resolve().parents[1] / "docs" / "accuracy.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 BUNDLED_HORIZON = {"M": 18, "Y": 6}  # monthly 18, yearly 6 (the M1 horizons)
-METHODS = ("naive", "snaive", "ets", "arima", "lstm")
+METHODS = ("naive", "snaive", "ets", "arima", "lstm", "global")
 
 
 @dataclass
@@ -109,6 +117,67 @@ def fit_lstm(series: Series, params: dict, seed: int) -> np.ndarray:
         return model.set_params(validation_fraction=0.0).fit(train).predict().to_numpy()
 
 
+def fit_global(members: list[Series], params: dict, seeds: list[int]) -> dict[str, np.ndarray]:
+    """One LSTMForecaster on a long frame of ``members``; each series' forecast (mean over seeds).
+
+    Series are stacked with a PeriodIndex-able ``ds`` column of their frequency, each starting
+    in 2000; the model is trained for the longest horizon and each forecast cut to its own.
+    """
+    h = max(len(s.test) for s in members)
+    freq = members[0].freq
+    frames = [
+        pd.DataFrame(
+            {
+                "unique_id": s.name,
+                "ds": pd.period_range("2000-01-01", periods=len(s.train), freq=freq),
+                "y": s.train,
+            }
+        )
+        for s in members
+    ]
+    long = pd.concat(frames, ignore_index=True)
+    total = 0.0
+    for seed in seeds:
+        model = LSTMForecaster(horizon=h, random_state=seed, **params).fit(long)
+        forecast = model.predict()
+        total = total + forecast["y"].to_numpy().reshape(-1, h)
+    order = forecast["unique_id"].to_numpy()[::h]
+    lengths = {s.name: len(s.test) for s in members}
+    return {name: row[: lengths[name]] for name, row in zip(order, total / len(seeds))}
+
+
+def global_forecasts(scored, pool, scope, params, seeds, log) -> dict[str, tuple]:
+    """``global`` forecasts of the scored series: name -> (forecast, seconds of its share).
+
+    ``pool`` holds the series to train on (the scored ones, or every series of their groups).
+    A model's fit time is shared equally among the scored series it forecasts.
+    """
+    def key(s: Series) -> tuple:
+        if s.group == "bundled":
+            return ("bundled", s.freq)
+        return (s.group if scope == "group" else "M1 + tourism", s.freq)
+
+    wanted = defaultdict(list)
+    for s in scored:
+        wanted[key(s)].append(s.name)
+    pools = defaultdict(dict)
+    for s in [*pool, *scored]:
+        if key(s) in wanted:
+            pools[key(s)][s.name] = s
+    out = {}
+    for k, members in pools.items():
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            forecasts = fit_global(list(members.values()), params, seeds)
+        seconds = time.perf_counter() - start
+        if log:
+            print(f"global {k}: {len(members)} series, {seconds:.1f} s", file=sys.stderr)
+        for name in wanted[k]:
+            out[name] = (forecasts[name], seconds / len(wanted[k]))
+    return out
+
+
 def fit_baseline(method: str, series: Series) -> np.ndarray:
     """naive, seasonal naive, AutoETS or AutoARIMA on one series."""
     y, h, m = series.train, len(series.test), series.season
@@ -133,8 +202,13 @@ def mase_scale(train: np.ndarray, season: int) -> float:
     return 1.0
 
 
-def evaluate(series: list[Series], params: dict, seed: int, methods, log) -> list[dict]:
-    """Fit every method on every series; one record per (series, method)."""
+def evaluate(
+    series: list[Series], params: dict, seed: int, methods, log, global_out=None
+) -> list[dict]:
+    """Fit every method on every series; one record per (series, method).
+
+    ``global_out`` holds the ``global`` method's forecasts, made beforehand by group.
+    """
     records = []
     for i, s in enumerate(series):
         scale = mase_scale(s.train, s.season)
@@ -142,10 +216,14 @@ def evaluate(series: list[Series], params: dict, seed: int, methods, log) -> lis
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                forecast = (
-                    fit_lstm(s, params, seed) if method == "lstm" else fit_baseline(method, s)
-                )
-            seconds = time.perf_counter() - start
+                if method == "global":
+                    forecast, seconds = global_out[s.name]
+                elif method == "lstm":
+                    forecast = fit_lstm(s, params, seed)
+                else:
+                    forecast = fit_baseline(method, s)
+            if method != "global":
+                seconds = time.perf_counter() - start
             records.append(
                 {
                     "series": s.name,
@@ -157,9 +235,9 @@ def evaluate(series: list[Series], params: dict, seed: int, methods, log) -> lis
                 }
             )
         if log:
-            lstm = [r["mase"] for r in records if r["method"] == "lstm" and r["series"] == s.name]
-            score = lstm[-1] if lstm else math.nan
-            print(f"[{i + 1}/{len(series)}] {s.name}: lstm MASE {score:.3f}", file=sys.stderr)
+            mine = {r["method"]: r["mase"] for r in records if r["series"] == s.name}
+            scores = ", ".join(f"{m} {mine[m]:.3f}" for m in ("lstm", "global") if m in mine)
+            print(f"[{i + 1}/{len(series)}] {s.name}: MASE {scores}", file=sys.stderr)
     return records
 
 
@@ -206,8 +284,8 @@ def bundled_table(records: list[dict]) -> list[str]:
         if r["group"] == "bundled":
             by[r["series"]][r["method"]] = r["mase"]
     lines = [
-        "| data set | naive | snaive | ETS | ARIMA | LSTM | LSTM / snaive |",
-        "|---|---|---|---|---|---|---|",
+        "| data set | naive | snaive | ETS | ARIMA | LSTM | global | LSTM / snaive |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, m in by.items():
         cells = " | ".join(f"{m.get(k, math.nan):.3f}" for k in METHODS)
@@ -233,6 +311,14 @@ def main(argv=None) -> None:
     parser.add_argument("--split", choices=("test", "validation"), default="test")
     parser.add_argument("--params", default="{}", help="JSON of LSTMForecaster parameters")
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--global-params", default="{}",
+                        help="JSON of the global LSTMForecaster's parameters")
+    parser.add_argument("--global-pool", choices=("all", "sample"), default="all",
+                        help="train the global model on every series of a group or the sample")
+    parser.add_argument("--global-scope", choices=("group", "frequency"), default="group",
+                        help="one model per (competition, frequency), or per frequency")
+    parser.add_argument("--global-seeds", type=int, default=1,
+                        help="average this many global models (seeds model-seed, +1, ...)")
     parser.add_argument("--no-bundled", action="store_true")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--write-doc", action="store_true", help="update docs/accuracy.md")
@@ -243,20 +329,36 @@ def main(argv=None) -> None:
 
     torch.set_num_threads(args.threads)
     params, methods = json.loads(args.params), args.methods.split(",")
+    global_params = json.loads(args.global_params)
     series = ([] if args.no_bundled else load_bundled()) + load_competitions(
         args.per_group, args.seed
     )
+    pool = load_competitions(0, args.seed) if args.global_pool == "all" else []
     if args.split == "validation":
         series = [v for v in map(to_validation, series) if v is not None]
+        pool = [v for v in map(to_validation, pool) if v is not None]
     start = time.perf_counter()
     model_seed = args.seed if args.model_seed is None else args.model_seed
-    records = evaluate(series, params, model_seed, methods, log=True)
+    global_out = None
+    if "global" in methods:
+        seeds = [model_seed + k for k in range(args.global_seeds)]
+        global_out = global_forecasts(
+            series, pool, args.global_scope, global_params, seeds, log=True
+        )
+    records = evaluate(series, params, model_seed, methods, log=True, global_out=global_out)
     elapsed = time.perf_counter() - start
     given = argv if argv is not None else sys.argv[1:]
-    command = "python benchmarks/accuracy.py " + " ".join(given)
+    command = "python benchmarks/accuracy.py " + shlex.join(given)
     lines = [
         f"Command: `{command}` ({args.split} split, {len(series)} series, "
-        f"LSTM params {params or 'defaults'}, torch threads {args.threads}, "
+        f"LSTM params {params or 'defaults'}, "
+        + (
+            f"global params {global_params or 'defaults'} (pool {args.global_pool}, "
+            f"scope {args.global_scope}, {args.global_seeds} seed(s)), "
+            if "global" in methods
+            else ""
+        )
+        + f"torch threads {args.threads}, "
         f"wall time {elapsed / 60:.1f} min).",
         "",
         *summarise(records, methods),
