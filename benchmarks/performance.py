@@ -79,6 +79,9 @@ def parse_args(argv=None):
     p.add_argument("--from-json", nargs="+", default=None, metavar="JSON",
                    help="re-render the report from saved --json files (same other options) "
                         "instead of measuring; repeats of each file stay paired within it")
+    p.add_argument("--date-note", default="",
+                   help="appended to the report's date line (e.g. when the saved results of "
+                        "--from-json were measured)")
     p.add_argument("--notes", default=str(HERE / "performance_notes.md"),
                    help="hand-written markdown appended to the report (if the file exists)")
     p.add_argument("--child", nargs=2, metavar=("SYSTEM", "WORKLOAD"), help=argparse.SUPPRESS)
@@ -121,6 +124,7 @@ def run_child(system: str, workload: str, args, threads=None) -> dict:
            "--inner-repeats", str(args.inner_repeats), "--w3-points", str(args.w3_points)]
     cmd += ["--threads", str(threads or args.threads)]
     timeout = 1800 if workload in LARGE else 900
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -132,6 +136,7 @@ def run_child(system: str, workload: str, args, threads=None) -> dict:
         return {"error": " | ".join(tail)[-400:]}
     result = json.loads(lines[-1][len("RESULT "):])
     result["wall_s"] = time.perf_counter() - start
+    result["load_1min"] = [load_before, os.getloadavg()[0]]  # machine load before and after
     return result
 
 
@@ -274,7 +279,8 @@ def machine_lines(args):
         f"{mem:.0f} GiB RAM; device `{args.device}`; torch threads: "
         f"{args.threads or f'torch default ({torch.get_num_threads()})'}.",
         f"- Versions: {', '.join(versions)}.",
-        f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.",
+        f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
+        + (f" ({args.date_note})." if args.date_note else "."),
     ]
 
 
@@ -458,9 +464,17 @@ def panel_section(args, runs):
         first = next((r for s in ("tsforecast", "raw") for r in _ok(runs.get((s, workload), []))),
                      None)
         if first:
+            done = {s: len(_ok(runs.get((s, workload), []))) for s in ["raw", "tsforecast",
+                                                                       *PANEL_PEERS]}
             notes.append(f"- {first['train_windows']:,} training windows, "
                          f"{first['steps']:,} gradient steps per epoch, "
-                         f"{first['threads']} torch thread(s).")
+                         f"{first['threads']} torch thread(s); repeats: "
+                         + ", ".join(f"{s} {n}" for s, n in done.items() if n) + ".")
+        loads = [x for s in ["raw", "tsforecast", *PANEL_PEERS]
+                 for r in _ok(runs.get((s, workload), [])) for x in r.get("load_1min", [])]
+        if loads:
+            notes.append(f"- Machine load (1-minute load average, 2 cores) before and after "
+                         f"each process: {min(loads):.1f} to {max(loads):.1f}.")
         L += [""] + notes + [""]
     L += ["### Panel targets", "", "| target | measured | met |", "|---|---|---|"]
 
@@ -512,8 +526,9 @@ def peers_section(peers, skipped):
             version = importlib.metadata.version(PEER_PACKAGES[peer])
         except importlib.metadata.PackageNotFoundError:
             version = "?"
-        L.append(f"- {PEER_LABELS[peer]} {version}: benchmarked on workloads 1-2 (not on "
-                 f"workload 3: its API materialises every window).")
+        panel = " and the panel workload 4" if peer in PANEL_PEERS else ""
+        L.append(f"- {PEER_LABELS[peer]} {version}: benchmarked on workloads 1-2{panel} "
+                 f"(not on the large workloads 3 and 5).")
     for peer, why in skipped.items():
         L.append(f"- {PEER_LABELS[peer]}: skipped, {why}.")
     return L + [""]
