@@ -16,12 +16,12 @@ from statistics import median
 import numpy as np
 from _workloads import BATCH, HIDDEN, LR, SEED, Workload, make_series, rolling_actuals, split
 
-# Options an LSTMForecaster may grow (issue 6) mapped to the plain "last hidden state -> Linear"
+# Forecasting options of LSTMForecaster mapped to the plain "last hidden state -> Linear"
 # model; only those the installed version has are passed.
 PLAIN_OPTIONS = {
-    "instance_norm": None,  # issue 6: per-window normalisation off
-    "head": "last",  # issue 6: the head reads the last hidden state only
-    "seasonal_skip": False,  # issue 6: no seasonal-naive correction
+    "instance_norm": None,  # per-window normalisation off
+    "head": "last",  # the head reads the last hidden state only
+    "seasonal_skip": False,  # no seasonal-naive correction
     "season": None,  # only read by window=None, seasonal_skip and deseasonalize
     "normalize_windows": False,
     "head_hidden_size": None,

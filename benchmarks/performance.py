@@ -1,4 +1,4 @@
-"""Benchmark tsforecast against a hand-written PyTorch loop and the installed peers (issue 4).
+"""Benchmark tsforecast against a hand-written PyTorch loop and the installed peers.
 
 Runs every (system, workload) in its own child process (so peak RSS is per system), interleaves
 the systems within each repeat, and writes medians and within-run ratios to docs/performance.md.
@@ -7,6 +7,7 @@ Run by hand, never from the unit tests:
     python benchmarks/performance.py                   # full suite, writes docs/performance.md
     python benchmarks/performance.py --repeats 1 --workloads w1 --out /tmp/perf.md   # smoke run
     python benchmarks/performance.py --device cuda     # on a GPU machine
+    python benchmarks/performance.py --workloads w4 w5 --out /tmp/panel.md   # panels only
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import os
 import platform
 import resource
+import shlex
 import subprocess
 import sys
 import time
@@ -28,7 +30,18 @@ from statistics import median
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _workloads import BATCH, HIDDEN, LR, TEST_POINTS, WORKLOADS, resize  # noqa: E402
+from _workloads import (  # noqa: E402
+    BATCH,
+    HIDDEN,
+    LR,
+    PANEL_TEST_POINTS,
+    TEST_POINTS,
+    WORKLOADS,
+    resize,
+)
+
+PANEL_PEERS = ["darts", "neuralforecast"]  # peers with a panel (global model) API
+LARGE = ("w3", "w5")  # raw loop and tsforecast only; their own repeat counts
 
 PEERS = ["skorch", "darts", "neuralforecast", "skforecast"]
 PEER_MODULES = {"skorch": ["skorch"], "darts": ["darts"], "neuralforecast": ["neuralforecast"],
@@ -48,13 +61,16 @@ def parse_args(argv=None):
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     p.add_argument("--repeats", type=int, default=5, help="repeats of workloads 1 and 2")
     p.add_argument("--w3-repeats", type=int, default=1, help="repeats of workload 3 (2M points)")
+    p.add_argument("--w5-repeats", type=int, default=1,
+                   help="repeats of workload 5 (10,000-series panel)")
     p.add_argument("--workloads", nargs="+", default=["w1", "w2", "w3"], choices=list(WORKLOADS))
     p.add_argument("--systems", nargs="+", default=["raw", "tsforecast", *PEERS])
     p.add_argument("--w3-points", type=int, default=2_000_000,
                    help="length of workload 3 (default 2,000,000)")
     p.add_argument("--threads", type=int, default=1,
                    help="torch.set_num_threads in every child; 0 keeps torch's default "
-                        "(default 1: see the thread study in docs/performance.md)")
+                        "(default 1: see the thread study in docs/performance.md); workload 5 "
+                        "always runs on 2")
     p.add_argument("--thread-repeats", type=int, default=3,
                    help="repeats of the 1-vs-2 thread study on workload 1 (0 skips it)")
     p.add_argument("--predict-calls", type=int, default=200, help="predict() calls per median")
@@ -64,6 +80,9 @@ def parse_args(argv=None):
     p.add_argument("--from-json", nargs="+", default=None, metavar="JSON",
                    help="re-render the report from saved --json files (same other options) "
                         "instead of measuring; repeats of each file stay paired within it")
+    p.add_argument("--date-note", default="",
+                   help="appended to the report's date line (e.g. when the saved results of "
+                        "--from-json were measured)")
     p.add_argument("--notes", default=str(HERE / "performance_notes.md"),
                    help="hand-written markdown appended to the report (if the file exists)")
     p.add_argument("--child", nargs=2, metavar=("SYSTEM", "WORKLOAD"), help=argparse.SUPPRESS)
@@ -78,9 +97,14 @@ def child(args) -> None:
     system, workload = args.child
     import torch
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    from _systems import SYSTEMS
+    wl = WORKLOADS[workload]
+    threads = wl.threads or args.threads
+    if threads:
+        torch.set_num_threads(threads)
+    if wl.n_series > 1:
+        from _panel_systems import PANEL_SYSTEMS as SYSTEMS
+    else:
+        from _systems import SYSTEMS
 
     # The first torch optimizer in a process imports torch._dynamo (~2.5 s here); pay it before
     # any clock starts, so fit times compare the training itself.
@@ -88,7 +112,7 @@ def child(args) -> None:
     rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if system not in ("raw", "tsforecast"):
         args.predict_calls = min(args.predict_calls, 20)  # peers' predict is slow; 20 is plenty
-    out = SYSTEMS[system](WORKLOADS[workload], args.device, args)
+    out = SYSTEMS[system](wl, args.device, args)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     out["rss_after_import_mb"] = rss_import
     out["threads"] = torch.get_num_threads()
@@ -100,7 +124,8 @@ def run_child(system: str, workload: str, args, threads=None) -> dict:
            "--device", args.device, "--predict-calls", str(args.predict_calls),
            "--inner-repeats", str(args.inner_repeats), "--w3-points", str(args.w3_points)]
     cmd += ["--threads", str(threads or args.threads)]
-    timeout = 1800 if workload == "w3" else 900
+    timeout = 1800 if workload in LARGE else 900
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -112,6 +137,7 @@ def run_child(system: str, workload: str, args, threads=None) -> dict:
         return {"error": " | ".join(tail)[-400:]}
     result = json.loads(lines[-1][len("RESULT "):])
     result["wall_s"] = time.perf_counter() - start
+    result["load_1min"] = [load_before, os.getloadavg()[0]]  # machine load before and after
     return result
 
 
@@ -149,8 +175,10 @@ def main(argv=None) -> None:
         return
     runs = {}  # (system, workload) -> list of results, one per repeat
     for workload in args.workloads:
-        repeats = args.w3_repeats if workload == "w3" else args.repeats
-        systems = core if workload == "w3" else core + peers
+        repeats = {"w3": args.w3_repeats, "w5": args.w5_repeats}.get(workload, args.repeats)
+        systems = core if workload in LARGE else core + peers
+        if WORKLOADS[workload].n_series > 1:
+            systems = [s for s in systems if s in ("raw", "tsforecast", *PANEL_PEERS)]
         for r in range(repeats):
             order = systems[r % len(systems):] + systems[: r % len(systems)]  # rotate the order
             for system in order:
@@ -252,14 +280,15 @@ def machine_lines(args):
         f"{mem:.0f} GiB RAM; device `{args.device}`; torch threads: "
         f"{args.threads or f'torch default ({torch.get_num_threads()})'}.",
         f"- Versions: {', '.join(versions)}.",
-        f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.",
+        f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
+        + (f" ({args.date_note})." if args.date_note else "."),
     ]
 
 
 def render(args, runs, threads, peers, skipped, argv) -> str:
-    cmd = "python benchmarks/performance.py" + ("" if not argv else " " + " ".join(argv))
+    cmd = "python benchmarks/performance.py" + ("" if not argv else " " + shlex.join(argv))
     if argv is None:
-        cmd = "python benchmarks/performance.py " + " ".join(sys.argv[1:])
+        cmd = "python benchmarks/performance.py " + shlex.join(sys.argv[1:])
     L = ["# Performance", "",
          "Generated by `benchmarks/performance.py` (the closing notes come from "
          "`benchmarks/performance_notes.md`); do not edit by hand. Command:", "",
@@ -293,6 +322,8 @@ def render(args, runs, threads, peers, skipped, argv) -> str:
     names = {"raw": "raw PyTorch loop", "tsforecast": "tsforecast LSTMForecaster", **PEER_LABELS}
     for workload in args.workloads:
         wl = WORKLOADS[workload]
+        if wl.n_series > 1:
+            continue  # panels: panel_section
         L += [f"## Workload {workload[1]}: {wl.description}", ""]
         L += ["| system | fit s | fit x raw | predict ms | rolling s | score s | peak RSS MiB "
               "| windows/s (fit) | test MAE |",
@@ -323,6 +354,7 @@ def render(args, runs, threads, peers, skipped, argv) -> str:
                      f"{_fmt(_med(raw, 'dataloader_rolling_s'), '.4f')} | | | | |")
         L += [""] + notes + ([""] if notes else [])
     L += targets_section(args, runs)
+    L += panel_section(args, runs)
     L += threads_section(threads)
     L += peers_section(peers, skipped)
     L += ["## GPU and mixed precision", "",
@@ -335,7 +367,7 @@ def render(args, runs, threads, peers, skipped, argv) -> str:
 
 
 def targets_section(args, runs):
-    L = ["## Targets (issue 4)", "",
+    L = ["## Targets", "",
          "A peer row is met when tsforecast's fit and one-forecast times are both below the "
          "peer's (ratios < 1, same run) and its test MAE is within 5% of the peer's or better.",
          "", "| target | measured | met |", "|---|---|---|"]
@@ -380,6 +412,96 @@ def targets_section(args, runs):
     return L + [""]
 
 
+def panel_section(args, runs):
+    """Tables and targets of the panel workloads (one global model over many series)."""
+    panels = [w for w in args.workloads if WORKLOADS[w].n_series > 1]
+    if not panels:
+        return []
+    L = ["## Panels: one global model over many series", "",
+         f"Every series is seasonal (a 24- or 7-step cycle, plus a weaker 168-step one, random "
+         f"phases), with its own trend, noise, level and scale (scales span two orders of "
+         f"magnitude), seeded. Each system trains one model on all series: LSTM 1 layer, "
+         f"hidden {HIDDEN}, window 24, horizon 12, MSE, Adam lr {LR:g}, batch {BATCH}, fixed "
+         f"epochs (the same number of gradient steps), each series scaled by its own mean and "
+         f"standard deviation. tsforecast runs with its defaults (per-series standard scaler, "
+         f"`instance_norm=\"last\"`, `head=\"sequence\"`) except `deseasonalize=False`, "
+         f"`validation_fraction=0` and `early_stopping=False`; the raw loop is `nn.LSTM` + "
+         f"`Linear` over the last 12 outputs (what `head=\"sequence\"` reads), without "
+         f"instance norm, its windows gathered by index from one tensor.", "",
+         f"Columns: **fit** seconds (includes building the model and the data tensors); "
+         f"**predict** = forecasts for every series in one call (ms; tsforecast: `predict()`, "
+         f"returning a long frame; raw: one forward pass over every series' last window, with "
+         f"scaling); **x raw** = over the raw loop's time in the same repeat; **peak RSS** of the "
+         f"child process (MiB, includes the imports); **windows/s** = training windows x epochs "
+         f"/ fit s; **MAE / std** = error of those forecasts on each series' next "
+         f"{PANEL_TEST_POINTS} points (held out), in units of the series' standard deviation.",
+         ""]
+    names = {"raw": "raw PyTorch loop", "tsforecast": "tsforecast LSTMForecaster", **PEER_LABELS}
+    for workload in panels:
+        wl = WORKLOADS[workload]
+        L += [f"### Workload {workload[1]}: {wl.description}", "",
+              "| system | fit s | fit x raw | predict ms | predict x raw | peak RSS MiB "
+              "| windows/s (fit) | MAE / std |", "|---|---|---|---|---|---|---|---|"]
+        notes = []
+        for system in ["raw", "tsforecast", *PANEL_PEERS]:
+            results = runs.get((system, workload))
+            if not results:
+                continue
+            if not _ok(results):
+                notes.append(f"- {names[system]}: failed: {results[-1]['error']}")
+                continue
+            fit_x = 1.0 if system == "raw" else _ratio(runs, system, "raw", workload, "fit_s")
+            pred_x = 1.0 if system == "raw" else _ratio(runs, system, "raw", workload,
+                                                        "predict_ms")
+            L.append(
+                f"| {names[system]} | {_fmt(_med(results, 'fit_s'), '.2f')} "
+                f"| {_fmt(fit_x, '.2f')} | {_fmt(_med(results, 'predict_ms'), '.2f')} "
+                f"| {_fmt(pred_x, '.2f')} | {_fmt(_med(results, 'peak_rss_mb'), '.0f')} "
+                f"| {_fmt(_med(results, 'windows_per_s'), ',.0f')} "
+                f"| {_fmt(_med(results, 'mae'), '.4f')} |")
+            note = _ok(results)[-1].get("notes")
+            if note:
+                notes.append(f"- {names[system]}: {note}.")
+        first = next((r for s in ("tsforecast", "raw") for r in _ok(runs.get((s, workload), []))),
+                     None)
+        if first:
+            done = {s: len(_ok(runs.get((s, workload), []))) for s in ["raw", "tsforecast",
+                                                                       *PANEL_PEERS]}
+            notes.append(f"- {first['train_windows']:,} training windows, "
+                         f"{first['steps']:,} gradient steps per epoch, "
+                         f"{first['threads']} torch thread(s); repeats: "
+                         + ", ".join(f"{s} {n}" for s, n in done.items() if n) + ".")
+        loads = [x for s in ["raw", "tsforecast", *PANEL_PEERS]
+                 for r in _ok(runs.get((s, workload), [])) for x in r.get("load_1min", [])]
+        if loads:
+            notes.append(f"- Machine load (1-minute load average, 2 cores) before and after "
+                         f"each process: {min(loads):.1f} to {max(loads):.1f}.")
+        L += [""] + notes + [""]
+    L += ["### Panel targets", "", "| target | measured | met |", "|---|---|---|"]
+
+    def row(label, value, limit, spec, unit=""):
+        met = "n/a" if value is None else ("yes" if value <= limit else "no")
+        L.append(f"| {label} | {_fmt(value, spec)}{unit if value is not None else ''} | {met} |")
+
+    if "w4" in panels:
+        row("fit within 1.10x of the raw loop (workload 4)",
+            _ratio(runs, "tsforecast", "raw", "w4", "fit_s"), 1.10, ".3f", "x")
+        row("predict for all 300 series within 1.5x of the raw batched forward (workload 4)",
+            _ratio(runs, "tsforecast", "raw", "w4", "predict_ms"), 1.5, ".3f", "x")
+        for peer in PANEL_PEERS:
+            if _ok(runs.get((peer, "w4"), [])):
+                row(f"fit ahead of {PEER_LABELS[peer]} (workload 4; ratio < 1)",
+                    _ratio(runs, "tsforecast", peer, "w4", "fit_s"), 0.999, ".3f", "x")
+    if "w5" in panels:
+        ts = runs.get(("tsforecast", "w5"), [])
+        row("workload 5 peak RSS under 1.5 GiB",
+            _med(ts, "peak_rss_mb"), 1536, ".0f", " MiB")
+        if _ok(ts):
+            L.append(f"| workload 5: one epoch (not a target) | {_med(ts, 'fit_s'):.1f} s, "
+                     f"{_med(ts, 'windows_per_s'):,.0f} windows/s | - |")
+    return L + [""]
+
+
 def threads_section(threads):
     if not threads:
         return []
@@ -405,8 +527,9 @@ def peers_section(peers, skipped):
             version = importlib.metadata.version(PEER_PACKAGES[peer])
         except importlib.metadata.PackageNotFoundError:
             version = "?"
-        L.append(f"- {PEER_LABELS[peer]} {version}: benchmarked on workloads 1-2 (not on "
-                 f"workload 3: its API materialises every window).")
+        panel = " and the panel workload 4" if peer in PANEL_PEERS else ""
+        L.append(f"- {PEER_LABELS[peer]} {version}: benchmarked on workloads 1-2{panel} "
+                 f"(not on the large workloads 3 and 5).")
     for peer, why in skipped.items():
         L.append(f"- {PEER_LABELS[peer]}: skipped, {why}.")
     return L + [""]
