@@ -4,7 +4,7 @@ The whole public API is listed in ``__all__``; everything in modules with a lead
 is private.
 """
 
-from . import datasets, metrics, plotting
+from . import datasets, distributed, metrics, plotting
 from .forecaster import LSTMForecaster
 from .persistence import load
 from .sequence import LSTMClassifier, LSTMRegressor
@@ -16,6 +16,7 @@ __all__ = [
     "LSTMForecaster",
     "LSTMRegressor",
     "datasets",
+    "distributed",
     "load",
     "metrics",
     "plotting",
