@@ -141,3 +141,22 @@ def test_pandas_example_continues_month_start_dates(tmp_path):
     assert results["rolling_origins"] == 49
     assert results["rolling_first_origin"] == "1996-01-01"
     assert 0 < results["mase"] <= 0.5 * results["mase_seasonal_naive"]
+
+
+def test_distributed_panel_example_matches_one_process(tmp_path, monkeypatch):
+    """Check that 2 processes, each fitting its own 2 series, forecast every series as one
+    process does (up to float reduction order), and that rank 0 saved the model."""
+    import sys
+
+    from tsforecast import load
+
+    example = load_example("distributed_panel")
+    # the spawned processes unpickle its function by module name, as for an imported module
+    monkeypatch.setitem(sys.modules, "distributed_panel", example)
+    path = tmp_path / "model.tsf"
+    result = example.main(
+        n_series=4, n_rows=60, epochs=2, n_procs=2, save=str(path)
+    )
+    assert result["n_series"] == 4
+    assert result["max_abs_diff"] < 1e-4
+    assert load(path).n_series_ == 2  # rank 0's series; the weights are every rank's
