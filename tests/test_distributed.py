@@ -56,6 +56,8 @@ def _rank_scenarios():
            "forecast": first.predict(), "again": second.predict(), "weights": weights(first),
            "window": first.window_, "history": first.history_,
            "unpickled": pickle.loads(pickle.dumps(first)).predict()}
+    unseeded = LSTMForecaster(**{**PARAMS, "random_state": None, "epochs": 1}).fit(part)
+    out["unseeded_weights"] = weights(unseeded)
     other = {**PARAMS, "window": 6 + distributed.rank()}
     out["mismatch"] = _error(lambda: LSTMForecaster(**other).fit(part))
     out["duplicate"] = _error(lambda: LSTMForecaster(**PARAMS).fit(make_panel()))
@@ -96,6 +98,12 @@ def test_two_process_fit_is_bit_identical_run_to_run_and_across_ranks(launched):
         pd.testing.assert_frame_equal(result["forecast"], result["unpickled"], check_exact=True)
     np.testing.assert_array_equal(launched[0]["weights"], launched[1]["weights"])
     assert launched[0]["history"] == launched[1]["history"]
+
+
+def test_unseeded_fit_takes_rank_0_seed_on_every_rank(launched):
+    """Check that random_state=None still gives both ranks the same weights."""
+    np.testing.assert_array_equal(launched[0]["unseeded_weights"],
+                                  launched[1]["unseeded_weights"])
 
 
 def test_ranks_that_disagree_on_the_layout_are_refused_on_every_rank(launched):

@@ -11,6 +11,7 @@ import functools
 import math
 import warnings
 
+import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 
@@ -111,6 +112,7 @@ class _LSTMBase(BaseEstimator):
             "proj_size": self.proj_size,
             **(net_options or {}),
         }
+        distributed, seed = self._check_distributed(device, net_config, agree, series_ids, seed)
         train = functools.partial(
             train_module,
             batches=batches,
@@ -123,7 +125,7 @@ class _LSTMBase(BaseEstimator):
             patience=self.patience if self.early_stopping else None,
             verbose=self.verbose,
             gradient_clip=self.gradient_clip,
-            distributed=self._check_distributed(device, net_config, agree, series_ids),
+            distributed=distributed,
         )
         result = None
         with seeded(seed, device) as generator:  # a lock: threads take turns in here
@@ -136,10 +138,11 @@ class _LSTMBase(BaseEstimator):
             result = train(module, generator=generator)
         return module, result.history, result.best_epoch, net_config
 
-    def _check_distributed(self, device, net_config, agree, series_ids) -> bool:
-        """Whether this fit trains data-parallel; raise on every rank when the ranks differ."""
+    def _check_distributed(self, device, net_config, agree, series_ids, seed):
+        """(whether this fit trains data-parallel, the seed); raise on every rank when the
+        ranks differ. Every rank takes rank 0's seed (random_state=None draws one per rank)."""
         if not _distributed.active():
-            return False
+            return False, seed
         if not self._data_parallel:
             warnings.warn(
                 f"{type(self).__name__} does not train data-parallel: this process fits on its "
@@ -148,14 +151,16 @@ class _LSTMBase(BaseEstimator):
                 UserWarning,
                 stacklevel=5,
             )
-            return False
+            return False, seed
         params = self.get_params(deep=False)
         for free in ("verbose", "device", "n_threads"):  # may differ: "cuda:<local rank>"
             params.pop(free, None)
+        if not isinstance(params["random_state"], (int, np.integer)):
+            params.pop("random_state")  # None or a RandomState: rank 0's draw is used
         signature = {"estimator": type(self).__name__, "device": device.type, **params,
                      **net_config, **(agree or {})}
         _distributed.check_agreement(signature, series_ids)
-        return True
+        return True, _distributed.all_gather(seed)[0]
 
     def _index_tensor(self, start: int, stop: int) -> torch.Tensor:
         """Window or sample positions [start, stop) as a long tensor on ``device_``."""
