@@ -152,3 +152,22 @@ def test_future_covariates_example_compares_models_with_and_without_calendar(tmp
     for row in results.values():
         assert np.isfinite(row["mae"]) and row["mae"] > 0 and len(row["mae_per_seed"]) == 1
     assert (tmp_path / "f.png").exists()
+
+
+def test_distributed_panel_example_matches_one_process(tmp_path, monkeypatch):
+    """Check that 2 processes, each fitting its own 2 series, forecast every series as one
+    process does (up to float reduction order), and that rank 0 saved the model."""
+    import sys
+
+    from tsforecast import load
+
+    example = load_example("distributed_panel")
+    # the spawned processes unpickle its function by module name, as for an imported module
+    monkeypatch.setitem(sys.modules, "distributed_panel", example)
+    path = tmp_path / "model.tsf"
+    result = example.main(
+        n_series=4, n_rows=60, epochs=2, n_procs=2, save=str(path)
+    )
+    assert result["n_series"] == 4
+    assert result["max_abs_diff"] < 1e-4
+    assert load(path).n_series_ == 2  # rank 0's series; the weights are every rank's

@@ -4,7 +4,7 @@ The whole public API is listed in ``__all__``; everything in modules with a lead
 is private.
 """
 
-from . import datasets, metrics, model_selection, plotting, scoring
+from . import datasets, distributed, metrics, model_selection, plotting, scoring
 from .features import calendar_features
 from .forecaster import LSTMForecaster
 from .persistence import load
@@ -18,6 +18,7 @@ __all__ = [
     "LSTMRegressor",
     "calendar_features",
     "datasets",
+    "distributed",
     "load",
     "metrics",
     "model_selection",

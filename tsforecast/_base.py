@@ -9,10 +9,13 @@ from __future__ import annotations
 import copy
 import functools
 import math
+import warnings
 
+import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 
+from . import _distributed
 from ._nn import LSTMNet
 from ._torch_utils import (
     check_threads,
@@ -46,6 +49,10 @@ def with_torch_threads(method):
 
 class _LSTMBase(BaseEstimator):
     """Network and training options shared by LSTMForecaster, LSTMClassifier and LSTMRegressor."""
+
+    # Whether fit trains data-parallel when a torch.distributed process group is initialised
+    # (its data must then be exact when split across ranks, as per-series scaling is).
+    _data_parallel = False
 
     def _check_common_params(self) -> None:
         """Check the network and training parameters; raise with the parameter's name."""
@@ -85,11 +92,13 @@ class _LSTMBase(BaseEstimator):
 
     def _train_network(
         self, device, input_size, output_size, batches, train_idx, val_idx, loss_fn,
-        net_options=None,
+        net_options=None, agree=None, series_ids=None,
     ):
         """Build and train the network; return (module, history, best epoch, net config).
 
         Sets nothing on the estimator, so that a fit that fails leaves a fitted model intact.
+        Under a process group, ``agree`` (values every rank must share) and ``series_ids``
+        (which no two ranks may share) are checked before training data-parallel.
         """
         seed = make_seed(self.random_state)
         # The LSTMNet arguments, kept so that save/load can rebuild the same network.
@@ -103,6 +112,7 @@ class _LSTMBase(BaseEstimator):
             "proj_size": self.proj_size,
             **(net_options or {}),
         }
+        distributed, seed = self._check_distributed(device, net_config, agree, series_ids, seed)
         train = functools.partial(
             train_module,
             batches=batches,
@@ -115,6 +125,7 @@ class _LSTMBase(BaseEstimator):
             patience=self.patience if self.early_stopping else None,
             verbose=self.verbose,
             gradient_clip=self.gradient_clip,
+            distributed=distributed,
         )
         result = None
         with seeded(seed, device) as generator:  # a lock: threads take turns in here
@@ -126,6 +137,30 @@ class _LSTMBase(BaseEstimator):
         if result is None:  # shuffling draws from ``generator`` only: threads train in parallel
             result = train(module, generator=generator)
         return module, result.history, result.best_epoch, net_config
+
+    def _check_distributed(self, device, net_config, agree, series_ids, seed):
+        """(whether this fit trains data-parallel, the seed); raise on every rank when the
+        ranks differ. Every rank takes rank 0's seed (random_state=None draws one per rank)."""
+        if not _distributed.active():
+            return False, seed
+        if not self._data_parallel:
+            warnings.warn(
+                f"{type(self).__name__} does not train data-parallel: this process fits on its "
+                f"own data only, although a torch.distributed process group is initialised. "
+                f"Wrap the fit in tsforecast.distributed.local_fits() to silence this.",
+                UserWarning,
+                stacklevel=5,
+            )
+            return False, seed
+        params = self.get_params(deep=False)
+        for free in ("verbose", "device", "n_threads"):  # may differ: "cuda:<local rank>"
+            params.pop(free, None)
+        if not isinstance(params["random_state"], (int, np.integer)):
+            params.pop("random_state")  # None or a RandomState: rank 0's draw is used
+        signature = {"estimator": type(self).__name__, "device": device.type, **params,
+                     **net_config, **(agree or {})}
+        _distributed.check_agreement(signature, series_ids)
+        return True, _distributed.all_gather(seed)[0]
 
     def _index_tensor(self, start: int, stop: int) -> torch.Tensor:
         """Window or sample positions [start, stop) as a long tensor on ``device_``."""

@@ -17,6 +17,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from ._distributed import Shard
+
 PREDICT_CHUNK = 8192  # windows per forward pass at inference: large, but bounded in memory
 # A fit whose best monitored loss is above this multiple of the untrained network's diverged: it
 # goes back to the initial weights. Fits that learn stay far below 1; the suite's 2-epoch fits
@@ -48,6 +50,7 @@ def train_module(
     generator: torch.Generator,
     verbose: int = 0,
     gradient_clip: float | None = None,
+    distributed: bool = False,
 ) -> TrainResult:
     """Train ``module`` with Adam; with ``patience`` stop early and keep the best weights.
 
@@ -61,11 +64,20 @@ def train_module(
     as when a too large ``lr`` diverges, the module goes back to its initial weights with a
     warning (``best_epoch`` -1). Patience counts from the best epoch, not from the initial
     weights, so every other fit ends exactly as it did without this check.
+
+    With ``distributed`` (an initialised process group), ``train_idx`` and ``val_idx`` are this
+    rank's windows: the module trains in DistributedDataParallel on every rank's windows
+    (``_distributed.Shard``) and every loss is all-reduced, so all ranks take the same steps,
+    stop at the same epoch and end with the same weights.
     """
     optimizer = torch.optim.Adam(module.parameters(), lr=lr)
     result = TrainResult()
+    shard = Shard(train_idx, val_idx) if distributed else None
+    net = module if shard is None else shard.wrap(module)  # net trains; module evaluates
+    if shard is not None:
+        val_idx = shard.val_idx  # None when no rank validates
     monitored_idx = train_idx if val_idx is None else val_idx
-    initial_loss = evaluate_loss(module, batches, monitored_idx, loss_fn)
+    initial_loss = evaluate_loss(module, batches, monitored_idx, loss_fn, shard)
     result.history["initial_loss"] = initial_loss
     initial_state = copy.deepcopy(module.state_dict()) if math.isfinite(initial_loss) else None
     best_loss, best_state, wait = math.inf, None, 0
@@ -74,9 +86,12 @@ def train_module(
     try:
         for epoch in progress:
             loss = _train_epoch(
-                module, batches, train_idx, optimizer, loss_fn, batch_size, generator, gradient_clip
+                net, batches, train_idx, optimizer, loss_fn, batch_size, generator, gradient_clip,
+                shard,
             )
-            val_loss = None if val_idx is None else evaluate_loss(module, batches, val_idx, loss_fn)
+            val_loss = (
+                None if val_idx is None else evaluate_loss(module, batches, val_idx, loss_fn, shard)
+            )
             monitored = loss if val_loss is None else val_loss
             if not (math.isfinite(loss) and math.isfinite(monitored)):
                 have_best = best_state is not None or initial_state is not None
@@ -147,24 +162,37 @@ def _report(progress, verbose: int, epoch: int, epochs: int, loss: float, val_lo
 
 
 def _train_epoch(
-    module, batches, train_idx, optimizer, loss_fn, batch_size, generator, gradient_clip=None
+    module, batches, train_idx, optimizer, loss_fn, batch_size, generator, gradient_clip=None,
+    shard=None,
 ) -> float:
     """One pass over the training windows in a fresh random order; returns the mean loss."""
     module.train()
-    n = len(train_idx)
-    order = train_idx[torch.randperm(n, generator=generator).to(train_idx.device)]
     total = torch.zeros((), device=train_idx.device)
-    for start in range(0, n, batch_size):
-        idx = order[start : start + batch_size]
+    for idx, weight, count in _steps(train_idx, batch_size, generator, shard):
         inputs, targets = batches(idx)
         loss = loss_fn(module(inputs), targets)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss if weight == 1 else loss * weight).backward()
         if gradient_clip is not None:
             nn.utils.clip_grad_norm_(module.parameters(), gradient_clip)
         optimizer.step()
-        total += loss.detach() * len(idx)
-    return total.item() / n  # one device sync per epoch
+        total += loss.detach() * count
+    if shard is not None:
+        return shard.mean(total, len(train_idx))
+    return total.item() / len(train_idx)  # one device sync per epoch
+
+
+def _steps(train_idx, batch_size, generator, shard):
+    """``(windows, loss weight, n windows)`` per step: consecutive slices of one permutation
+    (distributed: this rank's part of each global batch, ``Shard.steps``)."""
+    if shard is not None:
+        yield from shard.steps(train_idx, batch_size, generator)
+        return
+    n = len(train_idx)
+    order = train_idx[torch.randperm(n, generator=generator).to(train_idx.device)]
+    for start in range(0, n, batch_size):
+        idx = order[start : start + batch_size]
+        yield idx, 1, len(idx)
 
 
 def _stop_on_non_finite(epoch: int, lr: float, have_best: bool) -> None:
@@ -186,14 +214,16 @@ def _stop_on_non_finite(epoch: int, lr: float, have_best: bool) -> None:
 
 
 @torch.no_grad()
-def evaluate_loss(module, batches: Batches, idx: torch.Tensor, loss_fn) -> float:
-    """Mean loss over the windows ``idx``, in eval mode."""
+def evaluate_loss(module, batches: Batches, idx: torch.Tensor, loss_fn, shard=None) -> float:
+    """Mean loss over the windows ``idx``, in eval mode (distributed: over every rank's)."""
     module.eval()
     total = torch.zeros((), device=idx.device)
     for start in range(0, len(idx), PREDICT_CHUNK):
         chunk = idx[start : start + PREDICT_CHUNK]
         inputs, targets = batches(chunk)
         total += loss_fn(module(inputs), targets) * len(chunk)
+    if shard is not None:
+        return shard.mean(total, len(idx))
     return total.item() / len(idx)
 
 

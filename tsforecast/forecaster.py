@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _LSTMBase, with_torch_threads
 from ._batches import DevicePanel
+from ._distributed import all_lengths, all_rows
 from ._forecasting import _Forecasts, calibrate
 from ._intervals import (
     check_coverage,
@@ -259,6 +260,8 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
     (3,)
     """
 
+    _data_parallel = True  # per-series transforms: exact when each rank holds its own series
+
     def __init__(
         self,
         *,
@@ -353,7 +356,8 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         windows = self._window_index(panel, window)
         _require_grid(panel)
         recipe = replace(self._recipe(panel, season), target=self.target_transform)
-        static_scaler = None if panel.static is None else fit_scaler(self.scaler, panel.static)
+        static_scaler = None if panel.static is None else fit_scaler(
+            self.scaler, all_rows(panel.static))  # across series: every rank's
         transforms = fit_transforms(panel, windows.fit_rows, recipe, static_scaler)
         device = resolve_device(self.device)
         data = DevicePanel(transforms.apply(panel.values, panel.series_of_rows()),
@@ -372,6 +376,8 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             val_idx=positions[windows.n_train :] if windows.n_val else None,
             loss_fn=self._loss_function(levels),
             net_options=self._net_options(panel, window, season),
+            agree=_layout(panel, window, season),
+            series_ids=panel.ids,
         )
         calibration = calibrate(module, data, windows, panel.offsets, levels)
         self._store_fit(panel, window, season, transforms, static_scaler, y is not None)
@@ -640,7 +646,8 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         series."""
         if self.window is not None:
             return self.window
-        room = (int(np.median(panel.lengths)) - self.horizon) // 2
+        lengths = all_lengths(panel.lengths)  # distributed: every rank's series
+        room = (int(np.median(lengths)) - self.horizon) // 2
         return max(1, min(max(2 * season, self.horizon, 10), room))
 
     def _window_index(self, panel: Panel, window: int) -> WindowIndex:
@@ -843,6 +850,14 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         tags.input_tags.one_d_array = True
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+def _layout(panel: Panel, window: int, season: int) -> dict:
+    """What every rank of a distributed fit must share about its part of the panel."""
+    return {"window": window, "season": season, "form": panel.form.kind,
+            "features": panel.feature_names, "targets": panel.form.target_names,
+            "static": list(panel.static_names), "freq": panel.freq,
+            "index": type(panel.time).__name__}
 
 
 def _require_grid(panel: Panel) -> None:
