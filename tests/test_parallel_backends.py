@@ -67,6 +67,23 @@ def test_grid_search_on_a_dask_cluster_equals_loky(loky_search):
     assert np.isfinite(scores["test_score"]).all()
 
 
+@needs_dask
+def test_backtest_refits_on_a_dask_cluster_equal_loky(loky_search):
+    """Check that backtest's refits, run through joblib, give loky's forecasts on Dask."""
+    from dask.distributed import Client, LocalCluster
+
+    from tsforecast.model_selection import backtest
+
+    series = loky_search[0]
+    model = LSTMForecaster(**TINY, window=8, horizon=2)
+    reference = backtest(model, series, n_windows=3, step=4, refit=True, n_jobs=2).forecasts
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster):
+        with joblib.parallel_backend("dask"):
+            result = backtest(model, series, n_windows=3, step=4, refit=True, n_jobs=2)
+    np.testing.assert_allclose(result.forecasts["forecast"], reference["forecast"], rtol=1e-6)
+
+
 @pytest.mark.ray
 @needs_ray
 def test_grid_search_on_ray_equals_loky(loky_search):
