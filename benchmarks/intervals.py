@@ -202,11 +202,11 @@ def calibration_counts(records: pd.DataFrame, methods) -> list[str]:
         if method not in methods:
             continue
         part = records[(records["method"] == method) & (records["level"] == 0.95)]
-        counts = part["n_calibration"].fillna(0)
+        counts = part["n_calibration"]
         lines.append(
             f"Calibration errors per step of {method}: median {int(counts.median())} per "
-            f"model, fewer than the 19 that 95% needs for {int((counts < 19).sum())} of "
-            f"{len(part)} series."
+            f"model (over the series that have any), fewer than the 19 that 95% needs for "
+            f"{int((counts.fillna(0) < 19).sum())} of {len(part)} series."
         )
     return lines
 
