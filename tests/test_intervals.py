@@ -264,3 +264,39 @@ def test_a_file_from_before_intervals_loads_and_explains_the_missing_calibration
         loaded.predict()
     with pytest.raises(ValueError, match="saved before intervals existed"):
         loaded.predict_interval()
+
+
+# -- calibration windows kept from early stopping ----------------------------------------------
+
+
+def test_calibration_fraction_calibrates_on_the_last_validation_windows():
+    """Check that calibration_fraction=0.5 calibrates on the last half of each series'
+    validation windows, and early stopping watches only the first half."""
+    n, window = 200, 8
+    n_val = int(np.ceil(0.2 * (n - window - H + 1)))  # 38 validation windows
+    full = model(window=window, random_state=0).fit(noisy(n))
+    half = model(window=window, calibration_fraction=0.5, random_state=0).fit(noisy(n))
+    assert full.conformal_ranks_[-1] == n_val
+    assert half.conformal_ranks_[-1] == n_val // 2
+    assert half.history_["val_loss"][0] != pytest.approx(full.history_["val_loss"][0])
+    band = half.predict_interval(coverage=0.8)
+    assert (band[:, 0] <= half.predict()).all() and (half.predict() <= band[:, 1]).all()
+
+
+def test_calibration_fraction_keeps_one_window_per_series_for_early_stopping():
+    """Check that a series with two validation windows lends one to calibration, and that
+    calibration falls back to every validation window when no series can spare one."""
+    n_windows = 10 - 2 - H + 1  # 10 rows, window 2: 6 windows, 2 validation (fraction 0.2)
+    fitted = model(window=2, calibration_fraction=0.9).fit(noisy(10))
+    assert fitted.conformal_ranks_[-1] == 1
+    single = model(window=2, validation_fraction=0.1, calibration_fraction=0.9).fit(noisy(10))
+    assert int(np.ceil(0.1 * n_windows)) == 1
+    assert single.conformal_ranks_[-1] == 1 and len(single.history_["val_loss"]) > 0
+
+
+@pytest.mark.parametrize("value, error", [(1.5, ValueError), (-0.1, ValueError),
+                                          ("half", TypeError)])
+def test_bad_calibration_fraction_is_refused(value, error):
+    """Check that calibration_fraction outside [0, 1] is refused at fit, naming it."""
+    with pytest.raises(error, match="calibration_fraction"):
+        model(calibration_fraction=value).fit(noisy())

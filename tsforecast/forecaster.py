@@ -42,8 +42,14 @@ from ._transforms import (
     context_transforms,
     fit_transforms,
 )
-from ._validation import check_bool, check_int, regular_frequency, seasonal_period
-from ._windowing import WindowIndex, min_rows, window_index
+from ._validation import (
+    check_bool,
+    check_float,
+    check_int,
+    regular_frequency,
+    seasonal_period,
+)
+from ._windowing import WindowIndex, min_rows, ragged_arange, window_index
 
 INSTANCE_NORMS = ("last", "mean", None)
 LOSSES = {"mse": "mse_loss", "mae": "l1_loss", "huber": "huber_loss"}  # torch.nn.functional
@@ -162,6 +168,14 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         every window. A series with too few windows to split trains on all of them; when no
         series has enough, the fit warns and trains without validation (``history_["val_loss"]``
         stays empty) on up to ``epochs`` epochs, early stopping on the training loss.
+    calibration_fraction : float, default=0.0
+        Share of each series' validation windows, the last in time, kept away from early
+        stopping and used only for the conformal errors of :meth:`predict_interval`, so that
+        those errors come from windows that chose nothing (the epoch is chosen on the other
+        validation windows). Each series keeps at least one window for early stopping; a
+        series with one validation window gives none. 0 calibrates on every validation window,
+        the same windows early stopping watched (optimistic errors, but more of them); when no
+        series can spare a window, calibration falls back to that.
     early_stopping : bool, default=True
         Stop when the validation loss (training loss if ``validation_fraction=0``) has not
         improved for ``patience`` epochs, and keep the best epoch's weights.
@@ -244,9 +258,10 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
     quantiles_ : tuple of float or None
         The quantile levels the network forecasts (``quantiles`` sorted, with 0.5), or None.
     conformal_errors_ : ndarray of shape (n_ranks, horizon_, n_targets_) or None
-        Sorted absolute errors of the point forecast on the validation windows, per step and
-        target, in network units (each series' scaled units), at most 1,000 order statistics:
-        the calibration of the conformal intervals. None without validation windows.
+        Sorted absolute errors of the point forecast on the validation windows (those kept by
+        ``calibration_fraction`` when it is above 0), per step and target, in network units
+        (each series' scaled units), at most 1,000 order statistics: the calibration of the
+        conformal intervals. None without validation windows.
     conformal_ranks_ : ndarray of shape (n_ranks,) or None
         The ranks (1-based) of those rows among all validation errors; the last is their count.
 
@@ -291,6 +306,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         quantiles=None,
         gradient_clip=None,
         validation_fraction=0.1,
+        calibration_fraction=0.0,
         early_stopping=True,
         patience=10,
         device="auto",
@@ -324,6 +340,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         self.quantiles = quantiles
         self.gradient_clip = gradient_clip
         self.validation_fraction = validation_fraction
+        self.calibration_fraction = calibration_fraction
         self.early_stopping = early_stopping
         self.patience = patience
         self.device = device
@@ -366,6 +383,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         starts = np.concatenate([windows.train_starts, windows.val_starts])
         series = np.concatenate([windows.train_series, windows.val_series])
         positions = torch.arange(len(starts), device=device)
+        held = _calibration_windows(windows, self.calibration_fraction)  # (n_val,) bool
         levels = trained_levels(self.quantiles)
         module, history, best_epoch, net_config = self._train_network(
             device,
@@ -373,13 +391,16 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             output_size=self.horizon * panel.n_targets * (len(levels) if levels else 1),
             batches=data.batches(starts, series),
             train_idx=positions[: windows.n_train],
-            val_idx=positions[windows.n_train :] if windows.n_val else None,
+            val_idx=positions[windows.n_train :][torch.as_tensor(~held, device=device)]
+            if windows.n_val else None,
             loss_fn=self._loss_function(levels),
             net_options=self._net_options(panel, window, season),
             agree=_layout(panel, window, season),
             series_ids=panel.ids,
         )
-        calibration = calibrate(module, data, windows, panel.offsets, levels)
+        calibration = calibrate(module, data, replace(
+            windows, val_starts=windows.val_starts[held], val_series=windows.val_series[held]
+        ) if held.any() else windows, panel.offsets, levels)
         self._store_fit(panel, window, season, transforms, static_scaler, y is not None)
         self._store_target(transforms.target)
         self.future_columns_ = future_names(self.future_columns)
@@ -615,6 +636,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             raise ValueError(
                 f"id_column and time_column must differ; both are {self.id_column!r}."
             )
+        check_float("calibration_fraction", self.calibration_fraction, 0.0, 1.0)
         check_target_transform(self.target_transform)
         _check_future_columns(self.future_columns)
         self._check_common_params()
@@ -858,6 +880,15 @@ def _layout(panel: Panel, window: int, season: int) -> dict:
             "features": panel.feature_names, "targets": panel.form.target_names,
             "static": list(panel.static_names), "freq": panel.freq,
             "index": type(panel.time).__name__}
+
+
+def _calibration_windows(windows: WindowIndex, fraction: float) -> np.ndarray:
+    """(n_val,) bool: the validation windows kept for calibration, the last ``ceil(fraction *
+    n)`` of each series' ``n`` (at most ``n - 1``, so that early stopping keeps one)."""
+    counts = np.bincount(windows.val_series, minlength=len(windows.fit_rows))
+    held = np.minimum(np.ceil(fraction * counts).astype(np.int64), np.maximum(counts - 1, 0))
+    position = ragged_arange(counts)  # each window's place among its series' validation windows
+    return position >= (counts - held)[windows.val_series]
 
 
 def _require_grid(panel: Panel) -> None:

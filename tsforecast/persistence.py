@@ -389,7 +389,8 @@ _JSON_NAMES = {str: "string", bool: "boolean", dict: "object"}
 ADDED_PARAMETERS = {
     "LSTMForecaster": {"loss": "mse", "deseasonalize": False, "id_column": "unique_id",
                        "time_column": "ds", "static_columns": None, "n_threads": "auto",
-                       "target_transform": None, "future_columns": None, "quantiles": None},
+                       "target_transform": None, "future_columns": None, "quantiles": None,
+                       "calibration_fraction": 0.0},
     "LSTMClassifier": {"n_threads": "auto"},
     "LSTMRegressor": {"n_threads": "auto"},
 }
