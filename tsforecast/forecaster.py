@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import asdict, replace
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -380,27 +381,21 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         data = DevicePanel(transforms.apply(panel.values, panel.series_of_rows()),
                            transforms.static, window, self.horizon, panel.n_targets, device,
                            future=panel.n_future > 0)
-        starts = np.concatenate([windows.train_starts, windows.val_starts])
-        series = np.concatenate([windows.train_series, windows.val_series])
-        positions = torch.arange(len(starts), device=device)
-        held = _calibration_windows(windows, self.calibration_fraction)  # (n_val,) bool
+        roles = _window_roles(windows, self.calibration_fraction, device)
         levels = trained_levels(self.quantiles)
         module, history, best_epoch, net_config = self._train_network(
             device,
             input_size=panel.values.shape[1] + len(panel.static_names),
             output_size=self.horizon * panel.n_targets * (len(levels) if levels else 1),
-            batches=data.batches(starts, series),
-            train_idx=positions[: windows.n_train],
-            val_idx=positions[windows.n_train :][torch.as_tensor(~held, device=device)]
-            if windows.n_val else None,
+            batches=data.batches(roles.starts, roles.series),
+            train_idx=roles.train_idx,
+            val_idx=roles.val_idx,
             loss_fn=self._loss_function(levels),
             net_options=self._net_options(panel, window, season),
             agree=_layout(panel, window, season),
             series_ids=panel.ids,
         )
-        calibration = calibrate(module, data, replace(
-            windows, val_starts=windows.val_starts[held], val_series=windows.val_series[held]
-        ) if held.any() else windows, panel.offsets, levels)
+        calibration = calibrate(module, data, roles.calibration, panel.offsets, levels)
         self._store_fit(panel, window, season, transforms, static_scaler, y is not None)
         self._store_target(transforms.target)
         self.future_columns_ = future_names(self.future_columns)
@@ -882,13 +877,39 @@ def _layout(panel: Panel, window: int, season: int) -> dict:
             "index": type(panel.time).__name__}
 
 
-def _calibration_windows(windows: WindowIndex, fraction: float) -> np.ndarray:
-    """(n_val,) bool: the validation windows kept for calibration, the last ``ceil(fraction *
-    n)`` of each series' ``n`` (at most ``n - 1``, so that early stopping keeps one)."""
+class _WindowRoles(NamedTuple):
+    """Every window's part in a fit: the batches gather ``starts``/``series``; training steps
+    draw from ``train_idx``; early stopping watches ``val_idx`` (None: no validation); the
+    conformal errors come from the ``calibration`` windows."""
+
+    starts: np.ndarray
+    series: np.ndarray
+    train_idx: torch.Tensor
+    val_idx: torch.Tensor | None
+    calibration: WindowIndex
+
+
+def _window_roles(windows: WindowIndex, fraction: float, device) -> _WindowRoles:
+    """Hold the last ``ceil(fraction * n)`` of each series' ``n`` validation windows (at most
+    ``n - 1``, so that early stopping keeps one) for calibration; without any, calibrate on
+    every validation window."""
     counts = np.bincount(windows.val_series, minlength=len(windows.fit_rows))
     held = np.minimum(np.ceil(fraction * counts).astype(np.int64), np.maximum(counts - 1, 0))
     position = ragged_arange(counts)  # each window's place among its series' validation windows
-    return position >= (counts - held)[windows.val_series]
+    calibrating = position >= (counts - held)[windows.val_series]  # (n_val,) bool
+    positions = torch.arange(windows.n_train + windows.n_val, device=device)
+    val_idx = positions[windows.n_train :][torch.as_tensor(~calibrating, device=device)]
+    calibration = windows
+    if calibrating.any():
+        calibration = replace(windows, val_starts=windows.val_starts[calibrating],
+                              val_series=windows.val_series[calibrating])
+    return _WindowRoles(
+        np.concatenate([windows.train_starts, windows.val_starts]),
+        np.concatenate([windows.train_series, windows.val_series]),
+        positions[: windows.n_train],
+        val_idx if windows.n_val else None,
+        calibration,
+    )
 
 
 def _require_grid(panel: Panel) -> None:
