@@ -106,6 +106,21 @@ def test_scaling_is_per_series_on_its_own_training_rows():
         np.testing.assert_allclose(fitted.scaler_.scale[s], [y[:fit_rows].std()])
 
 
+def test_naive_scaler_scales_each_series_by_its_seasonal_naive_error():
+    """Check scaler="naive": each series' scale is the mean absolute 12-month change of its
+    training rows (the MASE denominator), and the model forecasts finite values."""
+    long = make_long()
+    fitted = model(scaler="naive", validation_fraction=0.2, deseasonalize=False).fit(long)
+    window = fitted.window_
+    for s, (_, group) in enumerate(long.groupby("unique_id", sort=False)):
+        y = group["y"].to_numpy()
+        n_windows = len(y) - window - H + 1
+        fit_rows = n_windows - int(np.ceil(0.2 * n_windows)) + window
+        change = np.abs(y[12:fit_rows] - y[: fit_rows - 12]).mean()
+        np.testing.assert_allclose(fitted.scaler_.scale[s], [change])
+    assert np.isfinite(fitted.predict()["y"]).all()
+
+
 def test_a_series_never_seen_at_fit_is_forecast_on_its_own_scale():
     """Check transfer: a new series 10x a seen one gets 10x its forecast (per-series scaling
     with instance normalisation makes the model scale-free)."""

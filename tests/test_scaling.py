@@ -57,3 +57,42 @@ def test_per_series_scaling_equals_one_scaler_per_series(kind):
         np.testing.assert_allclose(scaler.scale[s], alone.scale)
         series = np.full(len(part), s)
         np.testing.assert_allclose(scaler.transform(part, series), alone.transform(part))
+
+
+def naive_mae_reference(values, season):
+    """Mean absolute change over ``season`` rows (one row when too short), column by column,
+    at least 1% of the standard deviation."""
+    lag = season if len(values) > season else 1
+    if len(values) <= lag:
+        return np.ones(values.shape[1])
+    return np.maximum(np.abs(values[lag:] - values[:-lag]).mean(axis=0), values.std(axis=0) / 100)
+
+
+@pytest.mark.parametrize("season", [1, 4, 12])
+def test_naive_scaler_divides_by_the_seasonal_naive_mae_of_each_series(season):
+    """Check the "naive" scaler against a per-series loop: mean offset, and the mean absolute
+    change over ``season`` rows (one row for a series not longer than ``season``) as scale."""
+    rng = np.random.default_rng(0)
+    parts = [rng.normal(5, 2, size=(n, 2)).cumsum(axis=0) for n in (30, 1, 9, 13)]
+    offsets = np.concatenate([[0], np.cumsum([len(p) for p in parts])])
+    scaler = fit_scaler("naive", np.concatenate(parts), offsets, season=season)
+    for s, part in enumerate(parts):
+        np.testing.assert_allclose(scaler.offset[s], part.mean(axis=0))
+        np.testing.assert_allclose(scaler.scale[s], naive_mae_reference(part, season))
+
+
+def test_naive_scaler_scales_covariates_as_standard():
+    """Check that with ``n_targets``, only the targets are divided by their naive error and
+    the covariates by their standard deviation."""
+    values = np.random.default_rng(0).normal(5, 2, size=(40, 3)).cumsum(axis=0)
+    scaler = fit_scaler("naive", values, season=4, n_targets=1)
+    np.testing.assert_allclose(scaler.scale[0], naive_mae_reference(values, 4)[0])
+    np.testing.assert_allclose(scaler.scale[1:], values[:, 1:].std(axis=0))
+
+
+def test_naive_scaler_floors_a_series_that_repeats_its_season():
+    """Check that an exactly periodic series (no seasonal change) gets 1% of its standard
+    deviation as scale instead of a zero division."""
+    values = np.tile([1.0, 5.0, 3.0, 9.0], 10)[:, None]
+    scaler = fit_scaler("naive", values, season=4)
+    np.testing.assert_allclose(scaler.scale, values.std(axis=0) / 100)

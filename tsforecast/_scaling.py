@@ -1,5 +1,5 @@
-"""Per-column affine scaling ("standard", "minmax" or none), fitted on the training rows only,
-either over all rows or separately for every series of a panel.
+"""Per-column affine scaling ("standard", "minmax", "naive" or none), fitted on the training rows
+only, either over all rows or separately for every series of a panel.
 
 A scaling is two arrays, ``offset`` and ``scale``: ``scaled = (x - offset) / scale``; they have
 shape (n_columns,), or (n_series, n_columns) per series. Numpy only.
@@ -12,6 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 SCALERS = ("standard", "minmax", "none")
+TIME_SCALERS = (*SCALERS, "naive")  # "naive" reads rows as time steps: forecasters only
+# "naive" divides by at least this share of the standard deviation, so that a series with
+# almost no change from season to season is not blown up.
+NAIVE_FLOOR = 0.01
 
 
 @dataclass(frozen=True)
@@ -48,11 +52,17 @@ class ColumnScaler:
         return ColumnScaler(self.offset[series], self.scale[series])
 
 
-def fit_scaler(kind: str | None, values: np.ndarray, offsets=None) -> ColumnScaler:
+def fit_scaler(
+    kind: str | None, values: np.ndarray, offsets=None, season: int = 1, n_targets=None
+) -> ColumnScaler:
     """Fit a :class:`ColumnScaler` of the given kind on ``values`` (n_rows, n_columns).
 
     With ``offsets`` (n_series + 1,), series ``s`` is rows ``offsets[s]:offsets[s + 1]`` (none
     empty) and each series gets its own offset and scale; otherwise all rows share one.
+    "naive" scales as "standard", but divides the first ``n_targets`` columns (None: all) by
+    their mean absolute change over ``season`` rows instead (the in-sample error of the
+    seasonal naive forecast, the MASE denominator; over one row where a series is not longer
+    than ``season``), or by 1% of their standard deviation when that is larger.
     """
     n_columns = values.shape[1]
     per_series = offsets is not None
@@ -62,13 +72,18 @@ def fit_scaler(kind: str | None, values: np.ndarray, offsets=None) -> ColumnScal
         offset, scale = np.zeros((n_series, n_columns)), np.ones((n_series, n_columns))
     elif kind == "standard":
         offset, scale = _mean_std(values, offsets)
+    elif kind == "naive":
+        offset, scale = _mean_std(values, offsets)
+        targets = slice(0, n_columns if n_targets is None else n_targets)
+        naive = _naive_mae(values[:, targets], offsets, season)
+        scale[:, targets] = np.maximum(naive, NAIVE_FLOOR * scale[:, targets])
     elif kind == "minmax":
         starts = offsets[:-1]
         offset = np.minimum.reduceat(values, starts, axis=0)
         with np.errstate(over="ignore"):
             scale = np.maximum.reduceat(values, starts, axis=0) - offset
     else:
-        raise ValueError(f"scaler must be one of {SCALERS} or None; got scaler={kind!r}.")
+        raise ValueError(f"scaler must be one of {TIME_SCALERS} or None; got scaler={kind!r}.")
     _check_finite_scaling(kind, values, offset, scale)
     # A constant column keeps its offset and is not stretched.
     scale = np.where(scale > np.finfo(np.float64).tiny, scale, 1.0)
@@ -91,6 +106,23 @@ def _mean_std(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.n
     size = np.where(size > 0, size, 1.0)
     mean, std = _mean_std(values / np.repeat(size, counts[:, 0], axis=0), offsets)
     return mean * size, std * size
+
+
+def _naive_mae(values: np.ndarray, offsets: np.ndarray, season: int) -> np.ndarray:
+    """Per-segment mean absolute change over ``season`` rows (n_series, n_columns); over one
+    row for a segment not longer than ``season``; 0 for a single row."""
+    lengths = np.diff(offsets)
+    lags = np.where(lengths > season, season, 1)
+    series = np.repeat(np.arange(len(lengths)), lengths)
+    position = np.arange(len(values)) - np.repeat(offsets[:-1], lengths)
+    rows = np.flatnonzero(position >= lags[series])
+    owner = series[rows]
+    with np.errstate(over="ignore", invalid="ignore"):
+        change = np.abs(values[rows] - values[rows - lags[owner]])  # (n_changes, n_columns)
+    counts = np.maximum(lengths - lags, 1)
+    totals = [np.bincount(owner, change[:, c], minlength=len(lengths)) for c in range(
+        values.shape[1])]
+    return np.stack(totals, axis=1) / counts[:, None]
 
 
 def _check_finite_scaling(kind, values, offset, scale) -> None:

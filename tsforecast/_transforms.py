@@ -90,7 +90,8 @@ def fit_transforms(panel: Panel, fit_rows, recipe: Recipe, static_scaler) -> Tra
     identity = ColumnScaler(np.zeros(n_columns), np.ones(n_columns))
     adjusted = Transforms(identity, profile, steps, None).apply(values, series)
     training = adjusted[ragged_arange(panel.lengths) < fit_rows[series]]
-    scaler = fit_scaler(recipe.scaler, training, np.concatenate([[0], np.cumsum(fit_rows)]))
+    scaler = fit_scaler(recipe.scaler, training, np.concatenate([[0], np.cumsum(fit_rows)]),
+                        season=recipe.season, n_targets=panel.n_targets)
     return Transforms(scaler, profile, steps, scale_static(static_scaler, panel.static), target)
 
 

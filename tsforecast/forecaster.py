@@ -33,7 +33,7 @@ from ._intervals import (
 from ._losses import pinball_loss
 from ._outputs import band_output, forecast_output, future_labels, rolling_output
 from ._panel import Panel, as_panel, future_names
-from ._scaling import SCALERS, fit_scaler
+from ._scaling import TIME_SCALERS, fit_scaler
 from ._seasonality import MIN_SEASONS
 from ._target import TargetMap, check_target_transform
 from ._torch_utils import resolve_device
@@ -107,9 +107,13 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         Read each window in both directions.
     proj_size : int, default=0
         If > 0, project the hidden state to this size (must be < ``hidden_size``).
-    scaler : {"standard", "minmax", "none"} or None, default="standard"
+    scaler : {"standard", "minmax", "naive", "none"} or None, default="standard"
         Per-series, per-column scaling, fitted on each series' training rows only and inverted
-        on output. A series new to the model is scaled on its own context.
+        on output. A series new to the model is scaled on its own context. "naive" divides
+        each target by its mean absolute change over ``season_`` steps (after the seasonal
+        adjustment; at least 1% of its standard deviation): the in-sample error of the
+        seasonal naive forecast, so that the training loss weighs each series as MASE does.
+        It centres on the mean and scales covariates as "standard" does.
     instance_norm : {"last", "mean"} or None, default="last"
         Per-window normalisation inside the network: every input window has each column's last
         value ("last") or window mean ("mean") subtracted, and the targets' reference is added
@@ -375,7 +379,8 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         _require_grid(panel)
         recipe = replace(self._recipe(panel, season), target=self.target_transform)
         static_scaler = None if panel.static is None else fit_scaler(
-            self.scaler, all_rows(panel.static))  # across series: every rank's
+            "standard" if self.scaler == "naive" else self.scaler,
+            all_rows(panel.static))  # across series: every rank's
         transforms = fit_transforms(panel, windows.fit_rows, recipe, static_scaler)
         device = resolve_device(self.device)
         data = DevicePanel(transforms.apply(panel.values, panel.series_of_rows()),
@@ -601,8 +606,10 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         if self.window is not None:
             check_int("window", self.window, 1)
         check_int("horizon", self.horizon, 1)
-        if self.scaler is not None and self.scaler not in SCALERS:
-            raise ValueError(f"scaler must be one of {SCALERS} or None; got {self.scaler!r}.")
+        if self.scaler is not None and self.scaler not in TIME_SCALERS:
+            raise ValueError(
+                f"scaler must be one of {TIME_SCALERS} or None; got {self.scaler!r}."
+            )
         if self.instance_norm not in INSTANCE_NORMS:
             raise ValueError(
                 f"instance_norm must be one of {INSTANCE_NORMS}; got "
