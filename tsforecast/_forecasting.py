@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._batches import DevicePanel
 from ._future import future_values
-from ._intervals import conformal_radius, conformal_table, level_positions
+from ._intervals import conformal_radius, conformal_table, level_positions, pooled_table, pools
 from ._outputs import forecast_output, future_labels
 from ._panel import Form, Panel
 from ._target import TargetMap
@@ -103,8 +103,17 @@ class _Forecasts:
         ``level``: minus (below 0.5) or plus the radius of coverage ``|2 * level - 1|``."""
         if abs(level - 0.5) < 1e-9:
             return np.zeros(self.conformal_errors_.shape[1:])
-        radius = conformal_radius(self.conformal_errors_, self.conformal_ranks_,
-                                  abs(2 * level - 1))
+        coverage = abs(2 * level - 1)
+        pooled = getattr(self, "conformal_pooled_", None)
+        n = int(self.conformal_ranks_[-1])
+        if pooled is not None and pools(self.conformal_pooling, n, coverage):
+            horizon = len(self.conformal_scale_)
+            what = f"{n} windows x {horizon} steps, pooled"
+            radius = self.conformal_scale_ * conformal_radius(
+                pooled, self.conformal_pooled_ranks_, coverage, what)  # (H, T) * (T,)
+        else:
+            radius = conformal_radius(self.conformal_errors_, self.conformal_ranks_, coverage,
+                                      f"per step; pooling={self.conformal_pooling!r}")
         return radius if level > 0.5 else -radius
 
     def _median_position(self) -> int:
@@ -281,10 +290,11 @@ class _Forecasts:
 
 
 def calibrate(module, data: DevicePanel, windows: WindowIndex, offsets, levels):
-    """The conformal table (and its ranks) of the point forecast's absolute errors on the
-    validation windows, in network units; (None, None) without validation windows."""
+    """The conformal tables of the point forecast's absolute errors on the validation windows,
+    in network units: per step (table, ranks), then pooled over the steps (table, ranks,
+    scales); Nones without validation windows."""
     if windows.n_val == 0:
-        return None, None
+        return None, None, None, None, None
     starts, series = windows.val_starts, windows.val_series
     inputs = data.forecast_inputs(starts, series, offsets[series])
     outputs = predict_module(module, (inputs, len(starts)))  # (N, H * T * Q)
@@ -292,7 +302,8 @@ def calibrate(module, data: DevicePanel, windows: WindowIndex, offsets, levels):
     forecasts = outputs.view(len(starts), -1, len(levels or (0.5,)))[..., median]  # (N, H * T)
     actual = data.targets(data.long_tensor(starts))  # (N, H * T)
     errors = to_numpy((actual - forecasts).abs()).astype(np.float64)
-    return conformal_table(errors.reshape(len(starts), data.horizon, data.n_targets))
+    errors = errors.reshape(len(starts), data.horizon, data.n_targets)
+    return (*conformal_table(errors), *pooled_table(errors))
 
 
 def _invert_bands(transforms: Transforms, scaled: np.ndarray, series, last_steps) -> np.ndarray:
