@@ -381,3 +381,51 @@ def test_pooled_calibration_saves_and_loads(tmp_path):
     loaded = load(tmp_path / "m.tsf")
     np.testing.assert_array_equal(loaded.predict_interval(coverage=0.95),
                                   fitted.predict_interval(coverage=0.95))
+
+
+# -- calibrate: conformal errors from the rolling origins of given data ----------------------
+
+
+def test_calibrate_on_the_validation_windows_reproduces_the_fit_calibration():
+    """Check that calibrating on the training series' last windows, as many as fit held out
+    for validation, gives the tables fit computed."""
+    series = noisy(100)
+    fitted = model(random_state=0).fit(series)
+    n_val = int(fitted.conformal_ranks_[-1])
+    tables = [fitted.conformal_errors_, fitted.conformal_pooled_, fitted.conformal_scale_]
+    fitted.calibrate(series, n_windows=n_val)
+    assert fitted.conformal_ranks_[-1] == n_val
+    for before, after in zip(tables, [fitted.conformal_errors_, fitted.conformal_pooled_,
+                                      fitted.conformal_scale_]):
+        np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-6)
+
+
+def test_calibrate_gives_a_model_without_validation_windows_its_intervals():
+    """Check that a model fitted with validation_fraction=0 gets conformal intervals from the
+    windows of later data, enough of them for 95% per step without a warning."""
+    series = noisy(200)
+    fitted = model(validation_fraction=0.0).fit(series[:150])
+    assert fitted.calibrate(series, n_windows=40) is fitted
+    assert fitted.conformal_ranks_[-1] == 40
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        band = fitted.set_params(conformal_pooling=False).predict_interval(coverage=0.95)
+    point = fitted.predict()
+    assert np.all(band[:, 0] <= point) and np.all(point <= band[:, 1])
+
+
+def test_calibrate_takes_the_last_windows_of_each_series_of_a_panel():
+    """Check n_windows per series on a panel, and every origin with n_windows=None."""
+    frame = make_long(n_series=3, n=60)
+    fitted = model().fit(frame)
+    assert fitted.calibrate(frame, n_windows=5).conformal_ranks_[-1] == 15
+    n_origins = 3 * (60 - fitted.window_ - H + 1)
+    assert fitted.calibrate(frame).conformal_ranks_[-1] == n_origins
+
+
+@pytest.mark.parametrize("value, error", [(0, ValueError), (2.5, TypeError)])
+def test_bad_n_windows_is_refused(value, error):
+    """Check that n_windows below 1 or not an int is refused, naming it."""
+    fitted = model().fit(noisy(60))
+    with pytest.raises(error, match="n_windows"):
+        fitted.calibrate(noisy(60), n_windows=value)

@@ -9,6 +9,7 @@ and its fit; it reads only fitted attributes (``*_``) and the parameters that fi
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -56,7 +57,8 @@ class _Forecasts:
                 "Conformal intervals are calibrated on the validation windows of fit, but this "
                 "forecaster has none (validation_fraction=0, series too short to hold windows "
                 "out, or a file saved before intervals existed). Refit with "
-                "validation_fraction > 0 (e.g. 0.2), fit with quantiles=... and use "
+                "validation_fraction > 0 (e.g. 0.2), calibrate on past windows with "
+                "calibrate(X, n_windows=...), fit with quantiles=... and use "
                 "method='quantile', or measure the errors over past cutoffs with "
                 "tsforecast.model_selection.backtest."
             )
@@ -115,6 +117,26 @@ class _Forecasts:
             radius = conformal_radius(self.conformal_errors_, self.conformal_ranks_, coverage,
                                       f"per step; pooling={self.conformal_pooling!r}")
         return radius if level > 0.5 else -radius
+
+    def _context_calibration(self, X, y, n_windows) -> tuple:
+        """``calibrate``'s tables from the last ``n_windows`` rolling origins of each series of
+        a context (every origin when None), forecast by the fitted network."""
+        panel = self._as_panel(X, y, reset=False)
+        starts, series = self._origins(panel)
+        if n_windows is not None:
+            check_int("n_windows", n_windows, 1)
+            counts = np.bincount(series, minlength=panel.n_series)
+            position = ragged_arange(counts)
+            keep = position >= (counts[series] - n_windows)
+            starts, series = starts[keep], series[keep]
+        transforms = self._context_transforms(panel)
+        row_series = np.repeat(np.arange(panel.n_series), np.diff(panel.offsets))
+        data = DevicePanel(transforms.apply(panel.values, row_series), transforms.static,
+                           self.window_, self.horizon_, self.n_targets_, self.device_,
+                           future=self._n_future() > 0)
+        windows = _Origins(len(starts), starts, series)
+        return calibrate(self.module_, data, windows, panel.offsets,
+                         getattr(self, "quantiles_", None))
 
     def _median_position(self) -> int:
         """Where the median sits among the network's quantiles (0 without quantiles)."""
@@ -289,7 +311,15 @@ class _Forecasts:
         return future_values(X_future, self.future_columns_, rows, form, ids, labels)
 
 
-def calibrate(module, data: DevicePanel, windows: WindowIndex, offsets, levels):
+class _Origins(NamedTuple):
+    """The windows ``calibrate`` reads: their count, first input rows and series."""
+
+    n_val: int
+    val_starts: np.ndarray
+    val_series: np.ndarray
+
+
+def calibrate(module, data: DevicePanel, windows: WindowIndex | _Origins, offsets, levels):
     """The conformal tables of the point forecast's absolute errors on the validation windows,
     in network units: per step (table, ranks), then pooled over the steps (table, ranks,
     scales); Nones without validation windows."""

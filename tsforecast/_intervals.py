@@ -140,11 +140,12 @@ def conformal_radius(table: np.ndarray, ranks: np.ndarray, coverage: float,
     if rank > n:
         warnings.warn(
             f"coverage={coverage} needs at least {needed_errors(coverage)} calibration errors "
-            f"({what}), but the validation windows gave {n}: the interval is the point forecast "
+            f"({what}), but calibration gave {n}: the interval is the point forecast "
             f"plus or minus the largest of them, which holds a new value with probability "
             f"n / (n + 1) = {n / (n + 1):.0%} at best (less when the validation errors are "
-            f"optimistic), not {coverage:.0%}. Raise validation_fraction, pass a longer series, "
-            f"fit one model on many series, or ask a coverage of at most {n / (n + 1):.2f}.",
+            f"optimistic), not {coverage:.0%}. Raise validation_fraction, calibrate on more "
+            f"windows (calibrate(X, n_windows=...)), fit one model on many series, or ask a "
+            f"coverage of at most {n / (n + 1):.2f}.",
             UserWarning,
             stacklevel=4,
         )

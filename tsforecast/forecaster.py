@@ -615,6 +615,40 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         bands = self._predict_bands(*arguments, levels, method)[1]
         return band_output(bands, form, ids, labels, [f"q{level:g}" for level in levels])
 
+    @with_torch_threads
+    def calibrate(self, X, y=None, n_windows=None):
+        """Recalibrate the conformal intervals on the rolling origins of ``X``, without
+        training.
+
+        The fitted network forecasts every window of ``window_`` rows followed by
+        ``horizon_`` rows of each series of ``X`` (the last ``n_windows`` of each series),
+        and the absolute errors of those forecasts replace the validation errors of fit in
+        the conformal tables (``conformal_errors_``, ``conformal_pooled_``, ...), as the
+        errors of ``model_selection.backtest(refit=False)`` over the same windows would. Use
+        it when fit's validation windows are too few for the coverage you need: fit on the
+        first part of a series, then calibrate on the whole series with ``n_windows`` the
+        windows whose forecasts lie after the training part. Windows whose values the model
+        was trained on give optimistic errors (too narrow intervals).
+
+        Parameters
+        ----------
+        X, y : as in :meth:`predict_rolling`
+            One series or a panel, with at least ``window_ + horizon_`` rows per series that
+            is used.
+        n_windows : int or None, default=None
+            The last origins of each series to calibrate on (consecutive, one row apart);
+            None uses every origin.
+
+        Returns
+        -------
+        self : LSTMForecaster
+        """
+        check_is_fitted(self)
+        (self.conformal_errors_, self.conformal_ranks_, self.conformal_pooled_,
+         self.conformal_pooled_ranks_, self.conformal_scale_) = self._context_calibration(
+            X, y, n_windows)
+        return self
+
     # -- steps of fit ------------------------------------------------------------------------
 
     def _check_params(self) -> None:
