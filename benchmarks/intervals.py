@@ -11,8 +11,10 @@ intervals of the conformal method (LSTMForecaster's defaults) and of quantile re
 (``level=[80, 95]``). ``global conformal`` and ``global quantile`` train ONE model per
 frequency group on a long frame of every competition series of the group (as accuracy.py's
 ``global`` method with ``--global-pool all``), so the conformal errors of the validation
-windows of all those series are pooled. ``--split validation`` scores on the last ``h`` points
-of each training part instead of the test part: choose settings on it. Speed:
+windows of all those series are pooled. ``backtest conformal`` (only when named in
+``--methods``) fits on the first two thirds of each training part and calibrates on the
+windows after them (``LSTMForecaster.calibrate``). ``--split validation`` scores on the
+last ``h`` points of each training part instead of the test part: choose settings on it. Speed:
 ``backtest(refit=False)`` over 100 cutoffs of a 10,000-point series against the fit alone
 plus one batched forward pass over the same 100 windows (``predict_rolling``).
 """
@@ -39,6 +41,7 @@ BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 LEVELS = (0.8, 0.95)
 QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
 METHODS = ("conformal", "quantile", "global conformal", "global quantile", "AutoETS")
+EXTRA_METHODS = ("backtest conformal",)  # only when named in --methods
 
 
 def lstm_intervals(series: Series, method: str, seed: int, params: dict) -> dict:
@@ -65,6 +68,29 @@ def lstm_intervals(series: Series, method: str, seed: int, params: dict) -> dict
             out[level] = (band["lower"].to_numpy(), band["upper"].to_numpy())
     n_calibration = None if model.conformal_ranks_ is None else int(model.conformal_ranks_[-1])
     return {"bands": out, "n_calibration": n_calibration}
+
+
+def backtest_conformal(series: Series, seed: int, params: dict) -> dict:
+    """Conformal intervals calibrated on backtest windows: fit on the first two thirds of the
+    training part, ``calibrate`` on the windows whose forecasts lie in the last third, and
+    forecast from the end of the training part with that model."""
+    h = len(series.test)
+    index = pd.period_range("2000-01-01", periods=len(series.train), freq=series.freq)
+    train = pd.Series(series.train, index=index)
+    held = max(len(train) // 3, h)
+    model = LSTMForecaster(horizon=h, random_state=seed, **params)
+    out = {level: None for level in LEVELS}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model.fit(train.iloc[:-held])
+            model.calibrate(train, n_windows=held - h + 1)
+        except ValueError:  # too short to fit on two thirds
+            return {"bands": out, "n_calibration": None}
+        for level in LEVELS:
+            band = model.predict_interval(train, coverage=level, method="conformal")
+            out[level] = (band["lower"].to_numpy(), band["upper"].to_numpy())
+    return {"bands": out, "n_calibration": int(model.conformal_ranks_[-1])}
 
 
 def group_key(s: Series) -> tuple:
@@ -161,6 +187,8 @@ def evaluate(series: list[Series], seed: int, methods, params: dict, global_out:
                 found = ets_intervals(s)
             elif method.startswith("global "):
                 found = global_out[(method, s.name)]
+            elif method == "backtest conformal":
+                found = backtest_conformal(s, seed, params)
             else:
                 found = lstm_intervals(s, method, seed, params)
             for level, (cover, msis) in score(s, found["bands"]).items():
@@ -198,7 +226,7 @@ def coverage_table(records: pd.DataFrame, methods) -> list[str]:
 def calibration_counts(records: pd.DataFrame, methods) -> list[str]:
     """How many calibration errors per step each conformal method had (median over series)."""
     lines = []
-    for method in ("conformal", "global conformal"):
+    for method in ("conformal", "backtest conformal", "global conformal"):
         if method not in methods:
             continue
         part = records[(records["method"] == method) & (records["level"] == 0.95)]
@@ -287,7 +315,7 @@ def main(argv=None) -> None:
     parser.add_argument("--split", choices=("test", "validation"), default="test",
                         help="validation: score on the last h points of each training part")
     parser.add_argument("--methods", default=",".join(METHODS),
-                        help="comma-separated, from " + ", ".join(METHODS))
+                        help="comma-separated, from " + ", ".join(METHODS + EXTRA_METHODS))
     parser.add_argument("--params", default="{}",
                         help="JSON of LSTMForecaster parameters (per-series and global models)")
     parser.add_argument("--skip-timing", action="store_true")

@@ -9,7 +9,7 @@ import torch
 from conftest import TINY
 
 from tsforecast import LSTMForecaster, load, metrics
-from tsforecast._intervals import conformal_radius, conformal_table
+from tsforecast._intervals import conformal_radius, conformal_table, pooled_table
 from tsforecast._losses import pinball_loss
 from tsforecast._nn import LSTMNet
 
@@ -300,3 +300,132 @@ def test_bad_calibration_fraction_is_refused(value, error):
     """Check that calibration_fraction outside [0, 1] is refused at fit, naming it."""
     with pytest.raises(error, match="calibration_fraction"):
         model(calibration_fraction=value).fit(noisy())
+
+
+# -- conformal errors pooled over the horizon steps -------------------------------------------
+
+
+def test_pooled_table_matches_a_loop_over_steps():
+    """Check the pooled table against dividing each step's errors by their mean in a loop."""
+    errors = np.random.default_rng(0).exponential(size=(7, 4, 2)) * np.arange(1, 5)[:, None]
+    errors[:, 2, 1] = 0.0  # a step without error: scale 0, normalised errors 0
+    table, ranks, scale = pooled_table(errors)
+    expected = []
+    for target in range(2):
+        column = []
+        for step in range(4):
+            mean = errors[:, step, target].mean()
+            column += list(errors[:, step, target] / mean if mean > 0 else np.zeros(7))
+        expected.append(sorted(column))
+    np.testing.assert_allclose(table, np.array(expected).T)
+    np.testing.assert_array_equal(ranks, np.arange(1, 29))
+    np.testing.assert_allclose(scale, errors.mean(axis=0))
+
+
+def short_fit(**params):
+    """A fit with 8 validation errors per step: too few for 95% per step, enough pooled."""
+    fitted = model(**params).fit(noisy(50))
+    assert fitted.conformal_ranks_[-1] == 8
+    return fitted
+
+
+def test_pooled_interval_is_each_step_mean_error_times_one_quantile():
+    """Check that with conformal_pooling=True each step's half-width, divided by that step's
+    mean absolute validation error, is the same across the steps."""
+    fitted = short_fit(conformal_pooling=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        band = fitted.predict_interval(coverage=0.95)
+    ratio = (band[:, 1] - band[:, 0]) / fitted.conformal_scale_[:, 0]
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-5)
+
+
+def test_auto_pools_only_the_coverages_a_step_has_too_few_errors_for():
+    """Check conformal_pooling='auto': pooled at 95% (8 errors per step need 19), per step at
+    80% (8 errors are enough); False warns at 95%, and the setting is read at predict."""
+    fitted = short_fit()
+    assert fitted.conformal_pooling == "auto"
+    auto_95, auto_80 = fitted.predict_interval(coverage=0.95), fitted.predict_interval(coverage=0.8)
+    fitted.set_params(conformal_pooling=True)
+    np.testing.assert_array_equal(auto_95, fitted.predict_interval(coverage=0.95))
+    fitted.set_params(conformal_pooling=False)
+    np.testing.assert_array_equal(auto_80, fitted.predict_interval(coverage=0.8))
+    with pytest.warns(UserWarning, match=r"needs at least 19 calibration errors \(per step"):
+        fitted.predict_interval(coverage=0.95)
+
+
+def test_too_few_pooled_errors_warn_and_say_what_the_interval_is():
+    """Check that when even the pooled errors are fewer than the rank needs, the warning says
+    the interval is the largest error and what it covers at best."""
+    fitted = model(horizon=1).fit(noisy(40))
+    n = int(fitted.conformal_ranks_[-1])
+    assert n < 19
+    expected = f"plus or minus the largest of them.*n / \\(n \\+ 1\\) = {n / (n + 1):.0%}"
+    with pytest.warns(UserWarning, match=r"\(" + f"{n} windows x 1 steps, pooled" + r"\)"):
+        fitted.predict_interval(coverage=0.95)
+    with pytest.warns(UserWarning, match=expected):
+        fitted.predict_interval(coverage=0.95)
+
+
+@pytest.mark.parametrize("value", ["always", 1, None])
+def test_bad_conformal_pooling_is_refused(value):
+    """Check that conformal_pooling other than 'auto', True or False is refused at fit."""
+    with pytest.raises(ValueError, match="conformal_pooling must be 'auto', True or False"):
+        model(conformal_pooling=value).fit(noisy(60))
+
+
+def test_pooled_calibration_saves_and_loads(tmp_path):
+    """Check that the pooled table survives save and load."""
+    fitted = short_fit()
+    fitted.save(tmp_path / "m.tsf")
+    loaded = load(tmp_path / "m.tsf")
+    np.testing.assert_array_equal(loaded.predict_interval(coverage=0.95),
+                                  fitted.predict_interval(coverage=0.95))
+
+
+# -- calibrate: conformal errors from the rolling origins of given data ----------------------
+
+
+def test_calibrate_on_the_validation_windows_reproduces_the_fit_calibration():
+    """Check that calibrating on the training series' last windows, as many as fit held out
+    for validation, gives the tables fit computed."""
+    series = noisy(100)
+    fitted = model(random_state=0).fit(series)
+    n_val = int(fitted.conformal_ranks_[-1])
+    tables = [fitted.conformal_errors_, fitted.conformal_pooled_, fitted.conformal_scale_]
+    fitted.calibrate(series, n_windows=n_val)
+    assert fitted.conformal_ranks_[-1] == n_val
+    for before, after in zip(tables, [fitted.conformal_errors_, fitted.conformal_pooled_,
+                                      fitted.conformal_scale_]):
+        np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-6)
+
+
+def test_calibrate_gives_a_model_without_validation_windows_its_intervals():
+    """Check that a model fitted with validation_fraction=0 gets conformal intervals from the
+    windows of later data, enough of them for 95% per step without a warning."""
+    series = noisy(200)
+    fitted = model(validation_fraction=0.0).fit(series[:150])
+    assert fitted.calibrate(series, n_windows=40) is fitted
+    assert fitted.conformal_ranks_[-1] == 40
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        band = fitted.set_params(conformal_pooling=False).predict_interval(coverage=0.95)
+    point = fitted.predict()
+    assert np.all(band[:, 0] <= point) and np.all(point <= band[:, 1])
+
+
+def test_calibrate_takes_the_last_windows_of_each_series_of_a_panel():
+    """Check n_windows per series on a panel, and every origin with n_windows=None."""
+    frame = make_long(n_series=3, n=60)
+    fitted = model().fit(frame)
+    assert fitted.calibrate(frame, n_windows=5).conformal_ranks_[-1] == 15
+    n_origins = 3 * (60 - fitted.window_ - H + 1)
+    assert fitted.calibrate(frame).conformal_ranks_[-1] == n_origins
+
+
+@pytest.mark.parametrize("value, error", [(0, ValueError), (2.5, TypeError)])
+def test_bad_n_windows_is_refused(value, error):
+    """Check that n_windows below 1 or not an int is refused, naming it."""
+    fitted = model().fit(noisy(60))
+    with pytest.raises(error, match="n_windows"):
+        fitted.calibrate(noisy(60), n_windows=value)

@@ -9,13 +9,14 @@ and its fit; it reads only fitted attributes (``*_``) and the parameters that fi
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ._batches import DevicePanel
 from ._future import future_values
-from ._intervals import conformal_radius, conformal_table, level_positions
+from ._intervals import conformal_radius, conformal_table, level_positions, pooled_table, pools
 from ._outputs import forecast_output, future_labels
 from ._panel import Form, Panel
 from ._target import TargetMap
@@ -56,7 +57,8 @@ class _Forecasts:
                 "Conformal intervals are calibrated on the validation windows of fit, but this "
                 "forecaster has none (validation_fraction=0, series too short to hold windows "
                 "out, or a file saved before intervals existed). Refit with "
-                "validation_fraction > 0 (e.g. 0.2), fit with quantiles=... and use "
+                "validation_fraction > 0 (e.g. 0.2), calibrate on past windows with "
+                "calibrate(X, n_windows=...), fit with quantiles=... and use "
                 "method='quantile', or measure the errors over past cutoffs with "
                 "tsforecast.model_selection.backtest."
             )
@@ -103,9 +105,38 @@ class _Forecasts:
         ``level``: minus (below 0.5) or plus the radius of coverage ``|2 * level - 1|``."""
         if abs(level - 0.5) < 1e-9:
             return np.zeros(self.conformal_errors_.shape[1:])
-        radius = conformal_radius(self.conformal_errors_, self.conformal_ranks_,
-                                  abs(2 * level - 1))
+        coverage = abs(2 * level - 1)
+        pooled = getattr(self, "conformal_pooled_", None)
+        n = int(self.conformal_ranks_[-1])
+        if pooled is not None and pools(self.conformal_pooling, n, coverage):
+            horizon = len(self.conformal_scale_)
+            what = f"{n} windows x {horizon} steps, pooled"
+            radius = self.conformal_scale_ * conformal_radius(
+                pooled, self.conformal_pooled_ranks_, coverage, what)  # (H, T) * (T,)
+        else:
+            radius = conformal_radius(self.conformal_errors_, self.conformal_ranks_, coverage,
+                                      f"per step; pooling={self.conformal_pooling!r}")
         return radius if level > 0.5 else -radius
+
+    def _context_calibration(self, X, y, n_windows) -> tuple:
+        """``calibrate``'s tables from the last ``n_windows`` rolling origins of each series of
+        a context (every origin when None), forecast by the fitted network."""
+        panel = self._as_panel(X, y, reset=False)
+        starts, series = self._origins(panel)
+        if n_windows is not None:
+            check_int("n_windows", n_windows, 1)
+            counts = np.bincount(series, minlength=panel.n_series)
+            position = ragged_arange(counts)
+            keep = position >= (counts[series] - n_windows)
+            starts, series = starts[keep], series[keep]
+        transforms = self._context_transforms(panel)
+        row_series = np.repeat(np.arange(panel.n_series), np.diff(panel.offsets))
+        data = DevicePanel(transforms.apply(panel.values, row_series), transforms.static,
+                           self.window_, self.horizon_, self.n_targets_, self.device_,
+                           future=self._n_future() > 0)
+        windows = _Origins(len(starts), starts, series)
+        return calibrate(self.module_, data, windows, panel.offsets,
+                         getattr(self, "quantiles_", None))
 
     def _median_position(self) -> int:
         """Where the median sits among the network's quantiles (0 without quantiles)."""
@@ -280,11 +311,20 @@ class _Forecasts:
         return future_values(X_future, self.future_columns_, rows, form, ids, labels)
 
 
-def calibrate(module, data: DevicePanel, windows: WindowIndex, offsets, levels):
-    """The conformal table (and its ranks) of the point forecast's absolute errors on the
-    validation windows, in network units; (None, None) without validation windows."""
+class _Origins(NamedTuple):
+    """The windows ``calibrate`` reads: their count, first input rows and series."""
+
+    n_val: int
+    val_starts: np.ndarray
+    val_series: np.ndarray
+
+
+def calibrate(module, data: DevicePanel, windows: WindowIndex | _Origins, offsets, levels):
+    """The conformal tables of the point forecast's absolute errors on the validation windows,
+    in network units: per step (table, ranks), then pooled over the steps (table, ranks,
+    scales); Nones without validation windows."""
     if windows.n_val == 0:
-        return None, None
+        return None, None, None, None, None
     starts, series = windows.val_starts, windows.val_series
     inputs = data.forecast_inputs(starts, series, offsets[series])
     outputs = predict_module(module, (inputs, len(starts)))  # (N, H * T * Q)
@@ -292,7 +332,8 @@ def calibrate(module, data: DevicePanel, windows: WindowIndex, offsets, levels):
     forecasts = outputs.view(len(starts), -1, len(levels or (0.5,)))[..., median]  # (N, H * T)
     actual = data.targets(data.long_tensor(starts))  # (N, H * T)
     errors = to_numpy((actual - forecasts).abs()).astype(np.float64)
-    return conformal_table(errors.reshape(len(starts), data.horizon, data.n_targets))
+    errors = errors.reshape(len(starts), data.horizon, data.n_targets)
+    return (*conformal_table(errors), *pooled_table(errors))
 
 
 def _invert_bands(transforms: Transforms, scaled: np.ndarray, series, last_steps) -> np.ndarray:

@@ -95,24 +95,59 @@ def conformal_table(errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[ranks - 1], ranks
 
 
-def conformal_radius(table: np.ndarray, ranks: np.ndarray, coverage: float) -> np.ndarray:
-    """Half-width (H, T) of the split-conformal interval of ``coverage``, in network units.
+def pooled_table(errors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The errors (n, H, T) of every horizon step pooled per target after dividing each step's
+    errors by that step's mean absolute error.
+
+    Returns the table (m, T) and ranks (m,) of the ``n * H`` normalised errors (as
+    :func:`conformal_table`) and the scales (H, T); a step whose errors are all 0 has scale 0
+    and normalised errors 0.
+    """
+    errors = np.asarray(errors, dtype=np.float64)
+    scale = errors.mean(axis=0)  # (H, T)
+    safe = np.where(scale > 0, scale, 1.0)
+    normalised = np.where(scale > 0, errors / safe, 0.0)  # (n, H, T)
+    n, horizon, n_targets = errors.shape
+    table, ranks = conformal_table(normalised.reshape(n * horizon, n_targets))
+    return table, ranks, scale
+
+
+def pools(pooling, n: int, coverage: float) -> bool:
+    """Whether a coverage is read from the pooled errors: always (True), never (False), or with
+    "auto" when the ``n`` errors of each step are fewer than its finite-sample rank needs."""
+    if pooling == "auto":
+        return needed_errors(coverage) > n
+    return bool(pooling)
+
+
+def needed_errors(coverage: float) -> int:
+    """The fewest errors ``n`` whose rank ``ceil((n + 1) * coverage)`` is at most ``n``."""
+    return math.ceil(coverage / (1 - coverage) - TOLERANCE)
+
+
+def conformal_radius(table: np.ndarray, ranks: np.ndarray, coverage: float,
+                     what: str = "per step") -> np.ndarray:
+    """Half-width (table's trailing shape) of the split-conformal interval of ``coverage``.
 
     With ``n`` calibration errors, the radius is their ``ceil((n + 1) * coverage)``-th smallest
     (the finite-sample correction); when the table holds a subsample of the ranks, the next
     larger stored rank (never a narrower interval). When that rank exceeds ``n`` (too few
-    errors for the coverage), warn and use the largest error.
+    errors for the coverage), warn, saying what the interval then is, and use the largest
+    error. ``what`` names the errors in that warning.
     """
     n = int(ranks[-1])
     rank = math.ceil((n + 1) * coverage - TOLERANCE)
     if rank > n:
         warnings.warn(
-            f"coverage={coverage} needs at least {math.ceil(coverage / (1 - coverage) - TOLERANCE)}"
-            f" calibration errors per step, but the validation windows gave {n}: the interval "
-            f"uses the largest of them and may cover less than asked. Raise "
-            f"validation_fraction, pass a longer series, or ask a lower coverage.",
+            f"coverage={coverage} needs at least {needed_errors(coverage)} calibration errors "
+            f"({what}), but calibration gave {n}: the interval is the point forecast "
+            f"plus or minus the largest of them, which holds a new value with probability "
+            f"n / (n + 1) = {n / (n + 1):.0%} at best (less when the validation errors are "
+            f"optimistic), not {coverage:.0%}. Raise validation_fraction, calibrate on more "
+            f"windows (calibrate(X, n_windows=...)), fit one model on many series, or ask a "
+            f"coverage of at most {n / (n + 1):.2f}.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
         rank = n
     return table[int(np.searchsorted(ranks, rank))]

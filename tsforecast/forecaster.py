@@ -181,6 +181,15 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         series with one validation window gives none. 0 calibrates on every validation window,
         the same windows early stopping watched (optimistic errors, but more of them); when no
         series can spare a window, calibration falls back to that.
+    conformal_pooling : {"auto", True, False}, default="auto"
+        How the conformal intervals read the ``n`` validation errors of each horizon step.
+        False: each step's own errors (the ``ceil((n + 1) * coverage)``-th smallest). True:
+        the errors of every step, each divided by its step's mean absolute error, pooled into
+        ``n * horizon`` errors whose conformal quantile is scaled back by each step's mean
+        absolute error, so that short series get ``horizon`` times as many errors per
+        quantile. "auto": pool for a coverage whose rank needs more than the ``n`` errors of
+        a step (``n < coverage / (1 - coverage)``, e.g. fewer than 19 errors at 95%), else per
+        step. Read at predict, so it can be changed on a fitted model.
     early_stopping : bool, default=True
         Stop when the validation loss (training loss if ``validation_fraction=0``) has not
         improved for ``patience`` epochs, and keep the best epoch's weights.
@@ -269,6 +278,13 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         conformal intervals. None without validation windows.
     conformal_ranks_ : ndarray of shape (n_ranks,) or None
         The ranks (1-based) of those rows among all validation errors; the last is their count.
+    conformal_pooled_ : ndarray of shape (n_pooled_ranks, n_targets_) or None
+        The same errors divided by their step's mean absolute error and pooled over the
+        horizon steps, sorted (at most 1,000 order statistics), for ``conformal_pooling``.
+    conformal_pooled_ranks_ : ndarray of shape (n_pooled_ranks,) or None
+        Their ranks among the ``n * horizon_`` pooled errors.
+    conformal_scale_ : ndarray of shape (horizon_, n_targets_) or None
+        Each step's mean absolute validation error, in network units.
 
     Examples
     --------
@@ -312,6 +328,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         gradient_clip=None,
         validation_fraction=0.1,
         calibration_fraction=0.0,
+        conformal_pooling="auto",
         early_stopping=True,
         patience=10,
         device="auto",
@@ -346,6 +363,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         self.gradient_clip = gradient_clip
         self.validation_fraction = validation_fraction
         self.calibration_fraction = calibration_fraction
+        self.conformal_pooling = conformal_pooling
         self.early_stopping = early_stopping
         self.patience = patience
         self.device = device
@@ -407,7 +425,8 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         self.device_, self.module_, self._net_config = device, module, net_config
         self.history_, self.best_epoch_ = history, best_epoch
         self.quantiles_ = levels
-        self.conformal_errors_, self.conformal_ranks_ = calibration
+        (self.conformal_errors_, self.conformal_ranks_, self.conformal_pooled_,
+         self.conformal_pooled_ranks_, self.conformal_scale_) = calibration
         return self
 
     @with_torch_threads
@@ -551,7 +570,8 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             "conformal": the point forecast plus or minus the ``coverage`` quantile (with the
             finite-sample correction ``ceil((n + 1) * coverage) / n``) of its absolute errors
             on the ``n`` validation windows of fit, per step and target, in each series' scaled
-            units (so that the interval scales with each series). "quantile": the trained
+            units (so that the interval scales with each series); pooled over the steps as
+            ``conformal_pooling`` says. "quantile": the trained
             quantiles at ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` (a model fitted
             with ``quantiles=`` holding both). "auto": "quantile" when the model holds both
             levels, else "conformal".
@@ -600,6 +620,40 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         bands = self._predict_bands(*arguments, levels, method)[1]
         return band_output(bands, form, ids, labels, [f"q{level:g}" for level in levels])
 
+    @with_torch_threads
+    def calibrate(self, X, y=None, n_windows=None):
+        """Recalibrate the conformal intervals on the rolling origins of ``X``, without
+        training.
+
+        The fitted network forecasts every window of ``window_`` rows followed by
+        ``horizon_`` rows of each series of ``X`` (the last ``n_windows`` of each series),
+        and the absolute errors of those forecasts replace the validation errors of fit in
+        the conformal tables (``conformal_errors_``, ``conformal_pooled_``, ...), as the
+        errors of ``model_selection.backtest(refit=False)`` over the same windows would. Use
+        it when fit's validation windows are too few for the coverage you need: fit on the
+        first part of a series, then calibrate on the whole series with ``n_windows`` the
+        windows whose forecasts lie after the training part. Windows whose values the model
+        was trained on give optimistic errors (too narrow intervals).
+
+        Parameters
+        ----------
+        X, y : as in :meth:`predict_rolling`
+            One series or a panel, with at least ``window_ + horizon_`` rows per series that
+            is used.
+        n_windows : int or None, default=None
+            The last origins of each series to calibrate on (consecutive, one row apart);
+            None uses every origin.
+
+        Returns
+        -------
+        self : LSTMForecaster
+        """
+        check_is_fitted(self)
+        (self.conformal_errors_, self.conformal_ranks_, self.conformal_pooled_,
+         self.conformal_pooled_ranks_, self.conformal_scale_) = self._context_calibration(
+            X, y, n_windows)
+        return self
+
     # -- steps of fit ------------------------------------------------------------------------
 
     def _check_params(self) -> None:
@@ -639,6 +693,12 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
                 f"id_column and time_column must differ; both are {self.id_column!r}."
             )
         check_float("calibration_fraction", self.calibration_fraction, 0.0, 1.0)
+        if not (isinstance(self.conformal_pooling, (bool, np.bool_))
+                or (isinstance(self.conformal_pooling, str) and self.conformal_pooling == "auto")):
+            raise ValueError(
+                f"conformal_pooling must be 'auto', True or False; got "
+                f"conformal_pooling={self.conformal_pooling!r}."
+            )
         check_target_transform(self.target_transform)
         _check_future_columns(self.future_columns)
         self._check_common_params()

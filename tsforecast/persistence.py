@@ -390,14 +390,16 @@ ADDED_PARAMETERS = {
     "LSTMForecaster": {"loss": "mse", "deseasonalize": False, "id_column": "unique_id",
                        "time_column": "ds", "static_columns": None, "n_threads": "auto",
                        "target_transform": None, "future_columns": None, "quantiles": None,
-                       "calibration_fraction": 0.0},
+                       "calibration_fraction": 0.0, "conformal_pooling": False},
     "LSTMClassifier": {"n_threads": "auto"},
     "LSTMRegressor": {"n_threads": "auto"},
 }
 ADDED_ATTRIBUTES = {
     "LSTMForecaster": {"seasonal_profile_": None, "target_transform_": None,
                        "target_lambda_": None, "future_columns_": [], "quantiles_": None,
-                       "conformal_errors_": None, "conformal_ranks_": None},
+                       "conformal_errors_": None, "conformal_ranks_": None,
+                       "conformal_pooled_": None, "conformal_pooled_ranks_": None,
+                       "conformal_scale_": None},
 }
 
 
