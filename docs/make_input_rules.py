@@ -120,7 +120,8 @@ RULES = [
      lambda: fitted().predict(GOOD[["price"]], GOOD["sales"])),
     ("Parameters", "window is an int >= 1", fit(GOOD, window=0)),
     ("Parameters", "horizon is an int >= 1", fit(GOOD, horizon=1.5)),
-    ("Parameters", "scaler is 'standard', 'minmax', 'none' or None", fit(GOOD, scaler="robust")),
+    ("Parameters", "scaler is 'standard', 'minmax', 'none' or None "
+     "('naive' too for LSTMForecaster)", fit(GOOD, scaler="robust")),
     ("Parameters", "hidden_size is an int >= 1", fit(GOOD, hidden_size=0)),
     ("Parameters", "proj_size < hidden_size", fit(GOOD, proj_size=2)),
     ("Parameters", "dropout in [0, 1)", fit(GOOD, dropout=1.0)),
