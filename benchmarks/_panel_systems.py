@@ -9,10 +9,9 @@ gradient steps and batch size; the notes say where an API cannot match.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
-from _systems import _clock
+from _systems import _clock, darts_lstm, neuralforecast_lstm, quiet_lightning
 from _workloads import BATCH, HIDDEN, LR, PANEL_TEST_POINTS, SEED, Workload, make_panel
 
 
@@ -163,46 +162,15 @@ def run_tsforecast_panel(wl: Workload, device: str, opts) -> dict:
 # -- peers -----------------------------------------------------------------------------------
 
 
-def _quiet_lightning():
-    import logging
-
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    logging.getLogger("lightning").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
-
-
 def run_neuralforecast_panel(wl: Workload, device: str, opts) -> dict:
     """neuralforecast LSTM on the pre-scaled long frame; steps = epochs x batches of 256."""
-    _quiet_lightning()
+    quiet_lightning()
     from neuralforecast import NeuralForecast
-    from neuralforecast.models import LSTM
 
     data = _PanelData(wl)
     steps = wl.epochs * data.steps_per_epoch
-    model = LSTM(
-        h=wl.horizon,
-        input_size=wl.window,
-        inference_input_size=wl.window,
-        encoder_n_layers=1,
-        encoder_hidden_size=HIDDEN,
-        decoder_hidden_size=HIDDEN,
-        decoder_layers=1,
-        max_steps=steps,
-        learning_rate=LR,
-        batch_size=32,  # series drawn per step (its default); windows_batch_size of them
-        valid_batch_size=8192,
-        windows_batch_size=BATCH,
-        inference_windows_batch_size=8192,
-        scaler_type="identity",
-        early_stop_patience_steps=-1,
-        val_check_steps=steps + 1,
-        random_seed=SEED,
-        accelerator="gpu" if device.startswith("cuda") else "cpu",
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        logger=False,
-        enable_checkpointing=False,
-    )
+    # 32 series drawn per step (its default), then BATCH windows from them
+    model = neuralforecast_lstm(wl.window, wl.horizon, steps, 32, device)
     nf = NeuralForecast(models=[model], freq=1)
     frame = data.long_frame(data.scale(data.train))
     fit_s, _ = _clock(lambda: nf.fit(df=frame), 1, device)
@@ -218,38 +186,13 @@ def run_neuralforecast_panel(wl: Workload, device: str, opts) -> dict:
 
 def run_darts_panel(wl: Workload, device: str, opts) -> dict:
     """darts BlockRNNModel (LSTM, last output -> Linear) fitted on a list of series."""
-    _quiet_lightning()
-    import torch
+    quiet_lightning()
     from darts import TimeSeries
-    from darts.models import BlockRNNModel
 
     data = _PanelData(wl)
     scaled = data.scale(data.train).astype(np.float32)
     series = [TimeSeries.from_values(row) for row in scaled]
-    trainer = {
-        "accelerator": "gpu" if device.startswith("cuda") else "cpu",
-        "enable_progress_bar": False,
-        "enable_model_summary": False,
-        "logger": False,
-        "enable_checkpointing": False,
-    }
-    model = BlockRNNModel(
-        input_chunk_length=wl.window,
-        output_chunk_length=wl.horizon,
-        model="LSTM",
-        hidden_dim=HIDDEN,
-        n_rnn_layers=1,
-        hidden_fc_sizes=None,
-        dropout=0.0,
-        batch_size=BATCH,
-        n_epochs=wl.epochs,
-        optimizer_cls=torch.optim.Adam,
-        optimizer_kwargs={"lr": LR},
-        loss_fn=torch.nn.MSELoss(),
-        random_state=SEED,
-        pl_trainer_kwargs=trainer,
-        save_checkpoints=False,
-    )
+    model = darts_lstm(wl.window, wl.horizon, wl.epochs, device)
     fit_s, _ = _clock(lambda: model.fit(series, verbose=False), 1, device)
     predict_s, out = _clock(
         lambda: model.predict(n=wl.horizon, series=series, verbose=False, batch_size=8192),

@@ -275,22 +275,20 @@ def run_skorch(wl: Workload, device: str, opts) -> dict:
     return _result(fit_s, predict_s, rolling_s, score_s, forecasts, data, n_windows, notes)
 
 
-def run_darts(wl: Workload, device: str, opts) -> dict:
-    """darts BlockRNNModel (LSTM, no hidden FC layers: last RNN output -> Linear)."""
+def quiet_lightning() -> None:
+    """Silence Lightning's logging and warnings (darts and neuralforecast train on it)."""
     import logging
-
-    import torch
-    from darts import TimeSeries
-    from darts.metrics import mae
-    from darts.models import BlockRNNModel
 
     logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
     logging.getLogger("lightning").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
-    data = _Data(wl)
-    W, H = wl.window, wl.horizon
-    train = TimeSeries.from_values(data.scale(data.train).astype(np.float32))
-    context = TimeSeries.from_values(data.scale(data.context).astype(np.float32))
+
+
+def darts_lstm(window: int, horizon: int, epochs: int, device: str):
+    """darts BlockRNNModel with the shared budget: LSTM, last output -> Linear, Adam."""
+    import torch
+    from darts.models import BlockRNNModel
+
     trainer = {
         "accelerator": "gpu" if device.startswith("cuda") else "cpu",
         "enable_progress_bar": False,
@@ -298,16 +296,16 @@ def run_darts(wl: Workload, device: str, opts) -> dict:
         "logger": False,
         "enable_checkpointing": False,
     }
-    model = BlockRNNModel(
-        input_chunk_length=W,
-        output_chunk_length=H,
+    return BlockRNNModel(
+        input_chunk_length=window,
+        output_chunk_length=horizon,
         model="LSTM",
         hidden_dim=HIDDEN,
         n_rnn_layers=1,
         hidden_fc_sizes=None,
         dropout=0.0,
         batch_size=BATCH,
-        n_epochs=wl.epochs,
+        n_epochs=epochs,
         optimizer_cls=torch.optim.Adam,
         optimizer_kwargs={"lr": LR},
         loss_fn=torch.nn.MSELoss(),
@@ -315,6 +313,51 @@ def run_darts(wl: Workload, device: str, opts) -> dict:
         pl_trainer_kwargs=trainer,
         save_checkpoints=False,
     )
+
+
+def neuralforecast_lstm(window: int, horizon: int, steps: int, series_per_step: int,
+                        device: str):
+    """neuralforecast LSTM with the shared budget: ``steps`` steps of BATCH windows drawn
+    from ``series_per_step`` series, no validation, no early stopping."""
+    from neuralforecast.models import LSTM
+
+    return LSTM(
+        h=horizon,
+        input_size=window,
+        inference_input_size=window,
+        encoder_n_layers=1,
+        encoder_hidden_size=HIDDEN,
+        decoder_hidden_size=HIDDEN,
+        decoder_layers=1,
+        max_steps=steps,
+        learning_rate=LR,
+        batch_size=series_per_step,
+        valid_batch_size=8192,
+        windows_batch_size=BATCH,
+        inference_windows_batch_size=8192,
+        scaler_type="identity",
+        early_stop_patience_steps=-1,
+        val_check_steps=steps + 1,
+        random_seed=SEED,
+        accelerator="gpu" if device.startswith("cuda") else "cpu",
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        logger=False,
+        enable_checkpointing=False,
+    )
+
+
+def run_darts(wl: Workload, device: str, opts) -> dict:
+    """darts BlockRNNModel (LSTM, no hidden FC layers: last RNN output -> Linear)."""
+    from darts import TimeSeries
+    from darts.metrics import mae
+
+    quiet_lightning()
+    data = _Data(wl)
+    W, H = wl.window, wl.horizon
+    train = TimeSeries.from_values(data.scale(data.train).astype(np.float32))
+    context = TimeSeries.from_values(data.scale(data.context).astype(np.float32))
+    model = darts_lstm(W, H, wl.epochs, device)
     fit_s, _ = _clock(lambda: model.fit(train, verbose=False), 1, device)
     predict_s, _ = _clock(
         lambda: model.predict(n=H, series=train, verbose=False), opts.predict_calls, device
@@ -339,43 +382,15 @@ def run_darts(wl: Workload, device: str, opts) -> dict:
 
 def run_neuralforecast(wl: Workload, device: str, opts) -> dict:
     """neuralforecast LSTM: encoder LSTM + MLP decoder (its head cannot be a single Linear)."""
-    import logging
-
     import pandas as pd
     from neuralforecast import NeuralForecast
-    from neuralforecast.models import LSTM
 
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    logging.getLogger("lightning").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
+    quiet_lightning()
     data = _Data(wl)
     W, H = wl.window, wl.horizon
     n_windows = len(data.train) - W - H + 1
     steps = wl.epochs * math.ceil(n_windows / BATCH)
-    model = LSTM(
-        h=H,
-        input_size=W,
-        inference_input_size=W,
-        encoder_n_layers=1,
-        encoder_hidden_size=HIDDEN,
-        decoder_hidden_size=HIDDEN,
-        decoder_layers=1,
-        max_steps=steps,
-        learning_rate=LR,
-        batch_size=1,
-        valid_batch_size=8192,
-        windows_batch_size=BATCH,
-        inference_windows_batch_size=8192,
-        scaler_type="identity",
-        early_stop_patience_steps=-1,
-        val_check_steps=steps + 1,
-        random_seed=SEED,
-        accelerator="gpu" if device.startswith("cuda") else "cpu",
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        logger=False,
-        enable_checkpointing=False,
-    )
+    model = neuralforecast_lstm(W, H, steps, 1, device)
     nf = NeuralForecast(models=[model], freq=1)
     train_df = pd.DataFrame(
         {"unique_id": "s", "ds": np.arange(len(data.train)), "y": data.scale(data.train)}
