@@ -102,3 +102,11 @@ def test_transformed_target_regressor_gets_an_error_that_points_to_target_transf
                                          inverse_func=np.exp, check_inverse=False).fit(X, y)
     with pytest.raises(ValueError, match="needs the target history.*target_transform"):
         wrapped.predict(X)
+
+
+def test_warnings_point_at_the_callers_line():
+    """Check a warning raised deep inside fit is attributed to the line that called fit."""
+    y = np.sin(np.arange(52.0))
+    with pytest.warns(UserWarning, match="without validation") as record:
+        LSTMForecaster(**TINY, window=17, horizon=18).fit(y)
+    assert record[0].filename == __file__

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import functools
 import math
-import warnings
 
 import numpy as np
 import torch
@@ -28,6 +27,7 @@ from ._torch_utils import (
 )
 from ._training import train_module
 from ._validation import check_bool, check_float, check_int
+from ._warnings import warn
 
 
 def with_torch_threads(method):
@@ -144,12 +144,10 @@ class _LSTMBase(BaseEstimator):
         if not _distributed.active():
             return False, seed
         if not self._data_parallel:
-            warnings.warn(
+            warn(
                 f"{type(self).__name__} does not train data-parallel: this process fits on its "
                 f"own data only, although a torch.distributed process group is initialised. "
-                f"Wrap the fit in tsforecast.distributed.local_fits() to silence this.",
-                UserWarning,
-                stacklevel=5,
+                f"Wrap the fit in tsforecast.distributed.local_fits() to silence this."
             )
             return False, seed
         params = self.get_params(deep=False)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 
 import numpy as np
+
+from ._warnings import warn
 
 MAX_CALIBRATION = 1000  # order statistics kept per (step, target): ranks at most n/1000 apart
 TOLERANCE = 1e-9  # two quantile levels closer than this are the same level
@@ -138,16 +139,14 @@ def conformal_radius(table: np.ndarray, ranks: np.ndarray, coverage: float,
     n = int(ranks[-1])
     rank = math.ceil((n + 1) * coverage - TOLERANCE)
     if rank > n:
-        warnings.warn(
+        warn(
             f"coverage={coverage} needs at least {needed_errors(coverage)} calibration errors "
             f"({what}), but calibration gave {n}: the interval is the point forecast "
             f"plus or minus the largest of them, which holds a new value with probability "
             f"n / (n + 1) = {n / (n + 1):.0%} at best (less when the validation errors are "
             f"optimistic), not {coverage:.0%}. Raise validation_fraction, calibrate on more "
             f"windows (calibrate(X, n_windows=...)), fit one model on many series, or ask a "
-            f"coverage of at most {n / (n + 1):.2f}.",
-            UserWarning,
-            stacklevel=4,
+            f"coverage of at most {n / (n + 1):.2f}."
         )
         rank = n
     return table[int(np.searchsorted(ranks, rank))]

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import warnings
 from collections.abc import Iterator
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+
+from . import _warnings
 
 DTYPE = torch.float32
 
@@ -61,11 +62,9 @@ def usable_device(device: str, warn: bool = False) -> torch.device:
         return resolve_device(device)
     except ValueError:
         if warn:
-            warnings.warn(
+            _warnings.warn(
                 f"This model was fitted on device {str(device)!r}, which is not available "
-                f"here; it was loaded on the CPU instead.",
-                UserWarning,
-                stacklevel=3,
+                f"here; it was loaded on the CPU instead."
             )
         return torch.device("cpu")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import math
 import sys
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ._distributed import Shard
+from ._warnings import warn
 
 PREDICT_CHUNK = 8192  # windows per forward pass at inference: large, but bounded in memory
 # A fit whose best monitored loss is above this multiple of the untrained network's diverged: it
@@ -110,11 +110,9 @@ def train_module(
                 if patience is not None and wait >= patience:
                     break
     except KeyboardInterrupt:
-        warnings.warn(
+        warn(
             f"fit was interrupted after {len(result.history['loss'])} epoch(s); the model "
-            f"keeps the best weights seen so far.",
-            UserWarning,
-            stacklevel=3,
+            f"keeps the best weights seen so far."
         )
         restore_best = warned = True
     finally:
@@ -142,13 +140,11 @@ def _diverged(initial_loss: float, best_loss: float) -> bool:
 def _warn_diverged(initial: float, best: float, lr: float, validated: bool) -> None:
     """Warn that training diverged and the model went back to its initial weights."""
     which = "validation" if validated else "training"
-    warnings.warn(
+    warn(
         f"Training diverged: the best epoch's {which} loss ({best:.4g}) is more than "
         f"{DIVERGED_RATIO:g} times that of the untrained network ({initial:.4g}), so the model "
         f"keeps its initial weights (best_epoch_ = -1). Try a lower lr (now {lr:g}) or set "
-        f"gradient_clip.",
-        UserWarning,
-        stacklevel=4,
+        f"gradient_clip."
     )
 
 
@@ -205,11 +201,9 @@ def _stop_on_non_finite(epoch: int, lr: float, have_best: bool) -> None:
         raise ValueError(
             f"Training diverged: the loss was NaN or infinite in epoch {epoch + 1}. {advice}"
         )
-    warnings.warn(
+    warn(
         f"Training stopped at epoch {epoch + 1} because the loss became NaN or infinite; the "
-        f"model keeps the best weights from before. {advice}",
-        UserWarning,
-        stacklevel=4,
+        f"model keeps the best weights from before. {advice}"
     )
 
 

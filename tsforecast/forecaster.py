@@ -9,7 +9,6 @@ caller's form from _outputs.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, replace
 from typing import NamedTuple
 
@@ -50,6 +49,7 @@ from ._validation import (
     regular_frequency,
     seasonal_period,
 )
+from ._warnings import warn
 from ._windowing import WindowIndex, min_rows, ragged_arange, window_index
 
 INSTANCE_NORMS = ("last", "mean", None)
@@ -747,20 +747,16 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             )
         untrained = int((~windows.trained).sum())
         if untrained:
-            warnings.warn(
+            warn(
                 f"{untrained} of {panel.n_series} series have fewer than {needed} rows "
-                f"(window + horizon): they are forecast by the global model but not trained on.",
-                UserWarning,
-                stacklevel=3,
+                f"(window + horizon): they are forecast by the global model but not trained on."
             )
         if self.validation_fraction > 0 and windows.n_val == 0:
-            warnings.warn(
+            warn(
                 f"Too few windows ({windows.n_train}) to hold out validation_fraction="
                 f"{self.validation_fraction} of them with horizon={self.horizon}: trained on "
                 f"every window without validation (early stopping watches the training loss; "
-                f"history_['val_loss'] is empty). Pass a longer series for validation.",
-                UserWarning,
-                stacklevel=3,
+                f"history_['val_loss'] is empty). Pass a longer series for validation."
             )
         return windows
 

@@ -16,7 +16,6 @@ import platform
 import secrets
 import stat
 import struct
-import warnings
 import zipfile
 import zlib
 from dataclasses import asdict
@@ -45,6 +44,7 @@ from ._scaling import ColumnScaler
 from ._seasonality import SeasonalProfile
 from ._torch_utils import usable_device
 from ._validation import integer_step
+from ._warnings import warn
 
 FORMAT = "tsforecast-estimator"
 FORMAT_VERSION = 1
@@ -111,12 +111,10 @@ def _encode_params(estimator) -> dict:
     """get_params() as JSON; a RandomState instance cannot be stored and becomes None."""
     params = estimator.get_params(deep=False)
     if isinstance(params.get("random_state"), np.random.RandomState):
-        warnings.warn(
+        warn(
             "random_state is a numpy RandomState instance, which cannot be saved; the file "
             "stores random_state=None (the weights and predictions are saved exactly). Pass an "
-            "int random_state to keep refits repeatable.",
-            UserWarning,
-            stacklevel=4,
+            "int random_state to keep refits repeatable."
         )
         params["random_state"] = None
     return {key: encode(value, f"parameter {key}") for key, value in params.items()}
