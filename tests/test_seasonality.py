@@ -11,7 +11,7 @@ from sklearn.metrics import r2_score
 
 from tsforecast import LSTMForecaster, load
 from tsforecast._seasonality import fit_seasonal_profile, is_seasonal
-from tsforecast._validation import steps_between
+from tsforecast._timegrid import is_time_like, steps_from
 
 PATTERN = np.array([0.8, 0.9, 1.0, 1.1, 1.3, 1.2, 1.0, 0.9, 0.8, 0.9, 1.0, 1.1])
 PATTERN = PATTERN / PATTERN.mean()
@@ -87,18 +87,24 @@ def dates(start, freq, n=3):
     ],
 )
 def test_steps_between_counts_time_steps_on_the_anchor_grid(anchor, index, expected):
-    """Check the offset of a context's first row from the anchor's last row, per index kind."""
-    freq = getattr(anchor, "freq", None)
-    assert steps_between(anchor, index, freq) == expected
+    """Check the offset of a context's first row from the anchor's last row, per index kind;
+    labels that are not time-like have no grid to count on."""
+    if expected is None:
+        assert not (is_time_like(anchor) and is_time_like(index))
+        return
+    freq = anchor.step if isinstance(anchor, pd.RangeIndex) else anchor.freq
+    assert steps_from(index[:1], anchor[-1:], freq).tolist() == [expected]
 
 
 def test_steps_between_rejects_a_context_off_the_grid():
-    """Check a timestamp between grid points, or another index kind, raises a ValueError."""
+    """Check a timestamp between grid points is off the grid, and that a context of another
+    index kind than at fit is refused by the forecaster."""
     anchor = pd.date_range("2000-01-01", periods=3, freq="D")
-    with pytest.raises(ValueError, match="not on the time grid"):
-        steps_between(anchor, pd.DatetimeIndex(["2000-01-05 12:00"]), anchor.freq)
+    assert steps_from(pd.DatetimeIndex(["2000-01-05 12:00"]), anchor[-1:], anchor.freq) is None
+    y = exact(pd.date_range("2000-01-01", periods=60, freq="MS"), 6)
+    model = untrained().fit(y)
     with pytest.raises(ValueError, match="same index type"):
-        steps_between(anchor, pd.period_range("2000-01", periods=2, freq="M"), anchor.freq)
+        model.predict(y.set_axis(pd.period_range("2000-01", periods=60, freq="M")))
 
 
 def deseasonalized(**params):

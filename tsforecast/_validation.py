@@ -297,93 +297,6 @@ def infer_frequency(index: pd.DatetimeIndex):
     return None if freq is None else pd.tseries.frequencies.to_offset(freq)
 
 
-def future_index(index: pd.Index, steps: int, freq=None) -> pd.Index:
-    """Return the ``steps`` index labels that follow ``index``."""
-    if isinstance(index, pd.PeriodIndex):
-        return pd.period_range(index[-1] + 1, periods=steps, freq=index.freq)
-    if isinstance(index, pd.DatetimeIndex):
-        freq = freq if freq is not None else regular_frequency(index)
-        return pd.date_range(index[-1] + freq, periods=steps, freq=freq, name=index.name)
-    if isinstance(index, pd.RangeIndex):
-        start = index.stop
-        return pd.RangeIndex(start, start + steps * index.step, index.step, name=index.name)
-    if pd.api.types.is_integer_dtype(index) and len(index) >= 2:
-        steps_between = np.diff(index.to_numpy())
-        if (steps_between == steps_between[0]).all() and steps_between[0] > 0:
-            step = int(steps_between[0])
-            last = int(index[-1])
-            return pd.Index(np.arange(1, steps + 1) * step + last, name=index.name)
-    n = len(index)
-    return pd.RangeIndex(n, n + steps, name=index.name)
-
-
-def steps_between(anchor: pd.Index, index: pd.Index, freq=None) -> int | None:
-    """Time steps from ``anchor[-1]`` to ``index[0]``, checking ``index`` is on the same grid.
-
-    Works for PeriodIndex, DatetimeIndex (``freq``: the anchor's frequency) and regular integer
-    indexes; None when either index does not place rows in time. ValueError when ``index`` is
-    of another kind, zone or frequency than ``anchor``, or its first label is off the grid.
-    """
-    if not (places_rows_in_time(anchor) and places_rows_in_time(index)):
-        return None
-    start, first = anchor[-1], index[0]
-    steps = None
-    if isinstance(anchor, pd.PeriodIndex) and isinstance(index, pd.PeriodIndex):
-        if index.freq == anchor.freq:
-            steps, rest = divmod(first.ordinal - start.ordinal, anchor.freq.n)
-            steps = steps if rest == 0 else None
-    elif isinstance(anchor, pd.DatetimeIndex) and isinstance(index, pd.DatetimeIndex):
-        context_freq = _frequency_or_none(index)
-        if _same_zone(anchor, index) and (context_freq is None or context_freq == freq):
-            steps = _datetime_steps(start, first.tz_convert(start.tz) if start.tz else first, freq)
-    elif _is_integer_index(anchor) and _is_integer_index(index):
-        step = integer_step(anchor)
-        if integer_step(index) in (None, step) or len(index) == 1:
-            steps, rest = divmod(int(first) - int(start), step)
-            steps = steps if rest == 0 else None
-    if steps is None:
-        raise ValueError(
-            f"The context's index ({type(index).__name__} from {first!r}) is not on the time "
-            f"grid of the series seen at fit ({type(anchor).__name__} up to {start!r}); pass a "
-            f"context with the same index type, time zone and frequency as at fit."
-        )
-    return int(steps)
-
-
-def _datetime_steps(start: pd.Timestamp, stop: pd.Timestamp, freq) -> int | None:
-    """Steps of ``freq`` from ``start`` to ``stop``; None if ``stop`` is not on that grid."""
-    if isinstance(freq, pd.offsets.Tick) and start.tz is None:  # tz-aware: DST-proof below
-        steps, rest = divmod(stop - start, pd.Timedelta(freq))
-        return int(steps) if rest == pd.Timedelta(0) else None
-    low, high = sorted((start, stop))
-    grid = pd.date_range(low, high, freq=freq)
-    if len(grid) == 0 or grid[0] != low or grid[-1] != high:
-        return None
-    return (len(grid) - 1) * (1 if stop >= start else -1)
-
-
-def _same_zone(a: pd.DatetimeIndex, b: pd.DatetimeIndex) -> bool:
-    """Both time-zone naive, or both aware (labels are compared in ``a``'s zone)."""
-    return (a.tz is None) == (b.tz is None)
-
-
-def _frequency_or_none(index: pd.DatetimeIndex):
-    """The index's frequency, None when too short to tell; "irregular" when it has none."""
-    if index.freq is not None:
-        return index.freq
-    if len(index) < 3:
-        return None
-    return infer_frequency(index) or "irregular"
-
-
-def places_rows_in_time(index: pd.Index | None) -> bool:
-    """True for indexes whose labels give each row's time step: Period, Datetime, or integer
-    labels with a constant non-zero step."""
-    if isinstance(index, (pd.PeriodIndex, pd.DatetimeIndex)):
-        return True
-    return _is_integer_index(index) and (len(index) == 1 or integer_step(index) is not None)
-
-
 def integer_step(index: pd.Index) -> int | None:
     """The constant non-zero step of an integer index (1 for one label); None if irregular."""
     if isinstance(index, pd.RangeIndex):
@@ -394,14 +307,6 @@ def integer_step(index: pd.Index) -> int | None:
     if steps[0] == 0 or (steps != steps[0]).any():
         return None
     return int(steps[0])
-
-
-def _is_integer_index(index: pd.Index | None) -> bool:
-    return (
-        isinstance(index, pd.Index)
-        and pd.api.types.is_integer_dtype(index)
-        and not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex))
-    )
 
 
 def check_int(name: str, value, minimum: int, maximum: int | None = None) -> None:
