@@ -123,14 +123,14 @@ def test_conformal_table_keeps_a_conservative_subsample_of_many_errors():
 
 
 @pytest.mark.parametrize("quantiles", [None, (0.05, 0.5, 0.95)])
-@pytest.mark.parametrize("method", ["conformal", "quantile"])
+@pytest.mark.parametrize("method", ["conformal", "quantile", "cqr"])
 def test_intervals_hold_the_point_forecast(quantiles, method):
-    """Check lower <= predict() <= upper for both methods, and wider for higher coverage."""
-    if method == "quantile" and quantiles is None:
+    """Check lower <= predict() <= upper for each method, and wider for higher coverage."""
+    if method in ("quantile", "cqr") and quantiles is None:
         return
     fitted = model(quantiles=quantiles).fit(noisy())
     point = fitted.predict()
-    coverage = 0.9 if method == "quantile" else 0.6
+    coverage = 0.9 if method in ("quantile", "cqr") else 0.6
     narrow = fitted.predict_interval(coverage=coverage, method=method)
     assert np.all(narrow[:, 0] <= point + 1e-9) and np.all(point <= narrow[:, 1] + 1e-9)
     if method == "conformal":
@@ -429,3 +429,131 @@ def test_bad_n_windows_is_refused(value, error):
     fitted = model().fit(noisy(60))
     with pytest.raises(error, match="n_windows"):
         fitted.calibrate(noisy(60), n_windows=value)
+
+
+# -- calibrate(refit=True): errors of a copy that never saw the calibration rows --------------
+
+
+def test_refit_calibration_is_that_of_a_copy_fitted_without_the_held_rows():
+    """Check calibrate(refit=True) equals fitting the same model on all but the last
+    n_windows + horizon - 1 rows and calibrating it on the windows over them, and leaves the
+    network (its forecasts) as it was."""
+    series = noisy(160)
+    fitted = model(random_state=0).fit(series)
+    before = fitted.predict()
+    fitted.calibrate(series, n_windows=30, refit=True)
+    np.testing.assert_array_equal(fitted.predict(), before)
+    held = 30 + H - 1
+    copy = model(random_state=0, window=fitted.window_).fit(series[:-held])
+    copy.calibrate(series, n_windows=30)
+    assert fitted.conformal_ranks_[-1] == 30
+    for name in ("conformal_errors_", "conformal_pooled_", "conformal_scale_"):
+        np.testing.assert_array_equal(getattr(fitted, name), getattr(copy, name))
+
+
+def test_refit_calibration_errors_are_larger_than_the_in_sample_ones():
+    """Check that errors of forecasts after the copy's training rows exceed those of windows
+    the model was trained on (the optimism that refit=True removes)."""
+    series = noisy(160)
+    fitted = model(random_state=0, validation_fraction=0.0).fit(series)
+    in_sample = fitted.calibrate(series, n_windows=30).conformal_scale_.mean()
+    out_of_sample = fitted.calibrate(series, n_windows=30, refit=True).conformal_scale_.mean()
+    assert out_of_sample > in_sample
+
+
+def test_refit_calibration_of_a_panel_takes_one_window_per_series_and_skips_short_ones():
+    """Check the default of one window per series, and that series too short to hold
+    horizon rows out are left out with a warning."""
+    frame = make_long(n_series=3, n=60)
+    fitted = model(random_state=0).fit(frame)
+    assert fitted.calibrate(frame, refit=True).conformal_ranks_[-1] == 3
+    short = pd.concat([frame, frame.query("unique_id == 's0'").head(H).assign(unique_id="s9")],
+                      ignore_index=True)
+    with pytest.warns(UserWarning, match="1 of 4 series have at most 3 rows"):
+        fitted.calibrate(short, refit=True)
+    assert fitted.conformal_ranks_[-1] == 3
+    with pytest.raises(ValueError, match="no series has more than 60 rows"):
+        fitted.calibrate(frame, n_windows=58, refit=True)
+
+
+def test_refit_must_be_a_bool():
+    fitted = model().fit(noisy(60))
+    with pytest.raises(TypeError, match="refit"):
+        fitted.calibrate(noisy(60), refit="yes")
+
+
+# -- conformalized quantile regression (method="cqr") ------------------------------------------
+
+
+def cqr_model(**params):
+    return model(quantiles=(0.1, 0.9), validation_fraction=0.4, conformal_pooling=False,
+                 random_state=0, **params)
+
+
+def test_cqr_moves_each_trained_quantile_by_the_conformal_rank_of_its_scores():
+    """Check the cqr band is the trained band widened on both sides by the
+    ceil((n + 1) * coverage)-th smallest conformity score of the calibration windows."""
+    fitted = cqr_model().fit(noisy(200))
+    raw = fitted.predict_interval(coverage=0.8, method="quantile")
+    band = fitted.predict_interval(coverage=0.8, method="cqr")
+    n = int(fitted.conformal_ranks_[-1])
+    rank = int(np.ceil((n + 1) * 0.8))
+    radius = fitted.quantile_errors_[rank - 1, :, 0, 0]  # (H,) in scaled units
+    scale = fitted.scaler_.scale[0, 0]
+    point = fitted.predict()
+    expected_lower = np.minimum(raw[:, 0] - radius * scale, point)
+    expected_upper = np.maximum(raw[:, 1] + radius * scale, point)
+    np.testing.assert_allclose(band[:, 0], expected_lower, rtol=1e-5)
+    np.testing.assert_allclose(band[:, 1], expected_upper, rtol=1e-5)
+
+
+def test_cqr_scores_count_how_far_actual_values_fall_outside_the_trained_band():
+    """Check the stored scores: as many above 0 as calibration values outside the band."""
+    series = noisy(200)
+    fitted = cqr_model().fit(series)
+    fitted.calibrate(series, n_windows=40)
+    scores = fitted.quantile_errors_[:, :, 0, 0]  # (40, H), sorted per step
+    assert np.all(np.diff(scores, axis=0) >= 0)
+    origins = [series[: len(series) - 40 - H + 1 + k] for k in range(40)]
+    bands = np.stack([fitted.predict_interval(o, coverage=0.8, method="quantile")
+                      for o in origins])  # (40, H, 2)
+    actual = np.stack([series[len(o): len(o) + H] for o in origins])  # (40, H)
+    outside = (actual < bands[..., 0]) | (actual > bands[..., 1])
+    np.testing.assert_array_equal((scores > 0).sum(axis=0), outside.sum(axis=0))
+
+
+def test_cqr_brings_an_undertrained_quantile_band_near_its_coverage():
+    """Check coverage on later data of a series with known noise: the quantiles of a network
+    trained for one epoch cover half the values, not 80%; cqr calibrated on the last 150
+    windows of the training series comes near nominal."""
+    series = noisy(900, seed=3)
+    fitted = model(quantiles=(0.1, 0.9), epochs=1, random_state=0).fit(series[:600])
+    fitted.calibrate(series[:600], n_windows=150)
+    hits = {"quantile": [], "cqr": []}
+    for end in range(600, 900 - H + 1, H):
+        for method, found in hits.items():
+            band = fitted.predict_interval(series[:end], coverage=0.8, method=method)
+            actual = series[end : end + H]
+            found.append(np.mean((band[:, 0] <= actual) & (actual <= band[:, 1])))
+    assert abs(np.mean(hits["cqr"]) - 0.8) < 0.08
+    assert abs(np.mean(hits["cqr"]) - 0.8) < abs(np.mean(hits["quantile"]) - 0.8)
+
+
+def test_cqr_needs_trained_pairs_and_says_so():
+    plain = model().fit(noisy(100))
+    with pytest.raises(ValueError, match="needs a model fitted with quantiles"):
+        plain.predict_interval(coverage=0.8, method="cqr")
+    lopsided = model(quantiles=(0.1, 0.8)).fit(noisy(100))
+    with pytest.raises(ValueError, match="level 0.8 was trained without 0.2"):
+        lopsided.predict_quantiles(alpha=(0.8,), method="cqr")
+    with pytest.raises(ValueError, match="method must be one of"):
+        lopsided.predict_interval(method="cqr2")
+
+
+def test_cqr_calibration_saves_and_loads(tmp_path):
+    fitted = cqr_model().fit(pd.Series(noisy()))
+    fitted.save(tmp_path / "cqr.tsf")
+    loaded = load(tmp_path / "cqr.tsf")
+    np.testing.assert_array_equal(loaded.quantile_errors_, fitted.quantile_errors_)
+    pd.testing.assert_frame_equal(loaded.predict_interval(coverage=0.8, method="cqr"),
+                                  fitted.predict_interval(coverage=0.8, method="cqr"))

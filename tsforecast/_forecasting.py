@@ -16,7 +16,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._batches import DevicePanel
 from ._future import future_values
-from ._intervals import conformal_radius, conformal_table, level_positions, pooled_table, pools
+from ._intervals import (
+    conformal_radius,
+    conformal_table,
+    level_positions,
+    pooled_table,
+    pools,
+    quantile_pairs,
+    quantile_scores,
+    quantile_tables,
+)
 from ._outputs import forecast_output, future_labels
 from ._panel import Form, Panel
 from ._target import TargetMap
@@ -26,33 +35,37 @@ from ._transforms import Transforms, scale_static
 from ._validation import check_int
 from ._windowing import WindowIndex, count_windows, ragged_arange
 
+INTERVAL_METHODS = ("auto", "conformal", "quantile", "cqr")
+
 
 class _Forecasts:
     """The forecasting steps of :class:`~tsforecast.LSTMForecaster` (private methods)."""
 
     def _interval_method(self, method, levels) -> str:
         """The method that answers ``levels``; raise when the model cannot."""
-        if method not in ("auto", "conformal", "quantile"):
+        if method not in INTERVAL_METHODS:
             raise ValueError(
-                f"method must be 'auto', 'conformal' or 'quantile'; got method={method!r}."
+                f"method must be one of {INTERVAL_METHODS}; got method={method!r}."
             )
         trained = getattr(self, "quantiles_", None)
         have_levels = level_positions(trained, levels) is not None
         if method == "auto":
             method = "quantile" if have_levels else "conformal"
-        if method == "quantile" and not have_levels:
+        if method in ("quantile", "cqr") and not have_levels:
             if trained is None:
                 raise ValueError(
-                    "method='quantile' needs a model fitted with quantiles=..., e.g. "
-                    "LSTMForecaster(quantiles=(0.05, 0.5, 0.95)); this one forecasts the point "
-                    "only. Refit with quantiles, or use method='conformal'."
+                    f"method={method!r} needs a model fitted with quantiles=..., e.g. "
+                    f"LSTMForecaster(quantiles=(0.05, 0.5, 0.95)); this one forecasts the point "
+                    f"only. Refit with quantiles, or use method='conformal'."
                 )
             raise ValueError(
-                f"method='quantile' reads the trained levels {list(trained)}, which do not hold "
+                f"method={method!r} reads the trained levels {list(trained)}, which do not hold "
                 f"every level of {[round(level, 6) for level in levels]}; refit with those "
                 f"quantiles, or use method='conformal'."
             )
-        if method == "conformal" and getattr(self, "conformal_errors_", None) is None:
+        if method == "cqr":
+            self._check_pairs(levels)
+        if method != "quantile" and getattr(self, "conformal_errors_", None) is None:
             raise ValueError(
                 "Conformal intervals are calibrated on the validation windows of fit, but this "
                 "forecaster has none (validation_fraction=0, series too short to hold windows "
@@ -62,7 +75,27 @@ class _Forecasts:
                 "method='quantile', or measure the errors over past cutoffs with "
                 "tsforecast.model_selection.backtest."
             )
+        if method == "cqr" and getattr(self, "quantile_errors_", None) is None:
+            raise ValueError(
+                "method='cqr' needs the conformity scores of the trained quantiles, which this "
+                "forecaster lacks (a file saved before they were kept); recalibrate it with "
+                "calibrate(X, ...)."
+            )
         return method
+
+    def _check_pairs(self, levels) -> None:
+        """Raise unless every level but 0.5 was trained together with its mirror ``1 - a``."""
+        trained = list(self.quantiles_)
+        lows = [trained[low] for low, _ in quantile_pairs(trained)]
+        for level in levels:
+            if abs(level - 0.5) > 1e-9 and not any(
+                    abs(min(level, 1 - level) - low) < 1e-9 for low in lows):
+                raise ValueError(
+                    f"method='cqr' calibrates central intervals of pairs of trained quantiles "
+                    f"(a and 1 - a), but level {level:g} was trained without "
+                    f"{1 - level:g} (trained: {trained}). Refit with both, or use "
+                    f"method='quantile' or 'conformal'."
+                )
 
     def _interval_context(self, X, y) -> tuple:
         """``_forecast``'s arguments for ``predict(X, y)``, then the output's form, ids and
@@ -95,6 +128,8 @@ class _Forecasts:
         point = transforms.invert(median, series, last_steps)
         if method == "quantile":
             scaled = outputs[..., level_positions(self.quantiles_, levels)]  # (N, H, T, K)
+        elif method == "cqr":
+            scaled = self._conformalized(outputs, median, levels)
         else:
             shifts = [self._conformal_shift(level) for level in levels]  # K x (H, T)
             scaled = median[..., None] + np.stack(shifts, axis=-1)  # (N, H, T, K)
@@ -105,23 +140,45 @@ class _Forecasts:
         ``level``: minus (below 0.5) or plus the radius of coverage ``|2 * level - 1|``."""
         if abs(level - 0.5) < 1e-9:
             return np.zeros(self.conformal_errors_.shape[1:])
-        coverage = abs(2 * level - 1)
-        pooled = getattr(self, "conformal_pooled_", None)
+        radius = self._radius(abs(2 * level - 1), self.conformal_errors_,
+                              self.conformal_pooled_)
+        return radius if level > 0.5 else -radius
+
+    def _conformalized(self, outputs: np.ndarray, median: np.ndarray, levels) -> np.ndarray:
+        """The trained quantiles ``levels`` (N, H, T, K) of conformalized quantile regression:
+        each moved outwards (inwards when negative) by the conformal radius of its pair's
+        scores, never past the point forecast ``median`` (N, H, T)."""
+        trained = np.asarray(self.quantiles_)
+        lows = [trained[low] for low, _ in quantile_pairs(self.quantiles_)]
+        bounds = []
+        for level in levels:
+            own = outputs[..., int(level_positions(self.quantiles_, (level,))[0])]
+            if abs(level - 0.5) < 1e-9:
+                bounds.append(own)
+                continue
+            pair = int(np.argmin(np.abs(np.asarray(lows) - min(level, 1 - level))))
+            radius = self._radius(abs(2 * level - 1), self.quantile_errors_[..., pair],
+                                  self.quantile_pooled_[..., pair])
+            bounds.append(np.maximum(own + radius, median) if level > 0.5
+                          else np.minimum(own - radius, median))
+        return np.stack(bounds, axis=-1)
+
+    def _radius(self, coverage: float, errors: np.ndarray, pooled) -> np.ndarray:
+        """(H, T) conformal radius of ``coverage`` from a per-step table (n_ranks, H, T), or
+        from its ``pooled`` table (n_pooled_ranks, T) times each step's scale, as
+        ``conformal_pooling`` says."""
         n = int(self.conformal_ranks_[-1])
         if pooled is not None and pools(self.conformal_pooling, n, coverage):
             horizon = len(self.conformal_scale_)
             what = f"{n} windows x {horizon} steps, pooled"
-            radius = self.conformal_scale_ * conformal_radius(
+            return self.conformal_scale_ * conformal_radius(
                 pooled, self.conformal_pooled_ranks_, coverage, what)  # (H, T) * (T,)
-        else:
-            radius = conformal_radius(self.conformal_errors_, self.conformal_ranks_, coverage,
-                                      f"per step; pooling={self.conformal_pooling!r}")
-        return radius if level > 0.5 else -radius
+        return conformal_radius(errors, self.conformal_ranks_, coverage,
+                                f"per step; pooling={self.conformal_pooling!r}")
 
-    def _context_calibration(self, X, y, n_windows) -> tuple:
+    def _panel_calibration(self, panel: Panel, n_windows) -> tuple:
         """``calibrate``'s tables from the last ``n_windows`` rolling origins of each series of
-        a context (every origin when None), forecast by the fitted network."""
-        panel = self._as_panel(X, y, reset=False)
+        a context panel (every origin when None), forecast by the fitted network."""
         starts, series = self._origins(panel)
         if n_windows is not None:
             check_int("n_windows", n_windows, 1)
@@ -319,21 +376,42 @@ class _Origins(NamedTuple):
     val_series: np.ndarray
 
 
-def calibrate(module, data: DevicePanel, windows: WindowIndex | _Origins, offsets, levels):
-    """The conformal tables of the point forecast's absolute errors on the validation windows,
-    in network units: per step (table, ranks), then pooled over the steps (table, ranks,
-    scales); Nones without validation windows."""
+class Calibration(NamedTuple):
+    """The conformal tables of a forecaster (see the ``conformal_*`` and ``quantile_*``
+    attributes of LSTMForecaster); all None without calibration windows."""
+
+    errors: np.ndarray | None = None
+    ranks: np.ndarray | None = None
+    pooled: np.ndarray | None = None
+    pooled_ranks: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    quantile_errors: np.ndarray | None = None
+    quantile_pooled: np.ndarray | None = None
+
+
+def calibrate(module, data: DevicePanel, windows: WindowIndex | _Origins, offsets, levels
+              ) -> Calibration:
+    """The conformal tables of the calibration windows, in network units: the point
+    forecast's absolute errors per step (table, ranks), then pooled over the steps (table,
+    ranks, scales); with trained quantiles, the conformity scores of each central pair of
+    them, per step and pooled."""
     if windows.n_val == 0:
-        return None, None, None, None, None
+        return Calibration()
     starts, series = windows.val_starts, windows.val_series
     inputs = data.forecast_inputs(starts, series, offsets[series])
     outputs = predict_module(module, (inputs, len(starts)))  # (N, H * T * Q)
+    shape = (len(starts), data.horizon, data.n_targets, len(levels or (0.5,)))
+    outputs = to_numpy(outputs).astype(np.float64).reshape(shape)
     median = 0 if levels is None else int(level_positions(levels, (0.5,))[0])
-    forecasts = outputs.view(len(starts), -1, len(levels or (0.5,)))[..., median]  # (N, H * T)
-    actual = data.targets(data.long_tensor(starts))  # (N, H * T)
-    errors = to_numpy((actual - forecasts).abs()).astype(np.float64)
-    errors = errors.reshape(len(starts), data.horizon, data.n_targets)
-    return (*conformal_table(errors), *pooled_table(errors))
+    actual = to_numpy(data.targets(data.long_tensor(starts))).astype(np.float64)
+    actual = actual.reshape(shape[:3])  # (N, H, T)
+    errors = np.abs(actual - outputs[..., median])
+    point = (*conformal_table(errors), *pooled_table(errors))
+    pairs = quantile_pairs(levels)
+    if not pairs:
+        return Calibration(*point)
+    scores = quantile_scores(outputs, actual, pairs)
+    return Calibration(*point, *quantile_tables(scores, point[4]))
 
 
 def _invert_bands(transforms: Transforms, scaled: np.ndarray, series, last_steps) -> np.ndarray:

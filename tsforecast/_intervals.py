@@ -113,6 +113,42 @@ def pooled_table(errors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return table, ranks, scale
 
 
+def quantile_pairs(levels) -> list[tuple[int, int]]:
+    """Positions (lower, upper) of the trained levels ``a`` and ``1 - a`` (``a < 0.5``), the
+    central intervals that conformalized quantile regression calibrates, lowest first."""
+    if levels is None:
+        return []
+    levels = np.asarray(levels, dtype=np.float64)
+    pairs = []
+    for low in np.flatnonzero(levels < 0.5 - TOLERANCE):
+        high = np.flatnonzero(np.abs(levels - (1.0 - levels[low])) < TOLERANCE)
+        if len(high):
+            pairs.append((int(low), int(high[0])))
+    return pairs
+
+
+def quantile_scores(quantiles: np.ndarray, actual: np.ndarray, pairs) -> np.ndarray:
+    """Conformity scores (N, H, T, P) of conformalized quantile regression: how far each
+    actual value (N, H, T) lies outside the band of each pair of trained quantiles
+    (N, H, T, Q), negative when inside (``max(lower - actual, actual - upper)``)."""
+    low = quantiles[..., [lo for lo, _ in pairs]]
+    high = quantiles[..., [hi for _, hi in pairs]]
+    return np.maximum(low - actual[..., None], actual[..., None] - high)
+
+
+def quantile_tables(scores: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted scores (N, H, T, P) per step, and pooled over the steps after dividing by
+    each step's ``scale`` (H, T) (the point forecast's mean absolute error), as
+    :func:`conformal_table` and :func:`pooled_table` keep them (their ranks are those of the
+    absolute errors: the counts are the same)."""
+    n, horizon, n_targets, n_pairs = scores.shape
+    safe = np.where(scale > 0, scale, 1.0)[None, :, :, None]
+    normalised = np.where(scale[None, :, :, None] > 0, scores / safe, 0.0)
+    per_step = conformal_table(scores)[0]
+    pooled = conformal_table(normalised.reshape(n * horizon, n_targets, n_pairs))[0]
+    return per_step, pooled
+
+
 def pools(pooling, n: int, coverage: float) -> bool:
     """Whether a coverage is read from the pooled errors: always (True), never (False), or with
     "auto" when the ``n`` errors of each step are fewer than its finite-sample rank needs."""

@@ -9,7 +9,7 @@ stay in _validation. Imports numpy and pandas only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ from ._validation import (
     regular_frequency,
     select_columns,
 )
+from ._windowing import ragged_arange
 
 FORMS = ("single", "long", "multiindex", "dict", "list")
 
@@ -75,6 +76,30 @@ class Panel:
 
     def series_of_rows(self) -> np.ndarray:
         return np.repeat(np.arange(self.n_series), self.lengths)
+
+    def take(self, series: np.ndarray) -> Panel:
+        """The panel of the series at positions ``series`` (increasing), with their ids and
+        static covariates."""
+        series = np.asarray(series, dtype=np.int64)
+        lengths = self.lengths[series]
+        rows = np.repeat(self.offsets[series], lengths) + ragged_arange(lengths)
+        return replace(
+            self, values=self.values[rows],
+            offsets=np.concatenate([[0], np.cumsum(lengths)]),
+            time=None if self.time is None else self.time[rows],
+            ids=None if self.ids is None else self.ids[series],
+            static=None if self.static is None else self.static[series],
+        )
+
+    def head(self, keep: np.ndarray) -> Panel:
+        """The panel of each series' first ``keep[s]`` rows (each at least 1): the rows a fit
+        may see before a cutoff."""
+        keep = np.asarray(keep, dtype=np.int64)
+        starts = self.offsets[:-1]
+        rows = np.repeat(starts, keep) + ragged_arange(keep)
+        offsets = np.concatenate([[0], np.cumsum(keep)])
+        time = None if self.time is None else self.time[rows]
+        return replace(self, values=self.values[rows], offsets=offsets, time=time)
 
 
 def as_panel(
@@ -545,3 +570,4 @@ def _static_values(frame, statics, order, offsets, ids) -> np.ndarray | None:
             f"covariates instead."
         )
     return values[starts]
+

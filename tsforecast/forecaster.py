@@ -15,14 +15,14 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import RegressorMixin
+from sklearn.base import RegressorMixin, clone
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _LSTMBase, with_torch_threads
 from ._batches import DevicePanel
 from ._distributed import all_lengths, all_rows
-from ._forecasting import _Forecasts, calibrate
+from ._forecasting import Calibration, _Forecasts, calibrate
 from ._intervals import (
     check_coverage,
     check_levels,
@@ -285,6 +285,14 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         Their ranks among the ``n * horizon_`` pooled errors.
     conformal_scale_ : ndarray of shape (horizon_, n_targets_) or None
         Each step's mean absolute validation error, in network units.
+    quantile_errors_ : ndarray of shape (n_ranks, horizon_, n_targets_, n_pairs) or None
+        With trained quantiles: for each central pair of them (levels ``a`` and ``1 - a``,
+        lowest ``a`` first), the sorted conformity scores of conformalized quantile
+        regression on the calibration windows (how far each actual value lay outside the
+        pair's band, negative inside), in network units, at the ranks ``conformal_ranks_``.
+    quantile_pooled_ : ndarray of shape (n_pooled_ranks, n_targets_, n_pairs) or None
+        The same scores divided by their step's ``conformal_scale_`` and pooled over the
+        steps, at the ranks ``conformal_pooled_ranks_``.
 
     Examples
     --------
@@ -390,7 +398,10 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             A fit that raises leaves an earlier fit's state untouched.
         """
         self._check_params()
-        panel = self._as_panel(X, y)
+        return self._fit_panel(self._as_panel(X, y), y is not None)
+
+    def _fit_panel(self, panel: Panel, has_y: bool):
+        """``fit`` on a checked panel (``has_y``: the targets came as ``y``)."""
         season = self._resolve_season(panel)
         window = self._resolve_window(panel, season)
         windows = self._window_index(panel, window)
@@ -419,14 +430,13 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             series_ids=panel.ids,
         )
         calibration = calibrate(module, data, roles.calibration, panel.offsets, levels)
-        self._store_fit(panel, window, season, transforms, static_scaler, y is not None)
+        self._store_fit(panel, window, season, transforms, static_scaler, has_y)
         self._store_target(transforms.target)
         self.future_columns_ = future_names(self.future_columns)
         self.device_, self.module_, self._net_config = device, module, net_config
         self.history_, self.best_epoch_ = history, best_epoch
         self.quantiles_ = levels
-        (self.conformal_errors_, self.conformal_ranks_, self.conformal_pooled_,
-         self.conformal_pooled_ranks_, self.conformal_scale_) = calibration
+        self._store_calibration(calibration)
         return self
 
     @with_torch_threads
@@ -621,38 +631,89 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         return band_output(bands, form, ids, labels, [f"q{level:g}" for level in levels])
 
     @with_torch_threads
-    def calibrate(self, X, y=None, n_windows=None):
-        """Recalibrate the conformal intervals on the rolling origins of ``X``, without
-        training.
+    def calibrate(self, X, y=None, n_windows=None, refit=False):
+        """Recalibrate the conformal intervals on forecast errors over the last origins of
+        each series of ``X``.
 
-        The fitted network forecasts every window of ``window_`` rows followed by
-        ``horizon_`` rows of each series of ``X`` (the last ``n_windows`` of each series),
-        and the absolute errors of those forecasts replace the validation errors of fit in
-        the conformal tables (``conformal_errors_``, ``conformal_pooled_``, ...), as the
-        errors of ``model_selection.backtest(refit=False)`` over the same windows would. Use
-        it when fit's validation windows are too few for the coverage you need: fit on the
-        first part of a series, then calibrate on the whole series with ``n_windows`` the
-        windows whose forecasts lie after the training part. Windows whose values the model
-        was trained on give optimistic errors (too narrow intervals).
+        The absolute errors of the forecasts of the windows of ``window_`` rows followed by
+        ``horizon_`` rows (the last ``n_windows`` of each series) replace the validation
+        errors of fit in the conformal tables (``conformal_errors_``, ``conformal_pooled_``,
+        ...). Who forecasts them depends on ``refit``:
+
+        - ``refit=False``: this fitted network, without training, as
+          ``model_selection.backtest(refit=False)`` would over the same windows. Use it after
+          fitting on the first part of a series, with ``n_windows`` the windows whose
+          forecasts lie after the training part; windows whose values the model was trained
+          on give optimistic errors (too narrow intervals).
+        - ``refit=True``: a copy of this forecaster (same parameters and ``window_``) trained
+          on each series of ``X`` without its last ``n_windows + horizon_ - 1`` rows, so that
+          every error is a forecast of rows the copy never saw, made from the end of its
+          training data as ``predict()`` forecasts from the end of this model's. This
+          forecaster's network is not changed; the cost is one more fit. The intervals then
+          hold close to their coverage wherever the coming errors resemble those of the last
+          ``n_windows + horizon_ - 1`` rows. Errors are taken in each series' scaled units,
+          so they carry over to this model's scaling.
 
         Parameters
         ----------
         X, y : as in :meth:`predict_rolling`
             One series or a panel, with at least ``window_ + horizon_`` rows per series that
-            is used.
+            is used. Usually the data the model was fitted on. With ``refit=True``, series of
+            at most ``n_windows + horizon_ - 1`` rows are left out (with a warning).
         n_windows : int or None, default=None
-            The last origins of each series to calibrate on (consecutive, one row apart);
-            None uses every origin.
+            The last origins of each series to calibrate on (consecutive, one row apart).
+            None: every origin (``refit=False``) or one per series (``refit=True``: enough
+            for a panel of many series; for one series pass more, e.g. a third of its
+            length, so that the ``n_windows * horizon_`` errors pooled over the steps number
+            at least ``coverage / (1 - coverage)``).
+        refit : bool, default=False
+            Calibrate on a copy trained without the calibration rows (see above).
 
         Returns
         -------
         self : LSTMForecaster
         """
         check_is_fitted(self)
-        (self.conformal_errors_, self.conformal_ranks_, self.conformal_pooled_,
-         self.conformal_pooled_ranks_, self.conformal_scale_) = self._context_calibration(
-            X, y, n_windows)
+        check_bool("refit", refit)
+        if refit:
+            tables = self._refit_calibration(X, y, 1 if n_windows is None else n_windows)
+        else:
+            tables = self._panel_calibration(self._as_panel(X, y, reset=False), n_windows)
+        self._store_calibration(tables)
         return self
+
+    def _store_calibration(self, calibration: Calibration) -> None:
+        (self.conformal_errors_, self.conformal_ranks_, self.conformal_pooled_,
+         self.conformal_pooled_ranks_, self.conformal_scale_, self.quantile_errors_,
+         self.quantile_pooled_) = calibration
+
+    def _refit_calibration(self, X, y, n_windows) -> tuple:
+        """``calibrate(refit=True)``'s tables: those of a copy fitted without each series' last
+        ``n_windows + horizon_ - 1`` rows, on the windows that forecast them."""
+        check_int("n_windows", n_windows, 1)
+        panel = self._as_panel(X, y, reset=False)
+        held = n_windows + self.horizon_ - 1
+        long_enough = np.flatnonzero(panel.lengths > held)
+        if not len(long_enough):
+            raise ValueError(
+                f"calibrate(refit=True) with n_windows={n_windows} and horizon={self.horizon_} "
+                f"holds out the last {held} rows of each series and trains a copy on the "
+                f"rest, but no series has more than {held} rows (the longest has "
+                f"{int(panel.lengths.max())}). Pass fewer windows, longer series, or use "
+                f"refit=False."
+            )
+        if len(long_enough) < panel.n_series:
+            warn(
+                f"calibrate(refit=True): {panel.n_series - len(long_enough)} of "
+                f"{panel.n_series} series have at most {held} rows (n_windows + horizon - 1) "
+                f"and are left out of the calibration; their intervals use the errors of the "
+                f"others."
+            )
+            panel = panel.take(long_enough)
+        copy = clone(self).set_params(window=self.window_)
+        copy._check_params()
+        copy._fit_panel(panel.head(panel.lengths - held), y is not None)
+        return copy._panel_calibration(panel, n_windows)
 
     # -- steps of fit ------------------------------------------------------------------------
 

@@ -397,7 +397,8 @@ ADDED_ATTRIBUTES = {
                        "target_lambda_": None, "future_columns_": [], "quantiles_": None,
                        "conformal_errors_": None, "conformal_ranks_": None,
                        "conformal_pooled_": None, "conformal_pooled_ranks_": None,
-                       "conformal_scale_": None},
+                       "conformal_scale_": None, "quantile_errors_": None,
+                       "quantile_pooled_": None},
 }
 
 
