@@ -40,7 +40,8 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "intervals.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 LEVELS = (0.8, 0.95)
 QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
-METHODS = ("conformal", "quantile", "global conformal", "global quantile", "AutoETS")
+METHODS = ("conformal", "refit conformal", "quantile", "refit cqr", "global conformal",
+           "global refit conformal", "global quantile", "global refit cqr", "AutoETS")
 EXTRA_METHODS = ("backtest conformal",)  # only when named in --methods
 
 
@@ -93,6 +94,36 @@ def backtest_conformal(series: Series, seed: int, params: dict) -> dict:
     return {"bands": out, "n_calibration": int(model.conformal_ranks_[-1])}
 
 
+def refit_conformal(series: Series, seed: int, params: dict, method: str = "conformal",
+                    held_fraction: float = 1 / 3) -> dict:
+    """Intervals of a model fitted on the whole training part and calibrated with
+    ``calibrate(refit=True)``: a copy trained without the last ``held_fraction`` of it (at
+    least ``h`` rows) forecasts the windows over those rows. ``method`` "conformal", or "cqr"
+    (a model trained with quantiles, its trained band conformalized)."""
+    h = len(series.test)
+    index = pd.period_range("2000-01-01", periods=len(series.train), freq=series.freq)
+    train = pd.Series(series.train, index=index)
+    held = max(round(len(train) * held_fraction), h)
+    if method == "cqr":
+        params = {**params, "quantiles": QUANTILES}
+    model = LSTMForecaster(horizon=h, random_state=seed, **params)
+    out = {level: None for level in LEVELS}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model.fit(train)
+        except ValueError:  # too short for a validation window: train on every window
+            model.set_params(validation_fraction=0.0).fit(train)
+        try:
+            model.calibrate(train, n_windows=held - h + 1, refit=True)
+        except ValueError:  # too short to train a copy without the held rows
+            return {"bands": out, "n_calibration": None}
+        for level in LEVELS:
+            band = model.predict_interval(coverage=level, method=method)
+            out[level] = (band["lower"].to_numpy(), band["upper"].to_numpy())
+    return {"bands": out, "n_calibration": int(model.conformal_ranks_[-1])}
+
+
 def group_key(s: Series) -> tuple:
     """The global model a series belongs to: its competition group (bundled: its frequency)."""
     return ("bundled", s.freq) if s.group == "bundled" else (s.group, s.freq)
@@ -107,13 +138,17 @@ def fit_global(members: list[Series], method: str, seed: int, params: dict) -> d
     frames = [pd.DataFrame({"unique_id": s.name, "y": s.train,
                             "ds": pd.period_range("2000-01-01", periods=len(s.train),
                                                   freq=s.freq)}) for s in members]
-    if method == "quantile":
+    if method in ("quantile", "refit cqr"):
         params = {**params, "quantiles": QUANTILES}
     model = LSTMForecaster(horizon=h, random_state=seed, **params)
     bands = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(pd.concat(frames, ignore_index=True))
+        frame = pd.concat(frames, ignore_index=True)
+        model.fit(frame)
+        if method.startswith("refit "):  # a copy trained without each series' last h rows
+            model.calibrate(frame, refit=True)
+            method = method.removeprefix("refit ")
         for level in LEVELS:
             band = model.predict_interval(coverage=level, method=method)
             names = band["unique_id"].to_numpy()[::h]
@@ -142,7 +177,8 @@ def global_intervals(scored, pool, methods, seed, params) -> dict:
             continue
         for key, members in pools.items():
             start = time.perf_counter()
-            found = fit_global(list(members.values()), method.split()[1], seed, params)
+            found = fit_global(list(members.values()), method.removeprefix("global "), seed,
+                               params)
             out.update({(method, name): value for name, value in found.items()})
             print(f"{method} {key}: {len(members)} series, {time.perf_counter() - start:.1f} s",
                   file=sys.stderr)
@@ -177,8 +213,8 @@ def score(series: Series, bands: dict) -> dict:
     return out
 
 
-def evaluate(series: list[Series], seed: int, methods, params: dict, global_out: dict
-             ) -> pd.DataFrame:
+def evaluate(series: list[Series], seed: int, methods, params: dict, global_out: dict,
+             held_fraction: float = 1 / 3) -> pd.DataFrame:
     rows = []
     for position, s in enumerate(series):
         for method in methods:
@@ -187,6 +223,9 @@ def evaluate(series: list[Series], seed: int, methods, params: dict, global_out:
                 found = ets_intervals(s)
             elif method.startswith("global "):
                 found = global_out[(method, s.name)]
+            elif method.startswith("refit "):
+                found = refit_conformal(s, seed, params, method.removeprefix("refit "),
+                                        held_fraction)
             elif method == "backtest conformal":
                 found = backtest_conformal(s, seed, params)
             else:
@@ -226,7 +265,8 @@ def coverage_table(records: pd.DataFrame, methods) -> list[str]:
 def calibration_counts(records: pd.DataFrame, methods) -> list[str]:
     """How many calibration errors per step each conformal method had (median over series)."""
     lines = []
-    for method in ("conformal", "backtest conformal", "global conformal"):
+    for method in ("conformal", "refit conformal", "refit cqr", "backtest conformal",
+                   "global conformal", "global refit conformal", "global refit cqr"):
         if method not in methods:
             continue
         part = records[(records["method"] == method) & (records["level"] == 0.95)]
@@ -318,6 +358,9 @@ def main(argv=None) -> None:
                         help="comma-separated, from " + ", ".join(METHODS + EXTRA_METHODS))
     parser.add_argument("--params", default="{}",
                         help="JSON of LSTMForecaster parameters (per-series and global models)")
+    parser.add_argument("--held-fraction", type=float, default=1 / 3,
+                        help="share of each training part the refit copy of the per-series "
+                             "refit methods leaves out (at least h rows)")
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--write-doc", action="store_true", help="update docs/intervals.md")
@@ -339,7 +382,7 @@ def main(argv=None) -> None:
         pool = [v for v in map(to_validation, pool) if v is not None]
     start = time.perf_counter()
     global_out = global_intervals(series, pool, methods, args.seed, params)
-    records = evaluate(series, args.seed, methods, params, global_out)
+    records = evaluate(series, args.seed, methods, params, global_out, args.held_fraction)
     elapsed = time.perf_counter() - start
     if args.save:
         records.to_csv(args.save, index=False)
