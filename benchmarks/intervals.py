@@ -42,7 +42,7 @@ LEVELS = (0.8, 0.95)
 QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
 METHODS = ("conformal", "refit conformal", "quantile", "refit cqr", "global conformal",
            "global refit conformal", "global quantile", "global refit cqr", "AutoETS")
-EXTRA_METHODS = ("backtest conformal",)  # only when named in --methods
+EXTRA_METHODS = ("backtest conformal", "cqr", "global cqr")  # only when named in --methods
 
 
 def lstm_intervals(series: Series, method: str, seed: int, params: dict) -> dict:
@@ -50,7 +50,7 @@ def lstm_intervals(series: Series, method: str, seed: int, params: dict) -> dict
     h = len(series.test)
     index = pd.period_range("2000-01-01", periods=len(series.train), freq=series.freq)
     train = pd.Series(series.train, index=index)
-    if method == "quantile":
+    if method in ("quantile", "cqr"):
         params = {**params, "quantiles": QUANTILES}
     model = LSTMForecaster(horizon=h, random_state=seed, **params)
     with warnings.catch_warnings():
@@ -138,7 +138,7 @@ def fit_global(members: list[Series], method: str, seed: int, params: dict) -> d
     frames = [pd.DataFrame({"unique_id": s.name, "y": s.train,
                             "ds": pd.period_range("2000-01-01", periods=len(s.train),
                                                   freq=s.freq)}) for s in members]
-    if method in ("quantile", "refit cqr"):
+    if method in ("quantile", "cqr", "refit cqr"):
         params = {**params, "quantiles": QUANTILES}
     model = LSTMForecaster(horizon=h, random_state=seed, **params)
     bands = {}

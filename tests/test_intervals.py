@@ -138,13 +138,19 @@ def test_intervals_hold_the_point_forecast(quantiles, method):
         assert np.all(wide[:, 1] - wide[:, 0] >= narrow[:, 1] - narrow[:, 0])
 
 
-def test_auto_uses_trained_quantiles_when_they_hold_the_levels():
-    """Check method='auto': quantile for trained levels, conformal otherwise."""
-    fitted = model(quantiles=(0.05, 0.95)).fit(noisy())
+def test_auto_conformalizes_trained_quantiles_when_they_hold_the_levels():
+    """Check method='auto': cqr for trained pairs with their scores, the raw trained quantiles
+    without scores (or for a level trained without its mirror), conformal otherwise."""
+    fitted = model(quantiles=(0.05, 0.95, 0.99)).fit(noisy())
     np.testing.assert_array_equal(fitted.predict_interval(coverage=0.9),
-                                  fitted.predict_interval(coverage=0.9, method="quantile"))
+                                  fitted.predict_interval(coverage=0.9, method="cqr"))
     np.testing.assert_array_equal(fitted.predict_interval(coverage=0.8),
                                   fitted.predict_interval(coverage=0.8, method="conformal"))
+    np.testing.assert_array_equal(fitted.predict_quantiles(alpha=(0.5, 0.99)),
+                                  fitted.predict_quantiles(alpha=(0.5, 0.99), method="quantile"))
+    fitted.quantile_errors_ = fitted.quantile_pooled_ = None  # as a file from before cqr
+    np.testing.assert_array_equal(fitted.predict_interval(coverage=0.9),
+                                  fitted.predict_interval(coverage=0.9, method="quantile"))
 
 
 def test_conformal_intervals_scale_with_each_series():

@@ -50,7 +50,8 @@ class _Forecasts:
         trained = getattr(self, "quantiles_", None)
         have_levels = level_positions(trained, levels) is not None
         if method == "auto":
-            method = "quantile" if have_levels else "conformal"
+            method = ("conformal" if not have_levels
+                      else "cqr" if self._can_conformalize(levels) else "quantile")
         if method in ("quantile", "cqr") and not have_levels:
             if trained is None:
                 raise ValueError(
@@ -82,6 +83,16 @@ class _Forecasts:
                 "calibrate(X, ...)."
             )
         return method
+
+    def _can_conformalize(self, levels) -> bool:
+        """Whether "cqr" answers ``levels`` (all trained): scores kept, every pair trained."""
+        if getattr(self, "quantile_errors_", None) is None:
+            return False
+        try:
+            self._check_pairs(levels)
+        except ValueError:
+            return False
+        return True
 
     def _check_pairs(self, levels) -> None:
         """Raise unless every level but 0.5 was trained together with its mirror ``1 - a``."""

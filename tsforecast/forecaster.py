@@ -576,15 +576,20 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             None continues every training series; otherwise a context (one series or a panel).
         coverage : float, default=0.9
             The share of actual values the interval should hold, in (0, 1).
-        method : {"auto", "conformal", "quantile"}, default="auto"
+        method : {"auto", "conformal", "quantile", "cqr"}, default="auto"
             "conformal": the point forecast plus or minus the ``coverage`` quantile (with the
             finite-sample correction ``ceil((n + 1) * coverage) / n``) of its absolute errors
-            on the ``n`` validation windows of fit, per step and target, in each series' scaled
-            units (so that the interval scales with each series); pooled over the steps as
-            ``conformal_pooling`` says. "quantile": the trained
-            quantiles at ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` (a model fitted
-            with ``quantiles=`` holding both). "auto": "quantile" when the model holds both
-            levels, else "conformal".
+            on the ``n`` calibration windows (fit's validation windows, or those of
+            :meth:`calibrate`), per step and target, in each series' scaled units (so that the
+            interval scales with each series); pooled over the steps as
+            ``conformal_pooling`` says. "quantile": the trained quantiles at
+            ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` (a model fitted with
+            ``quantiles=`` holding both). "cqr" (conformalized quantile regression): those
+            trained quantiles, each moved outwards (inwards when negative) by the same rank
+            of the pair's conformity scores on the calibration windows (how far the actual
+            values fell outside their band), never past the point forecast. "auto": "cqr"
+            when the model holds both levels and their scores, "quantile" when it holds the
+            levels only (a file saved before "cqr" existed), else "conformal".
 
         Returns
         -------
@@ -611,11 +616,14 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         X, y : as in :meth:`predict`
         alpha : float or sequence of float, default=(0.1, 0.5, 0.9)
             Quantile levels in (0, 1).
-        method : {"auto", "conformal", "quantile"}, default="auto"
+        method : {"auto", "conformal", "quantile", "cqr"}, default="auto"
             "quantile": the trained quantiles (a model fitted with ``quantiles=`` holding every
             level of ``alpha``). "conformal": level ``a`` is the bound of the conformal
             interval of coverage ``|2a - 1|`` on its side of the point forecast (0.5 is the
-            point forecast). "auto": "quantile" when every level was trained, else "conformal".
+            point forecast). "cqr": the trained quantile ``a`` moved as the bound of the
+            "cqr" interval of coverage ``|2a - 1|`` (``a`` and ``1 - a`` must both have been
+            trained). "auto": "cqr" when every level was trained with its pair and scores,
+            "quantile" when every level was trained, else "conformal".
 
         Returns
         -------
