@@ -166,9 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--interval",
         type=_coverage,
-        help="coverage of a conformal prediction interval, e.g. 0.9 (calibrated on the model's "
-        "validation windows): a band in --plot, lower/upper columns in --output, and its "
-        "held-out coverage in the report. Default: 0.9 with --plot, else none; 0: none",
+        help="coverage of a conformal prediction interval, e.g. 0.9: a band in --plot, "
+        "lower/upper columns in --output, and its held-out coverage in the report. Default: "
+        "0.9 with --plot, else none; 0: none",
+    )
+    parser.add_argument(
+        "--calibration",
+        choices=("refit", "validation"),
+        default="refit",
+        help="how the interval is calibrated: 'refit' (default) on the errors of a copy of the "
+        "model trained without the last third of a series (the last horizon of each series "
+        "of a panel), which costs one more fit; 'validation' on the model's own validation "
+        "windows (faster, usually too narrow on short series)",
     )
     parser.add_argument("--verbose", "-v", action="count", default=0, help="show training progress")
     parser.add_argument("--version", action="version", version=f"tsforecast {__version__}")
@@ -420,7 +429,7 @@ def run(args, data, season: int) -> int:
     target = args.target if isinstance(data, pd.DataFrame) and data.shape[1] > 1 else None
     model = build_model(args, horizon, season, target).fit(history)
     forecast = model.predict()
-    interval, coverage = predict_interval(model, args)
+    interval, coverage = predict_interval(model, args, history)
     _print_fit(model, season, f"{len(history)} steps")
     history = _target_series(history, target)
     actual = None if actual is None else _target_series(actual, target)
@@ -440,21 +449,40 @@ def run(args, data, season: int) -> int:
     return 0
 
 
-def predict_interval(model: LSTMForecaster, args):
-    """The --interval prediction interval and its coverage, (None, None) for none. The 90%
-    band drawn by default with --plot is left out, with a warning, when the model cannot make
-    it; an --interval asked for raises."""
+def predict_interval(model: LSTMForecaster, args, history):
+    """The --interval prediction interval and its coverage, (None, None) for none, calibrated
+    as --calibration says on ``history`` (the rows the model was fitted on). The 90% band
+    drawn by default with --plot is left out, with a warning, when the model cannot make it;
+    an --interval asked for raises."""
     coverage = args.interval
     if coverage is None and args.plot:
-        try:
-            return model.predict_interval(coverage=0.9), 0.9
-        except ValueError as error:
-            warnings.warn(f"the plot has no prediction interval: {error}", UserWarning,
-                          stacklevel=2)
-            return None, None
+        coverage, optional = 0.9, True
+    else:
+        optional = False
     if not coverage:
         return None, None
-    return model.predict_interval(coverage=coverage), coverage
+    try:
+        if args.calibration == "refit":
+            recalibrate(model, history)
+        return model.predict_interval(coverage=coverage), coverage
+    except ValueError as error:
+        if not optional:
+            raise
+        warnings.warn(f"the plot has no prediction interval: {error}", UserWarning,
+                      stacklevel=2)
+        return None, None
+
+
+def recalibrate(model: LSTMForecaster, history) -> None:
+    """``calibrate(refit=True)`` on the fit data: one window per series of a panel, for one
+    series the windows over its last third (at least one)."""
+    if isinstance(history, pd.DataFrame) and model.id_column in history.columns:
+        model.calibrate(history, refit=True)
+        return
+    n_windows = max(1, len(history) // 3 - model.horizon_ + 1)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*validation.*")  # the copy's short-fit note
+        model.calibrate(history, n_windows=n_windows, refit=True)
 
 
 def report_coverage(interval, coverage, actual) -> None:
@@ -645,7 +673,7 @@ def run_panel(args, panel: pd.DataFrame, season: int) -> int:
     target = args.target or panel.columns[2]  # else the only numeric column
     model = build_model(args, horizon, season, target).fit(history)
     forecast = model.predict()
-    interval, coverage = predict_interval(model, args)
+    interval, coverage = predict_interval(model, args, history)
     if interval is not None:
         forecast = forecast.merge(interval, on=[args.id_column, args.time_column])
     _print_fit(model, season, f"{len(ids)} series ({len(history)} rows)")
