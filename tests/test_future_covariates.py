@@ -189,13 +189,17 @@ def test_calendar_features_refuse_bad_input():
         calendar_features(pd.period_range("2024-01", periods=3, freq="M"), ["week"])
 
 
-def test_intervals_of_a_model_with_future_columns_raise_clearly():
-    """Check predict_interval and predict_quantiles say they do not take future values yet."""
-    index = pd.period_range("2000-01", periods=60, freq="M")
-    X = calendar_features(index, features=("month",)).assign(y=np.sin(np.arange(60) / 3))
-    model = LSTMForecaster(hidden_size=4, epochs=2, window=6, horizon=2, random_state=0,
-                           target="y", future_columns=list(X.columns[:-1])).fit(X)
-    with pytest.raises(ValueError, match="not yet computed with future-known values"):
+def test_intervals_of_a_model_with_future_columns_read_the_future_values(model, monthly):
+    """Check predict_interval and predict_quantiles take X_future like predict: the band holds
+    predict's forecast, moves with the future values, and is refused without them."""
+    future = monthly[["month_sin", "month_cos"]][60:64]
+    point = model.predict(X_future=future)
+    band = model.predict_interval(coverage=0.8, X_future=future)
+    assert list(band.index.astype(str)) == ["2005-01", "2005-02", "2005-03", "2005-04"]
+    assert np.all(band["lower"] <= point) and np.all(point <= band["upper"])
+    moved = model.predict_interval(coverage=0.8, X_future=future * -1.0)
+    assert not np.allclose(band.to_numpy(), moved.to_numpy())
+    median = model.predict_quantiles(monthly[:60], alpha=(0.5,), X_future=future)
+    np.testing.assert_allclose(median["q0.5"].to_numpy(), point.to_numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="pass their values for the 4 steps"):
         model.predict_interval()
-    with pytest.raises(ValueError, match="not yet computed with future-known values"):
-        model.predict_quantiles()

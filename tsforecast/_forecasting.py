@@ -108,27 +108,32 @@ class _Forecasts:
                     f"method='quantile' or 'conformal'."
                 )
 
-    def _interval_context(self, X, y) -> tuple:
-        """``_forecast``'s arguments for ``predict(X, y)``, then the output's form, ids and
-        labels."""
-        if self._n_future():
-            raise ValueError(
-                f"Intervals and quantiles are not yet computed with future-known values, and "
-                f"this forecaster reads future_columns={self.future_columns_}. Use "
-                f"predict(..., X_future=...) for the point forecast, or refit without "
-                f"future_columns for intervals."
-            )
+    def _interval_context(self, X, y, X_future=None) -> tuple:
+        """``_forecast``'s arguments for ``predict(X, y, X_future=...)`` over the horizon, then
+        the output's form, ids and labels. With future-known columns each series gets
+        ``horizon`` rows appended that hold their values (the targets' rows are never read)."""
         if X is None and y is None:
-            labels = future_labels(self.last_index_, self.series_lengths_, self.horizon_,
-                                   self.index_freq_)
-            return (*self._stored_context(), Form(**self.output_form_), self.series_ids_, labels)
-        panel = self._as_panel(X, y, reset=False)
-        if panel.form.kind == "single":
-            self._check_context_length(panel.lengths[0], self.window_, "predict")
-        transforms = self._context_transforms(panel)
-        labels = future_labels(panel.last_labels(), panel.lengths, self.horizon_, panel.freq)
-        return (panel.values, panel.offsets, transforms, panel.offsets[1:],
-                np.arange(panel.n_series), panel.form, panel.ids, labels)
+            form, ids = Form(**self.output_form_), self.series_ids_
+            ends = (self.last_index_, self.series_lengths_, self.index_freq_)
+            values, offsets, transforms, _, _ = self._stored_context()
+        else:
+            panel = self._as_panel(X, y, reset=False)
+            if panel.form.kind == "single":
+                self._check_context_length(panel.lengths[0], self.window_, "predict")
+            form, ids = panel.form, panel.ids
+            ends = (panel.last_labels(), panel.lengths, panel.freq)
+            values, offsets, transforms = (panel.values, panel.offsets,
+                                           self._context_transforms(panel))
+        labels = future_labels(*ends[:2], self.horizon_, ends[2])
+        future = self._future_values(X_future, self.horizon_, form, ids, ends)
+        extra = 0
+        if future is not None:
+            extra = self.horizon_
+            values, offsets, transforms = _append_rows(values, offsets, transforms, extra,
+                                                       future, self.n_targets_)
+        n_series = len(offsets) - 1
+        return (values, offsets, transforms, offsets[1:] - extra, np.arange(n_series), form,
+                ids, labels)
 
     def _predict_bands(self, values, offsets, transforms, ends, series, levels, method):
         """Point forecasts (N, H, T) and the quantiles ``levels`` (N, H, T, K), in data units,

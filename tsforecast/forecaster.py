@@ -567,7 +567,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
 
     # -- intervals and quantiles -------------------------------------------------------------
 
-    def predict_interval(self, X=None, y=None, coverage=0.9, method="auto"):
+    def predict_interval(self, X=None, y=None, coverage=0.9, method="auto", *, X_future=None):
         """Forecast a central prediction interval for each step of :meth:`predict`.
 
         Parameters
@@ -590,6 +590,8 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             values fell outside their band), never past the point forecast. "auto": "cqr"
             when the model holds both levels and their scores, "quantile" when it holds the
             levels only (a file saved before "cqr" existed), else "conformal".
+        X_future : as in :meth:`predict`
+            The values of ``future_columns`` over the horizon, for a model fitted with them.
 
         Returns
         -------
@@ -604,11 +606,12 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         check_is_fitted(self)
         levels = interval_levels(check_coverage(coverage))
         method = self._interval_method(method, levels)
-        *arguments, form, ids, labels = self._interval_context(X, y)
+        *arguments, form, ids, labels = self._interval_context(X, y, X_future)
         bands = self._predict_bands(*arguments, levels, method)[1]
         return band_output(bands, form, ids, labels, ["lower", "upper"])
 
-    def predict_quantiles(self, X=None, y=None, alpha=(0.1, 0.5, 0.9), method="auto"):
+    def predict_quantiles(self, X=None, y=None, alpha=(0.1, 0.5, 0.9), method="auto", *,
+                          X_future=None):
         """Forecast quantiles of each step of :meth:`predict`.
 
         Parameters
@@ -624,6 +627,8 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             "cqr" interval of coverage ``|2a - 1|`` (``a`` and ``1 - a`` must both have been
             trained). "auto": "cqr" when every level was trained with its pair and scores,
             "quantile" when every level was trained, else "conformal".
+        X_future : as in :meth:`predict`
+            The values of ``future_columns`` over the horizon, for a model fitted with them.
 
         Returns
         -------
@@ -634,7 +639,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         check_is_fitted(self)
         levels = check_levels(alpha, "alpha")
         method = self._interval_method(method, levels)
-        *arguments, form, ids, labels = self._interval_context(X, y)
+        *arguments, form, ids, labels = self._interval_context(X, y, X_future)
         bands = self._predict_bands(*arguments, levels, method)[1]
         return band_output(bands, form, ids, labels, [f"q{level:g}" for level in levels])
 
