@@ -11,8 +11,12 @@ intervals of the conformal method (LSTMForecaster's defaults) and of quantile re
 (``level=[80, 95]``). ``global conformal`` and ``global quantile`` train ONE model per
 frequency group on a long frame of every competition series of the group (as accuracy.py's
 ``global`` method with ``--global-pool all``), so the conformal errors of the validation
-windows of all those series are pooled. ``backtest conformal`` (only when named in
-``--methods``) fits on the first two thirds of each training part and calibrates on the
+windows of all those series are pooled. ``refit conformal`` and ``refit cqr`` (and their
+``global`` forms) calibrate with ``calibrate(refit=True)``: a copy trained without the last
+third of each training part (``--held-fraction``; global: each series' last ``h`` rows)
+forecasts the windows over those rows; ``cqr`` conformalizes the trained quantiles
+(``method="cqr"``). ``backtest conformal`` (only when named in ``--methods``, like ``cqr``
+and ``global cqr``) fits on the first two thirds of each training part and calibrates on the
 windows after them (``LSTMForecaster.calibrate``). ``--split validation`` scores on the
 last ``h`` points of each training part instead of the test part: choose settings on it. Speed:
 ``backtest(refit=False)`` over 100 cutoffs of a 10,000-point series against the fit alone
@@ -45,26 +49,40 @@ METHODS = ("conformal", "refit conformal", "quantile", "refit cqr", "global conf
 EXTRA_METHODS = ("backtest conformal", "cqr", "global cqr")  # only when named in --methods
 
 
-def lstm_intervals(series: Series, method: str, seed: int, params: dict) -> dict:
-    """{coverage: (lower, upper)} of LSTMForecaster on one series (None where it cannot)."""
+def lstm_intervals(series: Series, method: str, seed: int, params: dict,
+                   held_fraction: float = 1 / 3) -> dict:
+    """{coverage: (lower, upper)} of LSTMForecaster on one series (None where it cannot).
+
+    ``method``: "conformal", "quantile" or "cqr" (a model trained with ``QUANTILES``), read
+    from fit's calibration; "refit conformal" or "refit cqr" first ``calibrate(refit=True)``:
+    a copy trained without the last ``held_fraction`` of the training part (at least ``h``
+    rows) forecasts the windows over those rows.
+    """
     h = len(series.test)
     index = pd.period_range("2000-01-01", periods=len(series.train), freq=series.freq)
     train = pd.Series(series.train, index=index)
+    refit = method.startswith("refit ")
+    method = method.removeprefix("refit ")
     if method in ("quantile", "cqr"):
         params = {**params, "quantiles": QUANTILES}
     model = LSTMForecaster(horizon=h, random_state=seed, **params)
+    out = {level: None for level in LEVELS}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             model.fit(train)
         except ValueError:  # too short for a validation window: train on every window
             model.set_params(validation_fraction=0.0).fit(train)
-        out = {}
+        if refit:
+            held = max(round(len(train) * held_fraction), h)
+            try:
+                model.calibrate(train, n_windows=held - h + 1, refit=True)
+            except ValueError:  # too short to train a copy without the held rows
+                return {"bands": out, "n_calibration": None}
         for level in LEVELS:
             try:
                 band = model.predict_interval(coverage=level, method=method)
             except ValueError:  # no validation windows to calibrate on
-                out[level] = None
                 continue
             out[level] = (band["lower"].to_numpy(), band["upper"].to_numpy())
     n_calibration = None if model.conformal_ranks_ is None else int(model.conformal_ranks_[-1])
@@ -90,36 +108,6 @@ def backtest_conformal(series: Series, seed: int, params: dict) -> dict:
             return {"bands": out, "n_calibration": None}
         for level in LEVELS:
             band = model.predict_interval(train, coverage=level, method="conformal")
-            out[level] = (band["lower"].to_numpy(), band["upper"].to_numpy())
-    return {"bands": out, "n_calibration": int(model.conformal_ranks_[-1])}
-
-
-def refit_conformal(series: Series, seed: int, params: dict, method: str = "conformal",
-                    held_fraction: float = 1 / 3) -> dict:
-    """Intervals of a model fitted on the whole training part and calibrated with
-    ``calibrate(refit=True)``: a copy trained without the last ``held_fraction`` of it (at
-    least ``h`` rows) forecasts the windows over those rows. ``method`` "conformal", or "cqr"
-    (a model trained with quantiles, its trained band conformalized)."""
-    h = len(series.test)
-    index = pd.period_range("2000-01-01", periods=len(series.train), freq=series.freq)
-    train = pd.Series(series.train, index=index)
-    held = max(round(len(train) * held_fraction), h)
-    if method == "cqr":
-        params = {**params, "quantiles": QUANTILES}
-    model = LSTMForecaster(horizon=h, random_state=seed, **params)
-    out = {level: None for level in LEVELS}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            model.fit(train)
-        except ValueError:  # too short for a validation window: train on every window
-            model.set_params(validation_fraction=0.0).fit(train)
-        try:
-            model.calibrate(train, n_windows=held - h + 1, refit=True)
-        except ValueError:  # too short to train a copy without the held rows
-            return {"bands": out, "n_calibration": None}
-        for level in LEVELS:
-            band = model.predict_interval(coverage=level, method=method)
             out[level] = (band["lower"].to_numpy(), band["upper"].to_numpy())
     return {"bands": out, "n_calibration": int(model.conformal_ranks_[-1])}
 
@@ -223,13 +211,10 @@ def evaluate(series: list[Series], seed: int, methods, params: dict, global_out:
                 found = ets_intervals(s)
             elif method.startswith("global "):
                 found = global_out[(method, s.name)]
-            elif method.startswith("refit "):
-                found = refit_conformal(s, seed, params, method.removeprefix("refit "),
-                                        held_fraction)
             elif method == "backtest conformal":
                 found = backtest_conformal(s, seed, params)
             else:
-                found = lstm_intervals(s, method, seed, params)
+                found = lstm_intervals(s, method, seed, params, held_fraction)
             for level, (cover, msis) in score(s, found["bands"]).items():
                 rows.append({"series": s.name, "group": s.group, "method": method,
                              "level": level, "coverage": cover, "msis": msis,
