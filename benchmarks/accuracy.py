@@ -117,7 +117,8 @@ def fit_lstm(series: Series, params: dict, seed: int) -> np.ndarray:
         return model.set_params(validation_fraction=0.0).fit(train).predict().to_numpy()
 
 
-def fit_global(members: list[Series], params: dict, seeds: list[int]) -> dict[str, np.ndarray]:
+def fit_global(members: list[Series], params: dict, seeds: list[int], refit_all: bool = False
+               ) -> dict[str, np.ndarray]:
     """One LSTMForecaster on a long frame of ``members``; each series' forecast (mean over seeds).
 
     Series are stacked with a PeriodIndex-able ``ds`` column of their frequency, each starting
@@ -139,6 +140,10 @@ def fit_global(members: list[Series], params: dict, seeds: list[int]) -> dict[st
     total = 0.0
     for seed in seeds:
         model = LSTMForecaster(horizon=h, random_state=seed, **params).fit(long)
+        if refit_all:  # again on every window, for the epochs early stopping chose
+            final = {**params, "validation_fraction": 0.0, "early_stopping": False,
+                     "epochs": max(model.best_epoch_, 0) + 1}
+            model = LSTMForecaster(horizon=h, random_state=seed, **final).fit(long)
         forecast = model.predict()
         total = total + forecast["y"].to_numpy().reshape(-1, h)
     order = forecast["unique_id"].to_numpy()[::h]
@@ -146,7 +151,8 @@ def fit_global(members: list[Series], params: dict, seeds: list[int]) -> dict[st
     return {name: row[: lengths[name]] for name, row in zip(order, total / len(seeds))}
 
 
-def global_forecasts(scored, pool, scope, params, seeds, log) -> dict[str, tuple]:
+def global_forecasts(scored, pool, scope, params, seeds, log, refit_all=False
+                     ) -> dict[str, tuple]:
     """``global`` forecasts of the scored series: name -> (forecast, seconds of its share).
 
     ``pool`` holds the series to train on (the scored ones, or every series of their groups).
@@ -169,7 +175,7 @@ def global_forecasts(scored, pool, scope, params, seeds, log) -> dict[str, tuple
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            forecasts = fit_global(list(members.values()), params, seeds)
+            forecasts = fit_global(list(members.values()), params, seeds, refit_all)
         seconds = time.perf_counter() - start
         if log:
             print(f"global {k}: {len(members)} series, {seconds:.1f} s", file=sys.stderr)
@@ -317,6 +323,9 @@ def main(argv=None) -> None:
                         help="train the global model on every series of a group or the sample")
     parser.add_argument("--global-scope", choices=("group", "frequency"), default="group",
                         help="one model per (competition, frequency), or per frequency")
+    parser.add_argument("--global-refit-all", action="store_true",
+                        help="refit each global model on every window (no validation) for "
+                             "the epochs its early stopping chose")
     parser.add_argument("--global-seeds", type=int, default=1,
                         help="average this many global models (seeds model-seed, +1, ...)")
     parser.add_argument("--no-bundled", action="store_true")
@@ -343,7 +352,8 @@ def main(argv=None) -> None:
     if "global" in methods:
         seeds = [model_seed + k for k in range(args.global_seeds)]
         global_out = global_forecasts(
-            series, pool, args.global_scope, global_params, seeds, log=True
+            series, pool, args.global_scope, global_params, seeds, log=True,
+            refit_all=args.global_refit_all,
         )
     records = evaluate(series, params, model_seed, methods, log=True, global_out=global_out)
     elapsed = time.perf_counter() - start
