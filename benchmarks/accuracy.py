@@ -154,14 +154,16 @@ def fit_global(members: list[Series], params: dict, seeds: list[int], refit_all:
     return {name: row[: lengths[name]] for name, row in zip(order, total / len(seeds))}
 
 
-def global_forecasts(scored, pool, scope, params, seeds, log, refit_all=False, extra=()
-                     ) -> dict[str, tuple]:
+def global_forecasts(scored, pool, scope, params, seeds, log, refit_all=False, extra=(),
+                     group_params=None) -> dict[str, tuple]:
     """``global`` forecasts of the scored series: name -> (forecast, seconds of its share).
 
     ``pool`` holds the series to train on (the scored ones, or every series of their groups);
     ``extra`` series join the pool of every competition group of their frequency (trained on,
-    never scored). A model's fit time is shared equally among the scored series it forecasts.
+    never scored). ``group_params`` (group name -> parameters) override ``params`` for one
+    group. A model's fit time is shared equally among the scored series it forecasts.
     """
+    group_params = group_params or {}
     def key(s: Series) -> tuple:
         if s.group == "bundled":
             return ("bundled", s.freq)
@@ -183,7 +185,8 @@ def global_forecasts(scored, pool, scope, params, seeds, log, refit_all=False, e
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            forecasts = fit_global(list(members.values()), params, seeds, refit_all)
+            own = {**params, **group_params.get(k[0], {})}
+            forecasts = fit_global(list(members.values()), own, seeds, refit_all)
         seconds = time.perf_counter() - start
         if log:
             print(f"global {k}: {len(members)} series, {seconds:.1f} s", file=sys.stderr)
@@ -334,6 +337,9 @@ def main(argv=None) -> None:
     parser.add_argument("--global-extra", choices=("M3",), action="append", default=[],
                         help="also train each global model on every series of this "
                              "competition of the group's frequency (never scored)")
+    parser.add_argument("--global-group-params", default="{}",
+                        help='JSON {"<group>": {parameters}} overriding --global-params for '
+                             'one group, e.g. {"tourism quarterly": {"window": 16}}')
     parser.add_argument("--global-refit-all", action="store_true",
                         help="refit each global model on every window (no validation) for "
                              "the epochs its early stopping chose")
@@ -367,6 +373,7 @@ def main(argv=None) -> None:
         global_out = global_forecasts(
             series, pool, args.global_scope, global_params, seeds, log=True,
             refit_all=args.global_refit_all, extra=extra,
+            group_params=json.loads(args.global_group_params),
         )
     records = evaluate(series, params, model_seed, methods, log=True, global_out=global_out)
     elapsed = time.perf_counter() - start
