@@ -12,11 +12,12 @@ intervals of the conformal method (LSTMForecaster's defaults) and of quantile re
 frequency group on a long frame of every competition series of the group (as accuracy.py's
 ``global`` method with ``--global-pool all``), so the conformal errors of the validation
 windows of all those series are pooled. ``refit conformal`` and ``refit cqr`` (and their
-``global`` forms) calibrate with ``calibrate(refit=True)``: a copy trained without the last
-third of each training part (``--held-fraction``; global: each series' last ``h`` rows)
-forecasts the windows over those rows; ``cqr`` conformalizes the trained quantiles
-(``method="cqr"``). ``backtest conformal`` (only when named in ``--methods``, like ``cqr``
-and ``global cqr``) fits on the first two thirds of each training part and calibrates on the
+``global`` forms) calibrate with ``calibration="refit"``: a copy trained without the last
+third of each training part (global: each series' last ``h`` rows) forecasts the windows
+over those rows (``--held-fraction`` sets another share, through
+``calibrate(refit=True)``); ``cqr`` conformalizes the trained quantiles (``method="cqr"``).
+``backtest conformal`` (only when named in ``--methods``, like ``cqr`` and ``global cqr``)
+fits on the first two thirds of each training part and calibrates on the
 windows after them (``LSTMForecaster.calibrate``). ``--split validation`` scores on the
 last ``h`` points of each training part instead of the test part: choose settings on it. Speed:
 ``backtest(refit=False)`` over 100 cutoffs of a 10,000-point series against the fit alone
@@ -50,18 +51,21 @@ EXTRA_METHODS = ("backtest conformal", "cqr", "global cqr")  # only when named i
 
 
 def lstm_intervals(series: Series, method: str, seed: int, params: dict,
-                   held_fraction: float = 1 / 3) -> dict:
+                   held_fraction: float | None = None) -> dict:
     """{coverage: (lower, upper)} of LSTMForecaster on one series (None where it cannot).
 
     ``method``: "conformal", "quantile" or "cqr" (a model trained with ``QUANTILES``), read
-    from fit's calibration; "refit conformal" or "refit cqr" first ``calibrate(refit=True)``:
-    a copy trained without the last ``held_fraction`` of the training part (at least ``h``
-    rows) forecasts the windows over those rows.
+    from fit's calibration; "refit conformal" or "refit cqr" fitted with
+    ``calibration="refit"`` (a copy trained without the last third of the training part
+    forecasts the windows over those rows), or with ``held_fraction`` instead of the third
+    (``calibrate(refit=True)`` after fit).
     """
     h = len(series.test)
     index = pd.period_range("2000-01-01", periods=len(series.train), freq=series.freq)
     train = pd.Series(series.train, index=index)
-    refit = method.startswith("refit ")
+    refit = method.startswith("refit ") and held_fraction is not None
+    if method.startswith("refit ") and held_fraction is None:
+        params = {**params, "calibration": "refit"}
     method = method.removeprefix("refit ")
     if method in ("quantile", "cqr"):
         params = {**params, "quantiles": QUANTILES}
@@ -128,15 +132,14 @@ def fit_global(members: list[Series], method: str, seed: int, params: dict) -> d
                                                   freq=s.freq)}) for s in members]
     if method in ("quantile", "cqr", "refit cqr"):
         params = {**params, "quantiles": QUANTILES}
+    if method.startswith("refit "):  # a copy trained without each series' last h rows
+        params = {**params, "calibration": "refit"}
+        method = method.removeprefix("refit ")
     model = LSTMForecaster(horizon=h, random_state=seed, **params)
     bands = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        frame = pd.concat(frames, ignore_index=True)
-        model.fit(frame)
-        if method.startswith("refit "):  # a copy trained without each series' last h rows
-            model.calibrate(frame, refit=True)
-            method = method.removeprefix("refit ")
+        model.fit(pd.concat(frames, ignore_index=True))
         for level in LEVELS:
             band = model.predict_interval(coverage=level, method=method)
             names = band["unique_id"].to_numpy()[::h]
@@ -202,7 +205,7 @@ def score(series: Series, bands: dict) -> dict:
 
 
 def evaluate(series: list[Series], seed: int, methods, params: dict, global_out: dict,
-             held_fraction: float = 1 / 3) -> pd.DataFrame:
+             held_fraction: float | None = None) -> pd.DataFrame:
     rows = []
     for position, s in enumerate(series):
         for method in methods:
@@ -343,9 +346,10 @@ def main(argv=None) -> None:
                         help="comma-separated, from " + ", ".join(METHODS + EXTRA_METHODS))
     parser.add_argument("--params", default="{}",
                         help="JSON of LSTMForecaster parameters (per-series and global models)")
-    parser.add_argument("--held-fraction", type=float, default=1 / 3,
+    parser.add_argument("--held-fraction", type=float, default=None,
                         help="share of each training part the refit copy of the per-series "
-                             "refit methods leaves out (at least h rows)")
+                             "refit methods leaves out (at least h rows); default: "
+                             "calibration='refit' (the last third)")
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--write-doc", action="store_true", help="update docs/intervals.md")

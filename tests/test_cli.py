@@ -387,9 +387,9 @@ def test_plot_draws_a_90_percent_band_by_default_and_interval_adds_output_column
     written = pd.read_csv(out_csv, index_col=0)
     assert list(written.columns) == ["passengers", "lower", "upper"]
     series = datasets.load_air_passengers()
-    model = LSTMForecaster(horizon=12, season=12, epochs=2, random_state=0, device="cpu")
-    model.fit(series).calibrate(series, n_windows=len(series) // 3 - 11, refit=True)
-    expected = model.predict_interval(coverage=0.8)
+    model = LSTMForecaster(horizon=12, season=12, epochs=2, random_state=0, device="cpu",
+                           calibration="refit")
+    expected = model.fit(series).predict_interval(coverage=0.8)
     np.testing.assert_allclose(written[["lower", "upper"]].to_numpy(), expected.to_numpy(),
                                rtol=1e-9)
     assert (written["lower"] <= written["passengers"]).all()

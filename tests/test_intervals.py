@@ -478,8 +478,52 @@ def test_refit_calibration_of_a_panel_takes_one_window_per_series_and_skips_shor
     with pytest.warns(UserWarning, match="1 of 4 series have at most 3 rows"):
         fitted.calibrate(short, refit=True)
     assert fitted.conformal_ranks_[-1] == 3
-    with pytest.raises(ValueError, match="no series has more than 60 rows"):
+    with pytest.raises(ValueError, match="the longest series then keeps 0 rows"):
         fitted.calibrate(frame, n_windows=58, refit=True)
+
+
+def test_calibration_refit_at_fit_is_calibrate_refit_on_the_last_third():
+    """Check calibration="refit": fit then calibrate(refit=True) on the windows of the last
+    third of the series, the network untouched."""
+    series = noisy(120)
+    fitted = model(random_state=0, calibration="refit").fit(series)
+    plain = model(random_state=0).fit(series)
+    np.testing.assert_array_equal(fitted.predict(), plain.predict())
+    plain.calibrate(series, n_windows=120 // 3 - H + 1, refit=True)
+    assert fitted.conformal_ranks_[-1] == 120 // 3 - H + 1
+    for name in ("conformal_errors_", "conformal_pooled_", "conformal_scale_"):
+        np.testing.assert_array_equal(getattr(fitted, name), getattr(plain, name))
+
+
+def test_calibration_refit_of_a_panel_of_19_series_takes_one_window_each():
+    frame = make_long(n_series=19, n=40)
+    fitted = model(calibration="refit").fit(frame)
+    assert fitted.conformal_ranks_[-1] == 19
+
+
+def test_calibration_refit_leaves_out_series_too_short_to_hold_rows_out():
+    """Check a panel whose shortest series cannot spare the last third of the median series:
+    it is left out of the calibration, with a warning."""
+    frame = make_long(n_series=3, n=60)
+    short = frame.query("unique_id == 's0'").head(20).assign(unique_id="short")
+    with pytest.warns(UserWarning, match="1 of 4 series have at most 20 rows"):
+        fitted = model(calibration="refit").fit(pd.concat([frame, short], ignore_index=True))
+    assert fitted.conformal_ranks_[-1] == 3 * 18
+
+
+def test_calibration_refit_of_a_series_too_short_for_a_copy_warns_and_keeps_validation():
+    """Check a series whose last third leaves too few rows to train a copy on: fit warns and
+    the intervals come from the validation windows."""
+    series = noisy(15)  # the last third: 5 rows; the copy keeps 10 < window 8 + horizon 3
+    with pytest.warns(UserWarning, match="calibrated on the validation windows instead"):
+        fitted = model(window=8, calibration="refit").fit(series)
+    plain = model(window=8).fit(series)
+    np.testing.assert_array_equal(fitted.conformal_errors_, plain.conformal_errors_)
+
+
+def test_bad_calibration_is_refused():
+    with pytest.raises(ValueError, match="calibration must be one of"):
+        model(calibration="backtest").fit(noisy(60))
 
 
 def test_refit_must_be_a_bool():

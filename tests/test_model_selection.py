@@ -32,16 +32,19 @@ def make_long(n_series=3, n=60):
     return pd.concat(frames, ignore_index=True).sample(frac=1, random_state=0)  # any row order
 
 
-@pytest.mark.parametrize("refit", [False, True])
-def test_values_after_a_cutoff_never_change_its_forecasts(refit):
+@pytest.mark.parametrize("refit, calibration", [(False, "validation"), (True, "validation"),
+                                                (True, "refit")])
+def test_values_after_a_cutoff_never_change_its_forecasts(refit, calibration):
     """Check that making every value after cutoff 2 huge leaves windows 0..2 unchanged
-    (forecasts and intervals) and changes the actuals after it."""
+    (forecasts and intervals, also when a copy fitted inside fit calibrates them) and changes
+    the actuals after it."""
     series = noisy()
-    before = backtest(model(), series, n_windows=4, refit=refit, coverage=0.8).forecasts
+    forecaster = model(calibration=calibration)
+    before = backtest(forecaster, series, n_windows=4, refit=refit, coverage=0.8).forecasts
     cutoff = len(series) - H - 1 * H  # forecast rows of window 2 start here
     changed = series.copy()
     changed[cutoff:] = 1e6
-    after = backtest(model(), changed, n_windows=4, refit=refit, coverage=0.8).forecasts
+    after = backtest(forecaster, changed, n_windows=4, refit=refit, coverage=0.8).forecasts
     seen = before["window"] <= 2
     columns = ["cutoff", "forecast", "lower", "upper"]
     pd.testing.assert_frame_equal(before.loc[seen, columns], after.loc[seen, columns])

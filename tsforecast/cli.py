@@ -174,10 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--calibration",
         choices=("refit", "validation"),
         default="refit",
-        help="how the interval is calibrated: 'refit' (default) on the errors of a copy of the "
-        "model trained without the last third of a series (the last horizon of each series "
-        "of a panel), which costs one more fit; 'validation' on the model's own validation "
-        "windows (faster, usually too narrow on short series)",
+        help="how the interval is calibrated (LSTMForecaster's calibration): 'refit' (default) "
+        "on the errors of a copy of the model trained without the last third of the series "
+        "(the last horizon of each series of a panel of 19 or more), which costs one more "
+        "fit; 'validation' on the model's own validation windows (faster, usually too narrow "
+        "on short series)",
     )
     parser.add_argument("--verbose", "-v", action="count", default=0, help="show training progress")
     parser.add_argument("--version", action="version", version=f"tsforecast {__version__}")
@@ -429,7 +430,7 @@ def run(args, data, season: int) -> int:
     target = args.target if isinstance(data, pd.DataFrame) and data.shape[1] > 1 else None
     model = build_model(args, horizon, season, target).fit(history)
     forecast = model.predict()
-    interval, coverage = predict_interval(model, args, history)
+    interval, coverage = predict_interval(model, args)
     _print_fit(model, season, f"{len(history)} steps")
     history = _target_series(history, target)
     actual = None if actual is None else _target_series(actual, target)
@@ -449,40 +450,26 @@ def run(args, data, season: int) -> int:
     return 0
 
 
-def predict_interval(model: LSTMForecaster, args, history):
-    """The --interval prediction interval and its coverage, (None, None) for none, calibrated
-    as --calibration says on ``history`` (the rows the model was fitted on). The 90% band
-    drawn by default with --plot is left out, with a warning, when the model cannot make it;
-    an --interval asked for raises."""
-    coverage = args.interval
-    if coverage is None and args.plot:
-        coverage, optional = 0.9, True
-    else:
-        optional = False
-    if not coverage:
+def predict_interval(model: LSTMForecaster, args):
+    """The --interval prediction interval and its coverage, (None, None) for none. The 90%
+    band drawn by default with --plot is left out, with a warning, when the model cannot make
+    it; an --interval asked for raises."""
+    if not wants_interval(args):
         return None, None
+    coverage = args.interval or 0.9
     try:
-        if args.calibration == "refit":
-            recalibrate(model, history)
         return model.predict_interval(coverage=coverage), coverage
     except ValueError as error:
-        if not optional:
+        if args.interval:
             raise
         warnings.warn(f"the plot has no prediction interval: {error}", UserWarning,
                       stacklevel=2)
         return None, None
 
 
-def recalibrate(model: LSTMForecaster, history) -> None:
-    """``calibrate(refit=True)`` on the fit data: one window per series of a panel, for one
-    series the windows over its last third (at least one)."""
-    if isinstance(history, pd.DataFrame) and model.id_column in history.columns:
-        model.calibrate(history, refit=True)
-        return
-    n_windows = max(1, len(history) // 3 - model.horizon_ + 1)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*validation.*")  # the copy's short-fit note
-        model.calibrate(history, n_windows=n_windows, refit=True)
+def wants_interval(args) -> bool:
+    """Whether the run shows an interval: --interval above 0, or --plot without --interval."""
+    return bool(args.interval) or (args.interval is None and bool(args.plot))
 
 
 def report_coverage(interval, coverage, actual) -> None:
@@ -527,6 +514,7 @@ def build_model(args, horizon: int, season: int, target) -> LSTMForecaster:
         target=target,
         **columns,
         epochs=args.epochs,
+        calibration=args.calibration if wants_interval(args) else "validation",
         device=args.device,
         random_state=args.seed,
         verbose=args.verbose,
@@ -673,7 +661,7 @@ def run_panel(args, panel: pd.DataFrame, season: int) -> int:
     target = args.target or panel.columns[2]  # else the only numeric column
     model = build_model(args, horizon, season, target).fit(history)
     forecast = model.predict()
-    interval, coverage = predict_interval(model, args, history)
+    interval, coverage = predict_interval(model, args)
     if interval is not None:
         forecast = forecast.merge(interval, on=[args.id_column, args.time_column])
     _print_fit(model, season, f"{len(ids)} series ({len(history)} rows)")

@@ -55,6 +55,7 @@ from ._windowing import WindowIndex, min_rows, ragged_arange, window_index
 INSTANCE_NORMS = ("last", "mean", None)
 LOSSES = {"mse": "mse_loss", "mae": "l1_loss", "huber": "huber_loss"}  # torch.nn.functional
 HEADS = ("last", "sequence")
+CALIBRATIONS = ("validation", "refit")
 
 
 class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
@@ -173,6 +174,16 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         every window. A series with too few windows to split trains on all of them; when no
         series has enough, the fit warns and trains without validation (``history_["val_loss"]``
         stays empty) on up to ``epochs`` epochs, early stopping on the training loss.
+    calibration : {"validation", "refit"}, default="validation"
+        Which forecast errors calibrate the conformal intervals (and ``method="cqr"``).
+        "validation": those of the validation windows (see ``calibration_fraction``): free,
+        but few on a short series and optimistic (early stopping chose the epoch on them).
+        "refit": fit then trains a copy of the model (same parameters and window) on each
+        series without its last ``k + horizon - 1`` rows and keeps its errors on the ``k``
+        windows that forecast them, as :meth:`calibrate` with ``refit=True`` does; the cost
+        is a second fit. ``k`` is 1 for a panel of 19 series or more (enough errors for a
+        95% interval), else the windows of the last third of the median series (at least
+        1). Series too short to hold those rows out are left out of it, with a warning.
     calibration_fraction : float, default=0.0
         Share of each series' validation windows, the last in time, kept away from early
         stopping and used only for the conformal errors of :meth:`predict_interval`, so that
@@ -335,6 +346,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         quantiles=None,
         gradient_clip=None,
         validation_fraction=0.1,
+        calibration="validation",
         calibration_fraction=0.0,
         conformal_pooling="auto",
         early_stopping=True,
@@ -370,6 +382,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         self.quantiles = quantiles
         self.gradient_clip = gradient_clip
         self.validation_fraction = validation_fraction
+        self.calibration = calibration
         self.calibration_fraction = calibration_fraction
         self.conformal_pooling = conformal_pooling
         self.early_stopping = early_stopping
@@ -398,7 +411,25 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             A fit that raises leaves an earlier fit's state untouched.
         """
         self._check_params()
-        return self._fit_panel(self._as_panel(X, y), y is not None)
+        panel = self._as_panel(X, y)
+        self._fit_panel(panel, y is not None)
+        if self.calibration == "refit":
+            self._calibrate_on_a_copy(panel, y is not None)
+        return self
+
+    def _calibrate_on_a_copy(self, panel: Panel, has_y: bool) -> None:
+        """``calibration="refit"``: the errors of a copy fitted without the calibration rows
+        replace those of the validation windows, unless the series are too short for it."""
+        n_windows = self._refit_windows(panel)
+        shortfall = self._refit_shortfall(panel, n_windows + self.horizon_ - 1)
+        if shortfall:
+            warn(
+                f"calibration='refit' trains a copy of the model without the last "
+                f"{n_windows + self.horizon_ - 1} rows of each series, but {shortfall}; the "
+                f"intervals are calibrated on the validation windows instead."
+            )
+            return
+        self._store_calibration(self._refit_calibration(panel, has_y, n_windows))
 
     def _fit_panel(self, panel: Panel, has_y: bool):
         """``fit`` on a checked panel (``has_y``: the targets came as ``y``)."""
@@ -688,10 +719,12 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         """
         check_is_fitted(self)
         check_bool("refit", refit)
+        panel = self._as_panel(X, y, reset=False)
         if refit:
-            tables = self._refit_calibration(X, y, 1 if n_windows is None else n_windows)
+            tables = self._refit_calibration(panel, y is not None,
+                                             1 if n_windows is None else n_windows)
         else:
-            tables = self._panel_calibration(self._as_panel(X, y, reset=False), n_windows)
+            tables = self._panel_calibration(panel, n_windows)
         self._store_calibration(tables)
         return self
 
@@ -700,21 +733,35 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
          self.conformal_pooled_ranks_, self.conformal_scale_, self.quantile_errors_,
          self.quantile_pooled_) = calibration
 
-    def _refit_calibration(self, X, y, n_windows) -> tuple:
+    def _refit_shortfall(self, panel: Panel, held: int) -> str | None:
+        """Why no copy can train without the last ``held`` rows of each series, or None."""
+        kept = int(panel.lengths.max()) - held
+        needed = self.window_ + self.horizon_
+        if kept >= needed:
+            return None
+        return (f"the longest series then keeps {max(kept, 0)} rows, fewer than the "
+                f"window + horizon = {needed} of one training window")
+
+    def _refit_windows(self, panel: Panel) -> int:
+        """``calibration="refit"``'s windows per series: 1 for 19 series or more, else those
+        of the last third of the median series (at least 1)."""
+        if panel.n_series >= 19:
+            return 1
+        return max(1, int(np.median(panel.lengths)) // 3 - self.horizon_ + 1)
+
+    def _refit_calibration(self, panel: Panel, has_y: bool, n_windows) -> Calibration:
         """``calibrate(refit=True)``'s tables: those of a copy fitted without each series' last
         ``n_windows + horizon_ - 1`` rows, on the windows that forecast them."""
         check_int("n_windows", n_windows, 1)
-        panel = self._as_panel(X, y, reset=False)
         held = n_windows + self.horizon_ - 1
-        long_enough = np.flatnonzero(panel.lengths > held)
-        if not len(long_enough):
+        shortfall = self._refit_shortfall(panel, held)
+        if shortfall:
             raise ValueError(
                 f"calibrate(refit=True) with n_windows={n_windows} and horizon={self.horizon_} "
-                f"holds out the last {held} rows of each series and trains a copy on the "
-                f"rest, but no series has more than {held} rows (the longest has "
-                f"{int(panel.lengths.max())}). Pass fewer windows, longer series, or use "
-                f"refit=False."
+                f"trains a copy without the last {held} rows of each series, but {shortfall}. "
+                f"Pass fewer windows, longer series, or use refit=False."
             )
+        long_enough = np.flatnonzero(panel.lengths > held)
         if len(long_enough) < panel.n_series:
             warn(
                 f"calibrate(refit=True): {panel.n_series - len(long_enough)} of "
@@ -723,9 +770,9 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
                 f"others."
             )
             panel = panel.take(long_enough)
-        copy = clone(self).set_params(window=self.window_)
+        copy = clone(self).set_params(window=self.window_, calibration="validation")
         copy._check_params()
-        copy._fit_panel(panel.head(panel.lengths - held), y is not None)
+        copy._fit_panel(panel.head(panel.lengths - held), has_y)
         return copy._panel_calibration(panel, n_windows)
 
     # -- steps of fit ------------------------------------------------------------------------
@@ -765,6 +812,11 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         if self.id_column == self.time_column:
             raise ValueError(
                 f"id_column and time_column must differ; both are {self.id_column!r}."
+            )
+        if self.calibration not in CALIBRATIONS:
+            raise ValueError(
+                f"calibration must be one of {CALIBRATIONS}; got calibration="
+                f"{self.calibration!r}."
             )
         check_float("calibration_fraction", self.calibration_fraction, 0.0, 1.0)
         if not (isinstance(self.conformal_pooling, (bool, np.bool_))

@@ -388,7 +388,8 @@ ADDED_PARAMETERS = {
     "LSTMForecaster": {"loss": "mse", "deseasonalize": False, "id_column": "unique_id",
                        "time_column": "ds", "static_columns": None, "n_threads": "auto",
                        "target_transform": None, "future_columns": None, "quantiles": None,
-                       "calibration_fraction": 0.0, "conformal_pooling": False},
+                       "calibration_fraction": 0.0, "conformal_pooling": False,
+                       "calibration": "validation"},
     "LSTMClassifier": {"n_threads": "auto"},
     "LSTMRegressor": {"n_threads": "auto"},
 }
