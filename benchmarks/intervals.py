@@ -326,6 +326,35 @@ def time_backtest(n: int = 10_000, cutoffs: int = 100, repeats: int = 5) -> list
     ]
 
 
+def time_refits(n: int = 3_000, cutoffs: int = 8, jobs=(1, 2), repeats: int = 3) -> list[str]:
+    """backtest(refit=True) over ``cutoffs`` cutoffs with each ``n_jobs`` (joblib's loky
+    processes); medians of ``repeats``. The forecasts must not depend on ``n_jobs``."""
+    rng = np.random.default_rng(0)
+    t = np.arange(n)
+    series = 10 + np.sin(2 * np.pi * t / 24) + 0.3 * rng.normal(size=n)
+    params = dict(window=48, horizon=24, hidden_size=32, epochs=3, random_state=0,
+                  device="cpu")
+    seconds, forecasts = {}, {}
+    for n_jobs in jobs:
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            result = backtest(LSTMForecaster(**params), series, n_windows=cutoffs, refit=True,
+                              n_jobs=n_jobs)
+            runs.append(time.perf_counter() - start)
+        seconds[n_jobs] = float(np.median(runs))
+        forecasts[n_jobs] = result.forecasts["forecast"].to_numpy()
+    for n_jobs in jobs[1:]:
+        np.testing.assert_array_equal(forecasts[n_jobs], forecasts[jobs[0]])
+    shown = ", ".join(f"{k}={v}" for k, v in params.items() if k != "device")
+    lines = [f"A {n:,}-point series, {cutoffs} cutoffs, one refit each, "
+             f"LSTMForecaster({shown}), medians of {repeats} runs:", "",
+             "| n_jobs | seconds | speed-up |", "|---:|---:|---:|"]
+    lines += [f"| {n_jobs} | {seconds[n_jobs]:.2f} | {seconds[jobs[0]] / seconds[n_jobs]:.2f}x |"
+              for n_jobs in jobs]
+    return [*lines, "", "The forecasts are the same for every n_jobs (checked in the run)."]
+
+
 def write_doc(lines: list[str]) -> None:
     text = DOC.read_text(encoding="utf-8")
     head, rest = text.split(BEGIN, 1)
@@ -390,7 +419,8 @@ def main(argv=None) -> None:
     ]
     if not args.skip_timing:
         lines += ["", "### backtest(refit=False) against one batched forward pass", "",
-                  *time_backtest()]
+                  *time_backtest(), "", "### backtest(refit=True) with n_jobs", "",
+                  *time_refits()]
     print("\n".join(lines))
     if args.write_doc:
         write_doc(lines)
