@@ -380,6 +380,8 @@ def main(argv=None) -> None:
                              "refit methods leaves out (at least h rows); default: "
                              "calibration='refit' (the last third)")
     parser.add_argument("--skip-timing", action="store_true")
+    parser.add_argument("--timing-only", action="store_true",
+                        help="only the backtest timings (no data sets needed)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--write-doc", action="store_true", help="update docs/intervals.md")
     parser.add_argument("--save", help="write the per-series records as CSV here")
@@ -389,6 +391,9 @@ def main(argv=None) -> None:
 
     torch.set_num_threads(args.threads)
     methods, params = args.methods.split(","), json.loads(args.params)
+    if args.timing_only:
+        print("\n".join([*time_backtest(), "", *time_refits()]))
+        return
     series = load_bundled()
     pool = []
     if not args.no_competitions:
