@@ -154,6 +154,18 @@ def test_future_covariates_example_compares_models_with_and_without_calendar(tmp
     assert (tmp_path / "f.png").exists()
 
 
+def test_intervals_backtest_example_scores_each_calibration(tmp_path):
+    """Check the intervals example backtests each variant: coverage a share, widths positive,
+    and the refit copy's intervals (calibrated across the 2008 collapse) the widest."""
+    results = load_example("intervals_backtest").main(epochs=3, n_windows=2,
+                                                      plot=str(tmp_path / "i.png"))
+    assert set(results) == {"validation", "refit", "cqr"}
+    for row in results.values():
+        assert 0.0 <= row["coverage"] <= 1.0 and row["width"] > 0 and row["msis"] > 0
+    assert results["refit"]["width"] > results["validation"]["width"]
+    assert (tmp_path / "i.png").exists()
+
+
 def test_distributed_panel_example_matches_one_process(tmp_path, monkeypatch):
     """Check that 2 processes, each fitting its own 2 series, forecast every series as one
     process does (up to float reduction order), and that rank 0 saved the model."""
