@@ -184,6 +184,9 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         is a second fit. ``k`` is 1 for a panel of 19 series or more (enough errors for a
         95% interval), else the windows of the last third of the median series (at least
         1). Series too short to hold those rows out are left out of it, with a warning.
+        Best for short series and panels; on a long series whose validation windows are
+        many, a break inside the held-out rows can make it needlessly wide (check with
+        ``model_selection.backtest``).
     calibration_fraction : float, default=0.0
         Share of each series' validation windows, the last in time, kept away from early
         stopping and used only for the conformal errors of :meth:`predict_interval`, so that
