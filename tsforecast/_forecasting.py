@@ -64,8 +64,14 @@ class _Forecasts:
                 f"every level of {[round(level, 6) for level in levels]}; refit with those "
                 f"quantiles, or use method='conformal'."
             )
-        if method == "cqr":
-            self._check_pairs(levels)
+        unpaired = self._unpaired_level(levels) if method == "cqr" else None
+        if unpaired is not None:
+            raise ValueError(
+                f"method='cqr' calibrates central intervals of pairs of trained quantiles "
+                f"(a and 1 - a), but level {unpaired:g} was trained without "
+                f"{1 - unpaired:g} (trained: {list(trained)}). Refit with both, or use "
+                f"method='quantile' or 'conformal'."
+            )
         if method != "quantile" and getattr(self, "conformal_errors_", None) is None:
             raise ValueError(
                 "Conformal intervals are calibrated on the validation windows of fit, but this "
@@ -86,27 +92,18 @@ class _Forecasts:
 
     def _can_conformalize(self, levels) -> bool:
         """Whether "cqr" answers ``levels`` (all trained): scores kept, every pair trained."""
-        if getattr(self, "quantile_errors_", None) is None:
-            return False
-        try:
-            self._check_pairs(levels)
-        except ValueError:
-            return False
-        return True
+        return (getattr(self, "quantile_errors_", None) is not None
+                and self._unpaired_level(levels) is None)
 
-    def _check_pairs(self, levels) -> None:
-        """Raise unless every level but 0.5 was trained together with its mirror ``1 - a``."""
+    def _unpaired_level(self, levels) -> float | None:
+        """The first of ``levels`` (not 0.5) trained without its mirror ``1 - a``, or None."""
         trained = list(self.quantiles_)
         lows = [trained[low] for low, _ in quantile_pairs(trained)]
         for level in levels:
             if abs(level - 0.5) > 1e-9 and not any(
                     abs(min(level, 1 - level) - low) < 1e-9 for low in lows):
-                raise ValueError(
-                    f"method='cqr' calibrates central intervals of pairs of trained quantiles "
-                    f"(a and 1 - a), but level {level:g} was trained without "
-                    f"{1 - level:g} (trained: {trained}). Refit with both, or use "
-                    f"method='quantile' or 'conformal'."
-                )
+                return level
+        return None
 
     def _interval_context(self, X, y, X_future=None) -> tuple:
         """``_forecast``'s arguments for ``predict(X, y, X_future=...)`` over the horizon, then
