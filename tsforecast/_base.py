@@ -160,10 +160,6 @@ class _LSTMBase(BaseEstimator):
         _distributed.check_agreement(signature, series_ids)
         return True, _distributed.all_gather(seed)[0]
 
-    def _index_tensor(self, start: int, stop: int) -> torch.Tensor:
-        """Window or sample positions [start, stop) as a long tensor on ``device_``."""
-        return torch.arange(start, stop, device=self.device_)
-
     def save(self, path) -> None:
         """Write the estimator to one file that :func:`tsforecast.load` reads back.
 

@@ -17,6 +17,7 @@ import pandas as pd
 from . import _timegrid
 from ._validation import (
     as_table,
+    check_column_names,
     check_same_length,
     infer_frequency,
     integer_step,
@@ -424,13 +425,7 @@ def _select(table, target, future) -> tuple[list[int], list[int], int]:
     if not future:
         return (*select_columns(table, target), 0)
     columns = table.columns if table.columns is not None else list(range(table.values.shape[1]))
-    missing = [name for name in future if name not in columns]
-    if missing:
-        raise ValueError(
-            f"future column(s) {missing} not in X; available columns: {columns}."
-        )
-    if len(set(future)) != len(future):
-        raise ValueError(f"future_columns names a column twice: {future}.")
+    check_column_names(future, columns, "future_columns", "future")
     if target is None:
         target = [c for c in columns if c not in future]
         if not target:

@@ -194,6 +194,18 @@ def _check_finite(values: np.ndarray, name: str, index, columns) -> None:
     )
 
 
+def check_column_names(names: list, columns: list, parameter: str, kind: str) -> None:
+    """Raise unless each of ``names`` (``kind`` columns given as ``parameter``) is one of
+    ``columns``, once."""
+    missing = [n for n in names if n not in columns]
+    if missing:
+        raise ValueError(
+            f"{kind} column(s) {missing} not in X; available columns: {columns}."
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"{parameter} names a column twice: {names}.")
+
+
 def select_columns(table: Table, target) -> tuple[list[int], list[int]]:
     """Return (target positions, covariate positions) for ``target`` in ``table``."""
     n_columns = table.values.shape[1]
@@ -214,13 +226,7 @@ def select_columns(table: Table, target) -> tuple[list[int], list[int]]:
                 f"target series as y: fit(X, y)."
             )
         columns = list(range(n_columns))
-    missing = [n for n in names if n not in columns]
-    if missing:
-        raise ValueError(
-            f"target column(s) {missing} not in X; available columns: {columns}."
-        )
-    if len(set(names)) != len(names):
-        raise ValueError(f"target names a column twice: {names}.")
+    check_column_names(names, columns, "target", "target")
     targets = [columns.index(n) for n in names]
     covariates = [i for i in range(n_columns) if i not in targets]
     return targets, covariates
