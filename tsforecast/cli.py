@@ -266,9 +266,6 @@ def read_table(path: Path, time_column: str | None, id_column: str | None = None
         raise ValueError(f"time column {time_column!r} is not in {path}; columns: "
                          f"{list(frame.columns)}")
     index = _time_index(frame.pop(time_column))
-    if index.hasnans:
-        raise ValueError(f"time column {time_column!r} has {int(index.isna().sum())} empty "
-                         f"value(s); fill or drop those rows")
     frame = frame.set_axis(index).sort_index()
     if frame.index.has_duplicates:
         first = frame.index[frame.index.duplicated()][0]
@@ -278,21 +275,22 @@ def read_table(path: Path, time_column: str | None, id_column: str | None = None
 
 
 def _time_index(column: pd.Series) -> pd.Index:
-    """Integer labels for whole numbers, else a DatetimeIndex parsed from the text."""
+    """Integer labels for whole numbers, else a DatetimeIndex parsed from the text; empty
+    values are refused."""
     name = column.name
+    if column.isna().any():
+        raise ValueError(f"time column {name!r} has {int(column.isna().sum())} empty "
+                         f"value(s); fill or drop those rows")
     if pd.api.types.is_bool_dtype(column):
         raise ValueError(f"time column {name!r} holds True/False; use dates or whole numbers")
     if pd.api.types.is_integer_dtype(column):
         return pd.Index(column.to_numpy(dtype=np.int64), name=name)
     if pd.api.types.is_float_dtype(column):
         values = column.to_numpy(dtype=np.float64)
-        whole = np.isnan(values) | (values == np.round(values))
+        whole = values == np.round(values)
         if not whole.all():
             raise ValueError(f"time column {name!r} holds numbers that are not whole "
                              f"(first: {values[~whole][0]}); use dates or integer labels")
-        if np.isnan(values).any():
-            raise ValueError(f"time column {name!r} has {int(np.isnan(values).sum())} empty "
-                             f"value(s); fill or drop those rows")
         return pd.Index(values.astype(np.int64), name=name)
     try:
         return pd.DatetimeIndex(pd.to_datetime(column, format="mixed"), name=name)
@@ -618,9 +616,6 @@ def load_panel(args) -> tuple[pd.DataFrame, int]:
         raise ValueError(f"id column {id_column!r} has {int(ids.isna().sum())} empty value(s); "
                          f"fill or drop those rows")
     time = _time_index(frame.pop(time_column))
-    if time.hasnans:
-        raise ValueError(f"time column {time_column!r} has {int(time.isna().sum())} empty "
-                         f"value(s); fill or drop those rows")
     values = _select_columns(frame, args.target, args.csv).set_axis(time)
     parts, filled, added = {}, [], 0
     for key, part in values.groupby(ids.to_numpy(), sort=False):
