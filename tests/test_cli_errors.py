@@ -256,3 +256,22 @@ def test_panel_input_errors_are_one_line(csv, capsys, columns, argv, match):
     path = csv(data)
     code, err = _run(["--csv", str(path), *argv], capsys)
     _assert_one_line_error(code, err, match.replace("{csv}", str(path)))
+
+
+@pytest.mark.parametrize("dates", ["text", "numbers"])
+@pytest.mark.parametrize("panel", [False, True])
+def test_empty_timestamps_are_refused_with_their_count(csv, capsys, dates, panel):
+    """Check that empty cells in the time column (text dates or integer steps) are refused,
+    with how many there are, for one series and for a panel."""
+    columns = _good_columns()
+    if dates == "numbers":
+        columns["date"] = np.arange(40)
+    frame = pd.DataFrame(columns)
+    frame.loc[[5, 9], "date"] = None
+    extra = []
+    if panel:
+        frame["store"] = "a"
+        extra = ["--id-column", "store"]
+    code, err = _run(["--csv", str(csv(frame.to_dict("list"))), "--time-column", "date",
+                      "--target", "sales", *extra], capsys)
+    _assert_one_line_error(code, err, "time column 'date' has 2 empty value")
