@@ -199,11 +199,7 @@ class _Forecasts:
             position = ragged_arange(counts)
             keep = position >= (counts[series] - n_windows)
             starts, series = starts[keep], series[keep]
-        transforms = self._context_transforms(panel)
-        row_series = np.repeat(np.arange(panel.n_series), np.diff(panel.offsets))
-        data = DevicePanel(transforms.apply(panel.values, row_series), transforms.static,
-                           self.window_, self.horizon_, self.n_targets_, self.device_,
-                           future=self._n_future() > 0)
+        data = self._device_rows(panel.values, panel.offsets, self._context_transforms(panel))
         windows = _Origins(len(starts), starts, series)
         return calibrate(self.module_, data, windows, panel.offsets,
                          getattr(self, "quantiles_", None))
@@ -255,13 +251,17 @@ class _Forecasts:
     def _network_outputs(self, values, offsets, transforms, ends, series) -> np.ndarray:
         """The network's outputs (N, H, T, Q) in network units for the windows ending
         (exclusive) at rows ``ends`` (N,) of ``series`` (N,); Q is 1 without quantiles."""
-        row_series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-        data = DevicePanel(transforms.apply(values, row_series), transforms.static,
-                           self.window_, self.horizon_, self.n_targets_, self.device_,
-                           future=self._n_future() > 0)
+        data = self._device_rows(values, offsets, transforms)
         inputs = data.forecast_inputs(ends - self.window_, series, offsets[series])
         outputs = to_numpy(predict_module(self.module_, (inputs, len(ends))))  # (N, H * T * Q)
         return outputs.reshape(len(ends), self.horizon_, self.n_targets_, -1)
+
+    def _device_rows(self, values, offsets, transforms: Transforms) -> DevicePanel:
+        """The stacked rows of a context in network units, on the fitted device."""
+        row_series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+        return DevicePanel(transforms.apply(values, row_series), transforms.static,
+                           self.window_, self.horizon_, self.n_targets_, self.device_,
+                           future=self._n_future() > 0)
 
     def _origins(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
         """First input row and series of every rolling origin of the panel."""
