@@ -120,8 +120,17 @@ def fit_lstm(series: Series, params: dict, seed: int) -> np.ndarray:
         return model.set_params(validation_fraction=0.0).fit(train).predict().to_numpy()
 
 
-def fit_global(members: list[Series], params: dict, seeds: list[int], refit_all: bool = False
-               ) -> dict[str, np.ndarray]:
+def series_features(series: Series) -> dict[str, float]:
+    """Static covariates of one series, from its training part: its drift per step and the
+    spread of its steps, both in units of its seasonal naive error (MASE's scale)."""
+    y = series.train
+    scale = mase_scale(y, series.season)
+    steps = np.diff(y)
+    return {"drift": float(steps.mean() / scale), "spread": float(steps.std() / scale)}
+
+
+def fit_global(members: list[Series], params: dict, seeds: list[int], refit_all: bool = False,
+               statics: bool = False) -> dict[str, np.ndarray]:
     """One LSTMForecaster on a long frame of ``members``; each series' forecast (mean over seeds).
 
     Series are stacked with a PeriodIndex-able ``ds`` column of their frequency, each starting
@@ -135,11 +144,14 @@ def fit_global(members: list[Series], params: dict, seeds: list[int], refit_all:
                 "unique_id": s.name,
                 "ds": pd.period_range("2000-01-01", periods=len(s.train), freq=freq),
                 "y": s.train,
+                **(series_features(s) if statics else {}),
             }
         )
         for s in members
     ]
     long = pd.concat(frames, ignore_index=True)
+    if statics:
+        params = {**params, "static_columns": list(series_features(members[0]))}
     total = 0.0
     for seed in seeds:
         model = LSTMForecaster(horizon=h, random_state=seed, **params).fit(long)
@@ -155,7 +167,7 @@ def fit_global(members: list[Series], params: dict, seeds: list[int], refit_all:
 
 
 def global_forecasts(scored, pool, scope, params, seeds, log, refit_all=False, extra=(),
-                     group_params=None) -> dict[str, tuple]:
+                     group_params=None, statics=False) -> dict[str, tuple]:
     """``global`` forecasts of the scored series: name -> (forecast, seconds of its share).
 
     ``pool`` holds the series to train on (the scored ones, or every series of their groups);
@@ -186,7 +198,7 @@ def global_forecasts(scored, pool, scope, params, seeds, log, refit_all=False, e
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             own = {**params, **group_params.get(k[0], {})}
-            forecasts = fit_global(list(members.values()), own, seeds, refit_all)
+            forecasts = fit_global(list(members.values()), own, seeds, refit_all, statics)
         seconds = time.perf_counter() - start
         if log:
             print(f"global {k}: {len(members)} series, {seconds:.1f} s", file=sys.stderr)
@@ -343,8 +355,13 @@ def main(argv=None) -> None:
     parser.add_argument("--global-refit-all", action="store_true",
                         help="refit each global model on every window (no validation) for "
                              "the epochs its early stopping chose")
+    parser.add_argument("--global-statics", action="store_true",
+                        help="give each series its drift and step spread (from its training "
+                             "part, in MASE units) as static covariates")
     parser.add_argument("--global-seeds", type=int, default=1,
                         help="average this many global models (seeds model-seed, +1, ...)")
+    parser.add_argument("--groups", help='score only these groups, comma-separated '
+                        '(e.g. "M1 monthly,tourism quarterly"); the bundled series are "bundled"')
     parser.add_argument("--no-bundled", action="store_true")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--write-doc", action="store_true", help="update docs/accuracy.md")
@@ -359,6 +376,9 @@ def main(argv=None) -> None:
     series = ([] if args.no_bundled else load_bundled()) + load_competitions(
         args.per_group, args.seed
     )
+    if args.groups:
+        wanted = set(args.groups.split(","))
+        series = [s for s in series if s.group in wanted]
     pool = load_competitions(0, args.seed) if args.global_pool == "all" else []
     extra = load_competitions(0, args.seed, args.global_extra) if args.global_extra else []
     if args.split == "validation":
@@ -373,7 +393,7 @@ def main(argv=None) -> None:
         global_out = global_forecasts(
             series, pool, args.global_scope, global_params, seeds, log=True,
             refit_all=args.global_refit_all, extra=extra,
-            group_params=json.loads(args.global_group_params),
+            group_params=json.loads(args.global_group_params), statics=args.global_statics,
         )
     records = evaluate(series, params, model_seed, methods, log=True, global_out=global_out)
     elapsed = time.perf_counter() - start
