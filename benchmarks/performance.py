@@ -250,6 +250,24 @@ def _ratio(runs, num, den, workload, key_num, key_den=None):
     return median(ratios) if ratios else None
 
 
+def _system_rows(runs, systems, workload, names, notes, row) -> list[str]:
+    """``row(system, results)`` for each system with a successful run of ``workload``; a system
+    whose runs all failed, and each system's own notes, add a line to ``notes``."""
+    lines = []
+    for system in systems:
+        results = runs.get((system, workload))
+        if not results:
+            continue
+        if not _ok(results):
+            notes.append(f"- {names[system]}: failed: {results[-1]['error']}")
+            continue
+        lines.append(row(system, results))
+        note = _ok(results)[-1].get("notes")
+        if note:
+            notes.append(f"- {names[system]}: {note}.")
+    return lines
+
+
 def _fmt(value, spec):
     return "n/a" if value is None else format(value, spec)
 
@@ -328,16 +346,9 @@ def render(args, runs, threads, peers, skipped, argv) -> str:
         L += ["| system | fit s | fit x raw | predict ms | rolling s | score s | peak RSS MiB "
               "| windows/s (fit) | test MAE |",
               "|---|---|---|---|---|---|---|---|---|"]
-        notes = []
-        for system in ["raw", "tsforecast", *peers]:
-            results = runs.get((system, workload))
-            if not results:
-                continue
-            if not _ok(results):
-                notes.append(f"- {names[system]}: failed: {results[-1]['error']}")
-                continue
+        def row(system, results, workload=workload):
             fit_ratio = 1.0 if system == "raw" else _ratio(runs, system, "raw", workload, "fit_s")
-            L.append(
+            return (
                 f"| {names[system]} | {_fmt(_med(results, 'fit_s'), '.2f')} "
                 f"| {_fmt(fit_ratio, '.2f')} | {_fmt(_med(results, 'predict_ms'), '.2f')} "
                 f"| {_fmt(_med(results, 'rolling_s'), '.4f')} "
@@ -345,9 +356,9 @@ def render(args, runs, threads, peers, skipped, argv) -> str:
                 f"| {_fmt(_med(results, 'peak_rss_mb'), '.0f')} "
                 f"| {_fmt(_med(results, 'windows_per_s'), ',.0f')} "
                 f"| {_fmt(_med(results, 'mae'), '.4f')} |")
-            note = _ok(results)[-1].get("notes")
-            if note:
-                notes.append(f"- {names[system]}: {note}.")
+
+        notes = []
+        L += _system_rows(runs, ["raw", "tsforecast", *peers], workload, names, notes, row)
         raw = runs.get(("raw", workload))
         if raw and _med(raw, "dataloader_rolling_s") is not None:
             L.append(f"| tutorial DataLoader loop (rolling only) | | | | "
@@ -442,26 +453,19 @@ def panel_section(args, runs):
         L += [f"### Workload {workload[1]}: {wl.description}", "",
               "| system | fit s | fit x raw | predict ms | predict x raw | peak RSS MiB "
               "| windows/s (fit) | MAE / std |", "|---|---|---|---|---|---|---|---|"]
-        notes = []
-        for system in ["raw", "tsforecast", *PANEL_PEERS]:
-            results = runs.get((system, workload))
-            if not results:
-                continue
-            if not _ok(results):
-                notes.append(f"- {names[system]}: failed: {results[-1]['error']}")
-                continue
+        def row(system, results, workload=workload):
             fit_x = 1.0 if system == "raw" else _ratio(runs, system, "raw", workload, "fit_s")
             pred_x = 1.0 if system == "raw" else _ratio(runs, system, "raw", workload,
                                                         "predict_ms")
-            L.append(
+            return (
                 f"| {names[system]} | {_fmt(_med(results, 'fit_s'), '.2f')} "
                 f"| {_fmt(fit_x, '.2f')} | {_fmt(_med(results, 'predict_ms'), '.2f')} "
                 f"| {_fmt(pred_x, '.2f')} | {_fmt(_med(results, 'peak_rss_mb'), '.0f')} "
                 f"| {_fmt(_med(results, 'windows_per_s'), ',.0f')} "
                 f"| {_fmt(_med(results, 'mae'), '.4f')} |")
-            note = _ok(results)[-1].get("notes")
-            if note:
-                notes.append(f"- {names[system]}: {note}.")
+
+        notes = []
+        L += _system_rows(runs, ["raw", "tsforecast", *PANEL_PEERS], workload, names, notes, row)
         first = next((r for s in ("tsforecast", "raw") for r in _ok(runs.get((s, workload), []))),
                      None)
         if first:
