@@ -95,12 +95,14 @@ def load_competitions(per_group: int, seed: int, names=("M1", "tourism")) -> lis
     return out
 
 
-def to_validation(series: Series) -> Series | None:
-    """Hold out the last ``h`` points of the training part instead of the test part."""
+def to_validation(series: Series, origin: int = 1) -> Series | None:
+    """Hold out ``h`` points of the training part instead of the test part: its last ``h``
+    (``origin=1``), or the ``h`` before those (``origin=2``, an earlier forecast origin)."""
     h = len(series.test)
-    if len(series.train) - h < h + 3:
+    end = len(series.train) - (origin - 1) * h
+    if end - h < h + 3:
         return None
-    train, test = series.train[:-h], series.train[-h:]
+    train, test = series.train[: end - h], series.train[end - h : end]
     return Series(series.name, series.group, train, test, series.season, series.freq)
 
 
@@ -261,6 +263,7 @@ def evaluate(
                     "mase": float(np.mean(np.abs(s.test - forecast)) / scale),
                     "smape": smape(s.test, forecast),
                     "seconds": seconds,
+                    "forecast": np.asarray(forecast, dtype=float).round(6).tolist(),
                 }
             )
         if log:
@@ -341,6 +344,9 @@ def main(argv=None) -> None:
     parser.add_argument("--model-seed", type=int,
                         help="LSTM random_state, if it should differ from --seed")
     parser.add_argument("--split", choices=("test", "validation"), default="test")
+    parser.add_argument("--origin", type=int, default=1,
+                        help="with --split validation: hold out the training part's last "
+                             "horizon (1) or the horizon before it (2, an earlier origin)")
     parser.add_argument("--params", default="{}", help="JSON of LSTMForecaster parameters")
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--global-params", default="{}",
@@ -387,9 +393,10 @@ def main(argv=None) -> None:
     pool = load_competitions(0, args.seed) if args.global_pool == "all" else []
     extra = load_competitions(0, args.seed, args.global_extra) if args.global_extra else []
     if args.split == "validation":
-        series = [v for v in map(to_validation, series) if v is not None]
-        pool = [v for v in map(to_validation, pool) if v is not None]
-        extra = [v for v in map(to_validation, extra) if v is not None]
+        def held_out(group):
+            return [v for v in (to_validation(s, args.origin) for s in group) if v is not None]
+
+        series, pool, extra = held_out(series), held_out(pool), held_out(extra)
     start = time.perf_counter()
     model_seed = args.seed if args.model_seed is None else args.model_seed
     global_out = None
@@ -405,7 +412,9 @@ def main(argv=None) -> None:
     given = argv if argv is not None else sys.argv[1:]
     command = "python benchmarks/accuracy.py " + shlex.join(given)
     lines = [
-        f"Command: `{command}` ({args.split} split, {len(series)} series, "
+        f"Command: `{command}` ({args.split} split"
+        + (f" at origin {args.origin}" if args.split == "validation" and args.origin > 1 else "")
+        + f", {len(series)} series, "
         f"LSTM params {params or 'defaults'}, "
         + (
             f"global params {global_params or 'defaults'} (pool {args.global_pool}, "

@@ -9,6 +9,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,3 +54,17 @@ def test_defaults_on_the_bundled_series_match_the_documented_accuracy():
     expected = documented_bundled_ratio()
     per_series = {n: round(mase[n, "lstm"] / mase[n, "snaive"], 3) for n in names}
     assert abs(ratio - expected) <= TOLERANCE, (ratio, expected, per_series)
+
+
+def test_validation_origins_hold_out_successive_horizons_of_the_training_part():
+    """Origin 1 holds out the training part's last horizon, origin 2 the horizon before it;
+    a series too short to keep ``horizon + 3`` training points at the origin is dropped."""
+    benchmark = load_benchmark()
+    series = benchmark.Series("s", "M1 monthly", np.arange(20.0), np.arange(20.0, 24.0), 12, "M")
+    first, second = benchmark.to_validation(series), benchmark.to_validation(series, origin=2)
+    np.testing.assert_array_equal(first.train, np.arange(16.0))
+    np.testing.assert_array_equal(first.test, np.arange(16.0, 20.0))
+    np.testing.assert_array_equal(second.train, np.arange(12.0))
+    np.testing.assert_array_equal(second.test, np.arange(12.0, 16.0))
+    assert benchmark.to_validation(series, origin=4) is None  # 4 training points left; needs 7
+    np.testing.assert_array_equal(series.train, np.arange(20.0))  # the original is untouched
