@@ -56,6 +56,8 @@ def _rank_scenarios():
            "forecast": first.predict(), "again": second.predict(), "weights": weights(first),
            "window": first.window_, "history": first.history_,
            "unpickled": pickle.loads(pickle.dumps(first)).predict()}
+    retrained = LSTMForecaster(**PARAMS, retrain_on_all=True).fit(part)
+    out["retrained"], out["retrain_loss"] = retrained.predict(), retrained.history_["retrain_loss"]
     unseeded = LSTMForecaster(**{**PARAMS, "random_state": None, "epochs": 1}).fit(part)
     out["unseeded_weights"] = weights(unseeded)
     other = {**PARAMS, "window": 6 + distributed.rank()}
@@ -88,6 +90,18 @@ def test_two_process_fit_matches_one_process_fit(launched):
     assert [r["window"] for r in launched] == [single.window_] * 2  # from every rank's lengths
     np.testing.assert_allclose(launched[0]["history"]["val_loss"], single.history_["val_loss"],
                                rtol=1e-5)
+
+
+def test_two_process_retrain_on_all_matches_one_process(launched):
+    """Check that retrain_on_all retrains on both ranks in step (same losses per epoch) and
+    forecasts as the one-process fit does."""
+    single = LSTMForecaster(**PARAMS, retrain_on_all=True).fit(make_panel())
+    assert len(single.history_["retrain_loss"]) == single.best_epoch_ + 1
+    both = pd.concat([r["retrained"] for r in launched], ignore_index=True)
+    np.testing.assert_allclose(both["y"], single.predict()["y"], rtol=0, atol=TOLERANCE)
+    for result in launched:
+        np.testing.assert_allclose(result["retrain_loss"], single.history_["retrain_loss"],
+                                   rtol=1e-5)
 
 
 def test_two_process_fit_is_bit_identical_run_to_run_and_across_ranks(launched):

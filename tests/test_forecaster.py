@@ -198,6 +198,33 @@ def test_early_stopping_keeps_the_best_validation_epoch(sine):
     assert held == pytest.approx(val[model.best_epoch_], rel=1e-4)
 
 
+def test_retrain_on_all_trains_again_on_every_window_for_the_chosen_epochs(sine):
+    """Check retrain_on_all: the first fit's losses, best epoch and intervals are kept, and the
+    forecasts are those of a fit on every window, without validation, for ``best_epoch_ + 1``
+    epochs."""
+    params = {"epochs": 40, "patience": 2, "lr": 0.05, "horizon": 3}
+    first = tiny(**params).fit(sine)
+    model = tiny(**params, retrain_on_all=True).fit(sine)
+    assert model.best_epoch_ == first.best_epoch_ > 0
+    assert model.history_["val_loss"] == first.history_["val_loss"]
+    assert len(model.history_["retrain_loss"]) == first.best_epoch_ + 1
+    by_hand = tiny(**{**params, "validation_fraction": 0.0, "early_stopping": False,
+                      "epochs": first.best_epoch_ + 1}).fit(sine)
+    np.testing.assert_array_equal(model.predict(), by_hand.predict())
+    assert np.abs(model.predict() - first.predict()).max() > 1e-3
+    np.testing.assert_array_equal(model.conformal_errors_, first.conformal_errors_)
+    assert model.get_params()["validation_fraction"] == 0.1  # the parameters are untouched
+
+
+def test_retrain_on_all_does_nothing_without_validation_windows(sine):
+    """Check that without validation windows the fit is the usual one (nothing to retrain)."""
+    params = {"validation_fraction": 0.0, "deseasonalize": False}
+    plain = tiny(**params).fit(sine)
+    model = tiny(**params, retrain_on_all=True).fit(sine)
+    assert model.history_["retrain_loss"] == []
+    np.testing.assert_array_equal(model.predict(), plain.predict())
+
+
 def test_same_random_state_gives_identical_forecasts(sine):
     """Check that two fits with one random_state agree exactly, another seed differs."""
     first = tiny(random_state=3, horizon=2).fit(sine).predict()

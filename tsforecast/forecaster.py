@@ -209,6 +209,16 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         improved for ``patience`` epochs, and keep the best epoch's weights.
     patience : int, default=10
         Epochs without improvement before stopping early.
+    retrain_on_all : bool, default=False
+        Once early stopping has chosen the epoch on the validation windows, fit again on every
+        window, the validation ones included, for that many epochs (``best_epoch_ + 1``) and
+        without validation, and forecast with that fit: the most recent rows of every series
+        then shape the forecast (and the scaling) too, at the cost of a second fit. The result
+        is what ``set_params(validation_fraction=0, early_stopping=False, epochs=best_epoch_ +
+        1).fit(X)`` gives, except that ``history_``, ``best_epoch_`` and the conformal
+        intervals (the first network's validation errors) are kept from the first fit. No
+        effect without validation windows, without early stopping, or when the first fit kept
+        its initial weights.
     device : str, default="auto"
         "auto" (cuda, then mps, then cpu), "cpu", "cuda", "cuda:N" or "mps".
     n_threads : int, "auto" or None, default="auto"
@@ -258,7 +268,8 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         is "boxcox").
     history_ : dict
         ``"loss"`` and ``"val_loss"`` per epoch (scaled units); ``"initial_loss"``: the
-        monitored loss of the untrained network.
+        monitored loss of the untrained network; with ``retrain_on_all``, ``"retrain_loss"``:
+        the training loss per epoch of the second fit (empty when it did not run).
     best_epoch_ : int
         Zero-based epoch whose weights the model holds; -1 when training diverged (the best
         loss above twice ``initial_loss``) and the model kept its initial weights, with a warning.
@@ -354,6 +365,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         conformal_pooling="auto",
         early_stopping=True,
         patience=10,
+        retrain_on_all=False,
         device="auto",
         n_threads="auto",
         random_state=None,
@@ -390,6 +402,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         self.conformal_pooling = conformal_pooling
         self.early_stopping = early_stopping
         self.patience = patience
+        self.retrain_on_all = retrain_on_all
         self.device = device
         self.n_threads = n_threads
         self.random_state = random_state
@@ -416,9 +429,32 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         self._check_params()
         panel = self._as_panel(X, y)
         self._fit_panel(panel, y is not None)
+        if self.retrain_on_all:
+            self._retrain_on_every_window(panel, y is not None)
         if self.calibration == "refit":
             self._calibrate_on_a_copy(panel, y is not None)
         return self
+
+    def _retrain_on_every_window(self, panel: Panel, has_y: bool) -> None:
+        """``retrain_on_all``: fit again without validation for the ``best_epoch_ + 1`` epochs
+        early stopping chose, and forecast with that fit; keep the first fit's history, best
+        epoch and calibration.
+
+        Whether there were validation windows is read from ``history_``, which every process of
+        a distributed fit shares, so that all of them retrain or none does."""
+        history, best_epoch, calibration = self.history_, self.best_epoch_, self._calibration()
+        history["retrain_loss"] = []
+        if not (history["val_loss"] and self.early_stopping and best_epoch >= 0):
+            return
+        final = clone(self).set_params(validation_fraction=0.0, early_stopping=False,
+                                       epochs=best_epoch + 1, retrain_on_all=False)
+        final._fit_panel(panel, has_y)
+        fitted = {key: value for key, value in vars(final).items() if key.endswith("_")
+                  or (key.startswith("_") and not key.startswith("__"))}
+        vars(self).update(fitted)
+        history["retrain_loss"] = final.history_["loss"]
+        self.history_, self.best_epoch_ = history, best_epoch
+        self._store_calibration(calibration)
 
     def _calibrate_on_a_copy(self, panel: Panel, has_y: bool) -> None:
         """``calibration="refit"``: the errors of a copy fitted without the calibration rows
@@ -731,6 +767,13 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         self._store_calibration(tables)
         return self
 
+    def _calibration(self) -> Calibration:
+        """The calibration tables ``_store_calibration`` stored."""
+        return Calibration(
+            self.conformal_errors_, self.conformal_ranks_, self.conformal_pooled_,
+            self.conformal_pooled_ranks_, self.conformal_scale_, self.quantile_errors_,
+            self.quantile_pooled_)
+
     def _store_calibration(self, calibration: Calibration) -> None:
         (self.conformal_errors_, self.conformal_ranks_, self.conformal_pooled_,
          self.conformal_pooled_ranks_, self.conformal_scale_, self.quantile_errors_,
@@ -802,6 +845,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
                 f"deseasonalize={self.deseasonalize!r}."
             )
         check_bool("seasonal_skip", self.seasonal_skip)
+        check_bool("retrain_on_all", self.retrain_on_all)
         if self.head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}; got head={self.head!r}.")
         if self.loss not in LOSSES:

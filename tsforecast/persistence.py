@@ -389,7 +389,7 @@ ADDED_PARAMETERS = {
                        "time_column": "ds", "static_columns": None, "n_threads": "auto",
                        "target_transform": None, "future_columns": None, "quantiles": None,
                        "calibration_fraction": 0.0, "conformal_pooling": False,
-                       "calibration": "validation"},
+                       "calibration": "validation", "retrain_on_all": False},
     "LSTMClassifier": {"n_threads": "auto"},
     "LSTMRegressor": {"n_threads": "auto"},
 }
