@@ -56,6 +56,9 @@ def _rank_scenarios():
            "forecast": first.predict(), "again": second.predict(), "weights": weights(first),
            "window": first.window_, "history": first.history_,
            "unpickled": pickle.loads(pickle.dumps(first)).predict()}
+    refit = LSTMForecaster(**PARAMS, calibration="refit").fit(part)
+    out["refit_interval"] = refit.predict_interval(coverage=0.8)
+    out["interval"] = first.predict_interval(coverage=0.8)
     retrained = LSTMForecaster(**PARAMS, retrain_on_all=True).fit(part)
     out["retrained"], out["retrain_loss"] = retrained.predict(), retrained.history_["retrain_loss"]
     unseeded = LSTMForecaster(**{**PARAMS, "random_state": None, "epochs": 1}).fit(part)
@@ -102,6 +105,27 @@ def test_two_process_retrain_on_all_matches_one_process(launched):
     for result in launched:
         np.testing.assert_allclose(result["retrain_loss"], single.history_["retrain_loss"],
                                    rtol=1e-5)
+
+
+def test_two_process_intervals_match_one_process(launched):
+    """Check that the conformal tables gather every rank's validation errors: each rank's
+    intervals are those of the one-process fit."""
+    single = LSTMForecaster(**PARAMS).fit(make_panel())
+    expected = single.predict_interval(coverage=0.8)
+    both = pd.concat([r["interval"] for r in launched], ignore_index=True)
+    for column in ("lower", "upper"):
+        np.testing.assert_allclose(both[column], expected[column], rtol=0, atol=TOLERANCE)
+
+
+def test_two_process_refit_calibration_matches_one_process(launched):
+    """Check calibration="refit" under two ranks: each trains its part of the copy, and the
+    intervals are those of the one-process fit."""
+    single = LSTMForecaster(**PARAMS, calibration="refit").fit(make_panel())
+    expected = single.predict_interval(coverage=0.8)
+    both = pd.concat([r["refit_interval"] for r in launched], ignore_index=True)
+    assert list(both.columns) == list(expected.columns)
+    for column in ("lower", "upper"):
+        np.testing.assert_allclose(both[column], expected[column], rtol=0, atol=TOLERANCE)
 
 
 def test_two_process_fit_is_bit_identical_run_to_run_and_across_ranks(launched):

@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ._batches import DevicePanel
+from ._distributed import all_rows
 from ._future import future_values
 from ._intervals import (
     conformal_radius,
@@ -407,9 +408,27 @@ def calibrate(module, data: DevicePanel, windows: WindowIndex | _Origins, offset
     """The conformal tables of the calibration windows, in network units: the point
     forecast's absolute errors per step (table, ranks), then pooled over the steps (table,
     ranks, scales); with trained quantiles, the conformity scores of each central pair of
-    them, per step and pooled."""
-    if windows.n_val == 0:
+    them, per step and pooled.
+
+    Under a process group the errors of every rank's windows make the tables, so that each
+    rank holds the tables of the whole panel (a collective call: every rank must make it)."""
+    errors, scores = _calibration_errors(module, data, windows, offsets, levels)
+    errors, scores = all_rows(errors), all_rows(scores)
+    if len(errors) == 0:
         return Calibration()
+    point = (*conformal_table(errors), *pooled_table(errors))
+    if scores is None:
+        return Calibration(*point)
+    return Calibration(*point, *quantile_tables(scores, point[4]))
+
+
+def _calibration_errors(module, data: DevicePanel, windows, offsets, levels):
+    """The absolute errors (N, H, T) of the point forecasts of the calibration windows, and
+    the conformity scores of the trained quantiles' central pairs (None without)."""
+    pairs = quantile_pairs(levels)
+    if windows.n_val == 0:
+        shape = (0, data.horizon, data.n_targets)
+        return np.empty(shape), (np.empty((*shape, len(pairs))) if pairs else None)
     starts, series = windows.val_starts, windows.val_series
     inputs = data.forecast_inputs(starts, series, offsets[series])
     outputs = predict_module(module, (inputs, len(starts)))  # (N, H * T * Q)
@@ -419,12 +438,7 @@ def calibrate(module, data: DevicePanel, windows: WindowIndex | _Origins, offset
     actual = to_numpy(data.targets(data.long_tensor(starts))).astype(np.float64)
     actual = actual.reshape(shape[:3])  # (N, H, T)
     errors = np.abs(actual - outputs[..., median])
-    point = (*conformal_table(errors), *pooled_table(errors))
-    pairs = quantile_pairs(levels)
-    if not pairs:
-        return Calibration(*point)
-    scores = quantile_scores(outputs, actual, pairs)
-    return Calibration(*point, *quantile_tables(scores, point[4]))
+    return errors, (quantile_scores(outputs, actual, pairs) if pairs else None)
 
 
 def _invert_bands(transforms: Transforms, scaled: np.ndarray, series, last_steps) -> np.ndarray:

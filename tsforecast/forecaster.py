@@ -781,7 +781,7 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
 
     def _refit_shortfall(self, panel: Panel, held: int) -> str | None:
         """Why no copy can train without the last ``held`` rows of each series, or None."""
-        kept = int(panel.lengths.max()) - held
+        kept = int(all_lengths(panel.lengths).max()) - held  # distributed: every rank's series
         needed = self.window_ + self.horizon_
         if kept >= needed:
             return None
@@ -790,10 +790,11 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
 
     def _refit_windows(self, panel: Panel) -> int:
         """``calibration="refit"``'s windows per series: 1 for 19 series or more, else those
-        of the last third of the median series (at least 1)."""
-        if panel.n_series >= 19:
+        of the last third of the median series (at least 1); distributed, of every rank's."""
+        lengths = all_lengths(panel.lengths)
+        if len(lengths) >= 19:
             return 1
-        return max(1, int(np.median(panel.lengths)) // 3 - self.horizon_ + 1)
+        return max(1, int(np.median(lengths)) // 3 - self.horizon_ + 1)
 
     def _refit_calibration(self, panel: Panel, has_y: bool, n_windows) -> Calibration:
         """``calibrate(refit=True)``'s tables: those of a copy fitted without each series' last
