@@ -18,12 +18,12 @@ PARAMS = {"window": None, "horizon": 3, "hidden_size": 8, "epochs": 4, "batch_si
           "static_columns": "size", "random_state": 0, "device": "cpu"}
 
 
-def make_panel():
+def make_panel(lengths=(20, 20, 20, 40, 40)):
     """Five series of 20 to 40 rows with a static column: rank 0 gets the three short ones, so
     each rank's own median length would pick another window than the whole panel's."""
     rng = np.random.default_rng(0)
     frames = []
-    for s, n in enumerate([20, 20, 20, 40, 40]):
+    for s, n in enumerate(lengths):
         t = np.arange(n)
         y = 10 + s + np.sin(t / (2 + s)) + rng.normal(0, 0.1, n)
         frames.append(pd.DataFrame({"unique_id": f"s{s}", "ds": t, "y": y, "size": 1.0 + s}))
@@ -56,6 +56,12 @@ def _rank_scenarios():
            "forecast": first.predict(), "again": second.predict(), "weights": weights(first),
            "window": first.window_, "history": first.history_,
            "unpickled": pickle.loads(pickle.dumps(first)).predict()}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        uneven = distributed.shard_series(make_panel(lengths=[60, 60, 20, 20]))
+        LSTMForecaster(**{**PARAMS, "window": 10, "static_columns": None},
+                       calibration="refit").fit(uneven)
+    out["uneven_refit_warnings"] = [str(w.message) for w in caught]
     refit = LSTMForecaster(**PARAMS, calibration="refit").fit(part)
     out["refit_interval"] = refit.predict_interval(coverage=0.8)
     out["interval"] = first.predict_interval(coverage=0.8)
@@ -126,6 +132,15 @@ def test_two_process_refit_calibration_matches_one_process(launched):
     assert list(both.columns) == list(expected.columns)
     for column in ("lower", "upper"):
         np.testing.assert_allclose(both[column], expected[column], rtol=0, atol=TOLERANCE)
+
+
+def test_refit_calibration_falls_back_on_every_rank_when_one_rank_cannot_train_the_copy(
+        launched):
+    """Check calibration="refit" when one rank's series are too short for the copy's training
+    window: every rank warns and keeps the validation errors (none trains alone and waits)."""
+    for result in launched:
+        assert any("calibrated on the validation windows instead" in message
+                   for message in result["uneven_refit_warnings"])
 
 
 def test_two_process_fit_is_bit_identical_run_to_run_and_across_ranks(launched):

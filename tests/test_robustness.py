@@ -394,6 +394,62 @@ def test_keyboard_interrupt_keeps_best_weights_and_warns(monkeypatch):
     assert model.best_epoch_ == int(np.argmin(reference.history_["loss"]))
 
 
+def _second_training_fails(monkeypatch, how):
+    """The second training of a fit (``retrain_on_all``'s) turns its loss NaN after the initial
+    weights' (``how="nan"``) or raises a RuntimeError (``how="raise"``), as a loss that blows
+    up or a lost process would."""
+    import tsforecast._base
+
+    real, trainings, losses = tsforecast._base.train_module, {"n": 0}, {"n": 0}
+
+    def nan_after_the_first(outputs, targets):
+        losses["n"] += 1
+        loss = torch.nn.functional.mse_loss(outputs, targets)
+        return loss if losses["n"] == 1 else loss * float("nan")
+
+    def train_module(module, batches, train_idx, val_idx, *, loss_fn, **options):
+        trainings["n"] += 1
+        if trainings["n"] == 2 and how == "raise":
+            raise RuntimeError("the second training failed")
+        if trainings["n"] == 2:
+            loss_fn = nan_after_the_first
+        return real(module, batches, train_idx, val_idx, loss_fn=loss_fn, **options)
+
+    monkeypatch.setattr(tsforecast._base, "train_module", train_module)
+
+
+RETRAIN = {**TINY, "window": 8, "horizon": 3, "epochs": 20, "patience": 2, "lr": 0.05,
+           "retrain_on_all": True}
+
+
+def test_a_retrain_that_diverges_keeps_the_first_fit_and_says_so(monkeypatch):
+    """Check retrain_on_all when its second fit diverges: a warning, and the model is the
+    first fit (its forecasts, weights and best epoch), not the untrained second network."""
+    series = np.sin(np.arange(120) / 6)
+    first = LSTMForecaster(**{**RETRAIN, "retrain_on_all": False}).fit(series)
+    _second_training_fails(monkeypatch, "nan")
+    with pytest.warns(UserWarning, match="retrain_on_all: the second fit.*diverged.*keeps the "
+                                         "first fit"):
+        model = LSTMForecaster(**RETRAIN).fit(series)
+    np.testing.assert_array_equal(model.predict(), first.predict())
+    assert model.best_epoch_ == first.best_epoch_ >= 0
+    assert model.history_["retrain_loss"] == []
+
+
+def test_a_fit_whose_retrain_raises_leaves_the_earlier_fit_untouched(monkeypatch):
+    """Check that a fit failing in retrain_on_all's second training changes nothing: the model
+    still forecasts what it did, from the series it was fitted on."""
+    series = np.sin(np.arange(120) / 6)
+    model = LSTMForecaster(**RETRAIN).fit(series)
+    before, state = model.predict(), copy.deepcopy(model.__dict__)
+    _second_training_fails(monkeypatch, "raise")
+    with pytest.raises(RuntimeError, match="second training failed"):
+        model.fit(series[:100] + 1.0)
+    np.testing.assert_array_equal(model.predict(), before)
+    assert model.series_lengths_.tolist() == state["series_lengths_"].tolist() == [120]
+    assert model.history_ == state["history_"]
+
+
 def test_gradient_clip_changes_training_and_stays_finite():
     """Check that gradient_clip is applied: a tiny clip trains differently from no clip."""
     series = np.sin(np.arange(40) / 4)

@@ -51,6 +51,11 @@ def all_lengths(lengths: np.ndarray) -> np.ndarray:
     return np.concatenate(all_gather(np.asarray(lengths))) if active() else lengths
 
 
+def smallest(value: int) -> int:
+    """The smallest of every rank's ``value``; this rank's own when not distributed."""
+    return min(all_gather(value)) if active() else value
+
+
 def all_rows(values: np.ndarray | None) -> np.ndarray | None:
     """The rows of ``values`` (n, C) of every rank stacked in rank order (e.g. static
     covariates, whose scaler is fitted across series); ``values`` when not distributed."""

@@ -190,9 +190,10 @@ class _Forecasts:
         return conformal_radius(errors, self.conformal_ranks_, coverage,
                                 f"per step; pooling={self.conformal_pooling!r}")
 
-    def _panel_calibration(self, panel: Panel, n_windows) -> tuple:
+    def _panel_calibration(self, panel: Panel, n_windows, gather: bool = False) -> tuple:
         """``calibrate``'s tables from the last ``n_windows`` rolling origins of each series of
-        a context panel (every origin when None), forecast by the fitted network."""
+        a context panel (every origin when None), forecast by the fitted network (``gather``:
+        with every rank's, see :func:`calibrate`)."""
         starts, series = self._origins(panel)
         if n_windows is not None:
             check_int("n_windows", n_windows, 1)
@@ -203,7 +204,7 @@ class _Forecasts:
         data = self._device_rows(panel.values, panel.offsets, self._context_transforms(panel))
         windows = _Origins(len(starts), starts, series)
         return calibrate(self.module_, data, windows, panel.offsets,
-                         getattr(self, "quantiles_", None))
+                         getattr(self, "quantiles_", None), gather)
 
     def _median_position(self) -> int:
         """Where the median sits among the network's quantiles (0 without quantiles)."""
@@ -403,17 +404,19 @@ class Calibration(NamedTuple):
     quantile_pooled: np.ndarray | None = None
 
 
-def calibrate(module, data: DevicePanel, windows: WindowIndex | _Origins, offsets, levels
-              ) -> Calibration:
+def calibrate(module, data: DevicePanel, windows: WindowIndex | _Origins, offsets, levels,
+              gather: bool = False) -> Calibration:
     """The conformal tables of the calibration windows, in network units: the point
     forecast's absolute errors per step (table, ranks), then pooled over the steps (table,
     ranks, scales); with trained quantiles, the conformity scores of each central pair of
     them, per step and pooled.
 
-    Under a process group the errors of every rank's windows make the tables, so that each
-    rank holds the tables of the whole panel (a collective call: every rank must make it)."""
+    With ``gather``, under a process group, the errors of every rank's windows make the
+    tables, so that each rank holds the tables of the whole panel: a collective call, for the
+    steps every rank takes together (fit, and the copy of a refit calibration)."""
     errors, scores = _calibration_errors(module, data, windows, offsets, levels)
-    errors, scores = all_rows(errors), all_rows(scores)
+    if gather:
+        errors, scores = all_rows(errors), all_rows(scores)
     if len(errors) == 0:
         return Calibration()
     point = (*conformal_table(errors), *pooled_table(errors))

@@ -9,6 +9,7 @@ caller's form from _outputs.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, replace
 from typing import NamedTuple
 
@@ -21,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _LSTMBase, with_torch_threads
 from ._batches import DevicePanel
-from ._distributed import all_lengths, all_rows
+from ._distributed import all_lengths, all_rows, smallest
 from ._forecasting import Calibration, _Forecasts, calibrate
 from ._intervals import (
     check_coverage,
@@ -215,10 +216,12 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         without validation, and forecast with that fit: the most recent rows of every series
         then shape the forecast (and the scaling) too, at the cost of a second fit. The result
         is what ``set_params(validation_fraction=0, early_stopping=False, epochs=best_epoch_ +
-        1).fit(X)`` gives, except that ``history_``, ``best_epoch_`` and the conformal
-        intervals (the first network's validation errors) are kept from the first fit. No
-        effect without validation windows, without early stopping, or when the first fit kept
-        its initial weights.
+        1).fit(X)`` gives, except that ``history_`` and ``best_epoch_`` are the first fit's, and
+        so are the conformal tables: the first network's errors on validation windows it never
+        trained on, in scaled units, carried over to the second fit's scaling as
+        :meth:`calibrate` with ``refit=True`` carries its copy's. No effect without validation
+        windows, without early stopping, or when the first fit kept its initial weights; when
+        the second fit diverges, the model keeps the first fit (with a warning).
     device : str, default="auto"
         "auto" (cuda, then mps, then cpu), "cpu", "cuda", "cuda:N" or "mps".
     n_threads : int, "auto" or None, default="auto"
@@ -271,8 +274,9 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         monitored loss of the untrained network; with ``retrain_on_all``, ``"retrain_loss"``:
         the training loss per epoch of the second fit (empty when it did not run).
     best_epoch_ : int
-        Zero-based epoch whose weights the model holds; -1 when training diverged (the best
-        loss above twice ``initial_loss``) and the model kept its initial weights, with a warning.
+        Zero-based epoch whose weights the model holds (with ``retrain_on_all``, the last
+        epoch of the second fit); -1 when training diverged (the best loss above twice
+        ``initial_loss``) and the model kept its initial weights, with a warning.
     n_features_in_ : int
         Columns of ``X`` seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -428,33 +432,53 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         """
         self._check_params()
         panel = self._as_panel(X, y)
-        self._fit_panel(panel, y is not None)
-        if self.retrain_on_all:
-            self._retrain_on_every_window(panel, y is not None)
+        self._fit_model(panel, y is not None)
         if self.calibration == "refit":
             self._calibrate_on_a_copy(panel, y is not None)
         return self
 
-    def _retrain_on_every_window(self, panel: Panel, has_y: bool) -> None:
-        """``retrain_on_all``: fit again without validation for the ``best_epoch_ + 1`` epochs
-        early stopping chose, and forecast with that fit; keep the first fit's history, best
-        epoch and calibration.
-
-        Whether there were validation windows is read from ``history_``, which every process of
-        a distributed fit shares, so that all of them retrain or none does."""
-        history, best_epoch, calibration = self.history_, self.best_epoch_, self._calibration()
-        history["retrain_loss"] = []
-        if not (history["val_loss"] and self.early_stopping and best_epoch >= 0):
+    def _fit_model(self, panel: Panel, has_y: bool) -> None:
+        """The network, transforms and calibration of ``fit`` (without a refit calibration):
+        ``_fit_panel``, then with ``retrain_on_all`` the retrain on every window."""
+        if not self.retrain_on_all:
+            self._fit_panel(panel, has_y)
             return
-        final = clone(self).set_params(validation_fraction=0.0, early_stopping=False,
-                                       epochs=best_epoch + 1, retrain_on_all=False)
-        final._fit_panel(panel, has_y)
-        fitted = {key: value for key, value in vars(final).items() if key.endswith("_")
-                  or (key.startswith("_") and not key.startswith("__"))}
-        vars(self).update(fitted)
-        history["retrain_loss"] = final.history_["loss"]
+        first = clone(self)._fit_panel(panel, has_y)  # self changes only once both succeed
+        history, best_epoch = first.history_, first.best_epoch_
+        history["retrain_loss"] = []
+        final = first
+        # history_ is shared by every process of a distributed fit: all retrain or none does
+        if history["val_loss"] and self.early_stopping and best_epoch >= 0:
+            retrained = self._retrained(panel, has_y, best_epoch + 1)
+            if retrained is not None:
+                final, history["retrain_loss"] = retrained, retrained.history_["loss"]
+        vars(self).update({key: value for key, value in vars(final).items()
+                           if key.endswith("_") or (key.startswith("_") and key[1] != "_")})
         self.history_, self.best_epoch_ = history, best_epoch
-        self._store_calibration(calibration)
+        self._store_calibration(first._calibration())
+
+    def _retrained(self, panel: Panel, has_y: bool, epochs: int):
+        """A copy fitted on every window, without validation, for ``epochs``; None (with a
+        warning) when its training diverged and it kept its initial weights."""
+        final = clone(self).set_params(validation_fraction=0.0, early_stopping=False,
+                                       epochs=epochs, retrain_on_all=False)
+        with warnings.catch_warnings():  # the data's warnings came with the first fit
+            warnings.simplefilter("ignore")
+            final._fit_panel(panel, has_y)
+        if final.best_epoch_ < 0:
+            warn(
+                f"retrain_on_all: the second fit, on every window for {epochs} epochs, "
+                f"diverged (its loss rose above its initial loss); the model keeps the first "
+                f"fit. Try a lower lr (now {self.lr:g})."
+            )
+            return None
+        trained = len(final.history_["loss"])
+        if trained < epochs:
+            warn(
+                f"retrain_on_all: the second fit stopped after {trained} of {epochs} epochs (a "
+                f"non-finite loss or an interrupt) and keeps its best epoch's weights."
+            )
+        return final
 
     def _calibrate_on_a_copy(self, panel: Panel, has_y: bool) -> None:
         """``calibration="refit"``: the errors of a copy fitted without the calibration rows
@@ -499,7 +523,8 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             agree=_layout(panel, window, season),
             series_ids=panel.ids,
         )
-        calibration = calibrate(module, data, roles.calibration, panel.offsets, levels)
+        calibration = calibrate(module, data, roles.calibration, panel.offsets, levels,
+                                gather=True)
         self._store_fit(panel, window, season, transforms, static_scaler, has_y)
         self._store_target(transforms.target)
         self.future_columns_ = future_names(self.future_columns)
@@ -780,8 +805,11 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
          self.quantile_pooled_) = calibration
 
     def _refit_shortfall(self, panel: Panel, held: int) -> str | None:
-        """Why no copy can train without the last ``held`` rows of each series, or None."""
-        kept = int(all_lengths(panel.lengths).max()) - held  # distributed: every rank's series
+        """Why no copy can train without the last ``held`` rows of each series, or None.
+
+        Distributed, every rank must keep a training window, so that all of them train the
+        copy or none does."""
+        kept = smallest(int(panel.lengths.max())) - held
         needed = self.window_ + self.horizon_
         if kept >= needed:
             return None
@@ -819,8 +847,8 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             panel = panel.take(long_enough)
         copy = clone(self).set_params(window=self.window_, calibration="validation")
         copy._check_params()
-        copy._fit_panel(panel.head(panel.lengths - held), has_y)
-        return copy._panel_calibration(panel, n_windows)
+        copy._fit_model(panel.head(panel.lengths - held), has_y)
+        return copy._panel_calibration(panel, n_windows, gather=True)
 
     # -- steps of fit ------------------------------------------------------------------------
 
