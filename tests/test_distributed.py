@@ -62,6 +62,9 @@ def _rank_scenarios():
         LSTMForecaster(**{**PARAMS, "window": 10, "static_columns": None},
                        calibration="refit").fit(uneven)
     out["uneven_refit_warnings"] = [str(w.message) for w in caught]
+    if distributed.rank() == 0:  # one rank alone: calibrate must not wait for the others
+        alone = pickle.loads(pickle.dumps(first)).calibrate(part)
+        out["calibrated_alone"] = alone.conformal_errors_.shape
     refit = LSTMForecaster(**PARAMS, calibration="refit").fit(part)
     out["refit_interval"] = refit.predict_interval(coverage=0.8)
     out["interval"] = first.predict_interval(coverage=0.8)
@@ -141,6 +144,13 @@ def test_refit_calibration_falls_back_on_every_rank_when_one_rank_cannot_train_t
     for result in launched:
         assert any("calibrated on the validation windows instead" in message
                    for message in result["uneven_refit_warnings"])
+
+
+def test_calibrate_is_local_so_one_rank_can_call_it_alone(launched):
+    """Check that calibrate(X) on rank 0 alone returns (it is no collective) with tables of
+    rank 0's own origins: 3 series of 20 rows, window 8, horizon 3, 10 origins each."""
+    assert launched[0]["calibrated_alone"] == (30, 3, 1)
+    assert "calibrated_alone" not in launched[1]
 
 
 def test_two_process_fit_is_bit_identical_run_to_run_and_across_ranks(launched):
