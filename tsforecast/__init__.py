@@ -8,9 +8,8 @@ from . import datasets, distributed, metrics, model_selection, plotting, scoring
 from .features import calendar_features
 from .forecaster import LSTMForecaster
 from .persistence import load
+from ._version import __version__
 from .sequence import LSTMClassifier, LSTMRegressor
-
-__version__ = "0.1.0"
 
 __all__ = [
     "LSTMClassifier",

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__, datasets, metrics
+from . import datasets, metrics
+from ._version import __version__
 from ._validation import regular_frequency, seasonal_period
 from .forecaster import LSTMForecaster
 from .plotting import plot_forecast, plot_panel, save_figure

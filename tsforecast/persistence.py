@@ -44,6 +44,7 @@ from ._scaling import ColumnScaler
 from ._seasonality import SeasonalProfile
 from ._torch_utils import usable_device
 from ._validation import integer_step
+from ._version import __version__
 from ._warnings import warn
 
 FORMAT = "tsforecast-estimator"
@@ -180,8 +181,6 @@ def _create_unique(folder: str, prefix: str) -> tuple[int, str]:
 
 
 def _versions() -> dict:
-    from . import __version__
-
     return {
         "tsforecast": __version__,
         "python": platform.python_version(),
@@ -351,8 +350,6 @@ def _check_metadata(metadata: dict) -> type:
         raise FileError(f"format_version must be an int >= 1; got {version!r}.")
     versions = metadata.get("versions", {})
     if version > FORMAT_VERSION:
-        from . import __version__
-
         writer = versions.get("tsforecast") if isinstance(versions, dict) else None
         raise FileError(
             f"it was written in format version {version} (by tsforecast "

@@ -7,12 +7,15 @@ that the reshape is checked to change no forecast and no interval.
 
     PYTHONPATH=. python tests/data/make_pinned_forecasts.py
 
-Writes, next to this script: pinned_forecasts.json and forecaster_panel_v1.tsf.
+Writes, next to this script: pinned_forecasts.json and forecaster_panel_v1.tsf. With
+``--check`` it writes nothing and lists every output that is not bit-identical to the pinned
+numbers (the test allows float32 rounding of other CPUs; this checks the machine that wrote them).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import warnings
 from pathlib import Path
 
@@ -110,6 +113,23 @@ def as_numbers(value) -> list:
     return np.asarray(value, dtype=float).ravel().tolist()
 
 
+def check() -> int:
+    """Print every output that differs from the pinned numbers in any bit; return their count."""
+    pinned = json.loads((HERE / "pinned_forecasts.json").read_text(encoding="utf-8"))
+    differing = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, _, outputs in scenarios():
+            for key, call in outputs.items():
+                got, expected = np.asarray(as_numbers(call())), np.asarray(pinned[name][key])
+                if got.shape != expected.shape or not np.array_equal(got, expected):
+                    differing += 1
+                    gap = np.abs(got - expected).max() if got.shape == expected.shape else "shape"
+                    print(f"{name} {key}: differs (largest gap {gap})")
+    print(f"{differing} output(s) differ from the pinned numbers")
+    return differing
+
+
 def main() -> None:
     pinned = {}
     with warnings.catch_warnings():
@@ -123,4 +143,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(1 if check() else 0) if sys.argv[1:] == ["--check"] else main()
