@@ -1,10 +1,12 @@
 """target_transform: applied before seasonal adjustment and scaling, inverted on every forecast."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.special
 import scipy.stats
 from sklearn.base import clone
 from sklearn.metrics import r2_score
@@ -14,7 +16,7 @@ from sklearn.preprocessing import FunctionTransformer, Normalizer
 
 import tsforecast
 from tsforecast import LSTMForecaster, datasets
-from tsforecast._target import boxcox_lambdas
+from tsforecast._target import TargetMap, boxcox_lambdas
 
 TINY = dict(hidden_size=4, epochs=2, random_state=0)
 
@@ -145,3 +147,127 @@ def test_a_pipeline_transformer_is_not_inverted_by_the_pipeline(air):
     assert forecast.max() < 10  # log1p units, not thousands of passengers
     model = LSTMForecaster(horizon=3, target_transform="log1p", **TINY).fit(air[:-12])
     assert model.predict().min() > 100
+
+
+# -- Box-Cox: reference values, lambdas in range, a finite and monotone inverse -------------------
+
+
+@pytest.mark.parametrize("lam", [-1.0, -0.37, 0.0, 0.148, 1.0, 2.0])
+def test_boxcox_map_matches_scipy(lam):
+    """Check the forward map against scipy.special.boxcox and the inverse against
+    scipy.special.inv_boxcox, lambda by lambda (an inverse with the sign of lambda flipped, or
+    1 / lambda for lambda, fails here)."""
+    x = np.geomspace(0.05, 500.0, 40)[:, None]
+    target = TargetMap("boxcox", np.array([[lam]]), 1)
+    series = np.zeros(len(x), dtype=np.int64)
+    z = target.forward(x, series)
+    np.testing.assert_allclose(z[:, 0], scipy.special.boxcox(x[:, 0], lam), rtol=1e-12)
+    back = target.inverse(z[None], np.zeros(1, dtype=np.int64))[0, :, 0]
+    np.testing.assert_allclose(back, scipy.special.inv_boxcox(z[:, 0], lam), rtol=1e-10)
+    np.testing.assert_allclose(back, x[:, 0], rtol=1e-10)
+
+
+def test_boxcox_forecasts_equal_a_model_on_the_transformed_series(air):
+    """Check target_transform='boxcox' against a model fitted on scipy's Box-Cox values (same
+    lambda), its forecasts inverted with scipy.special.inv_boxcox: predict, a context, and the
+    interval bounds."""
+    train = air[:-12]
+    boxcox = LSTMForecaster(horizon=6, target_transform="boxcox", **TINY).fit(train)
+    lam = float(boxcox.target_lambda_[0, 0])
+    assert 0.0 < lam < 0.5  # air passengers: between the square root and the log
+    transformed = train.copy()
+    transformed[:] = scipy.special.boxcox(train.to_numpy(), lam)
+    plain = LSTMForecaster(horizon=6, **TINY).fit(transformed)
+    np.testing.assert_allclose(
+        boxcox.predict(), scipy.special.inv_boxcox(plain.predict().to_numpy(), lam), rtol=1e-5)
+    context = air[:-6]
+    expected = scipy.special.inv_boxcox(
+        plain.predict(pd.Series(scipy.special.boxcox(context.to_numpy(), lam),
+                                index=context.index, name=context.name)).to_numpy(), lam)
+    np.testing.assert_allclose(boxcox.predict(context), expected, rtol=1e-5)
+    bounds = boxcox.predict_interval(coverage=0.8, method="conformal")
+    reference = plain.predict_interval(coverage=0.8, method="conformal")
+    np.testing.assert_allclose(
+        bounds, scipy.special.inv_boxcox(reference.to_numpy(), lam), rtol=1e-5)
+
+
+def _left_skewed(rng, n=120):
+    """A positive series whose maximum-likelihood Box-Cox lambda lies above 2 (about 3)."""
+    index = pd.period_range("2000-01", periods=n, freq="M")
+    return pd.Series(500.0 * rng.beta(5.0, 1.0, n), index=index, name="y")
+
+
+def test_boxcox_lambdas_stay_in_the_documented_range(air):
+    """Check that every fitted lambda is in [-1, 2]: a series whose likelihood peaks above 2
+    gets 2 (the refinement around the grid's last point went to 2.05), and a constant series,
+    whose likelihood has no maximum, gets 1 (it went to -1.05, below the grid)."""
+    rng = np.random.default_rng(0)
+    skewed = _left_skewed(rng)
+    constant = pd.Series(7.0, index=skewed.index, name="y")
+    model = LSTMForecaster(horizon=3, window=12, target_transform="boxcox", **TINY).fit(
+        {"skewed": skewed, "constant": constant, "air": air[:120].set_axis(skewed.index)
+         .rename("y")})
+    lambdas = model.target_lambda_[:, 0]
+    assert lambdas[0] == pytest.approx(2.0)
+    assert lambdas[1] == 1.0
+    assert -1.0 <= lambdas[2] <= 2.0
+
+
+def test_boxcox_forecasts_of_large_values_raise_no_overflow_warning():
+    """Check that predict and predict_interval of a series with lambda 2 and values in the
+    hundreds (transformed values near 1e5) warn of no overflow (exp was evaluated for lambda 0
+    on every value)."""
+    series = _left_skewed(np.random.default_rng(0))
+    model = LSTMForecaster(horizon=3, window=12, target_transform="boxcox", **TINY).fit(series)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        forecast = model.predict()
+        interval = model.predict_interval(coverage=0.9)
+    assert np.isfinite(forecast).all() and np.isfinite(interval.to_numpy()).all()
+
+
+@pytest.mark.parametrize("value", [0.5, 3.0, 100.0])
+def test_boxcox_interval_of_a_one_row_new_series_is_finite(air, value):
+    """Check the interval of a new series given one row: its lambda was -1.05 (the likelihood
+    of one value has no maximum), so the bounds reached inf and predict warned of overflow; now
+    the bounds are finite, ordered around the point forecast, and nothing warns."""
+    index = pd.period_range("1949-01", periods=len(air), freq="M")
+    panel = {"a": air.set_axis(index), "b": (air**2).set_axis(index)}
+    model = LSTMForecaster(horizon=6, target_transform="boxcox", hidden_size=8, epochs=5,
+                           random_state=0, device="cpu").fit(panel)
+    new = {"new": pd.Series([value], index=index[-1:], name=air.name)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        interval = model.predict_interval(new, coverage=0.95)["new"]
+        point = model.predict(new)["new"]
+    assert np.isfinite(interval.to_numpy()).all()
+    assert (interval["lower"] <= point).all() and (point <= interval["upper"]).all()
+
+
+@pytest.mark.parametrize("lam", [-1.0, -0.5, -0.01, 0.0, 0.5, 2.0])
+def test_boxcox_inverse_is_finite_and_monotone_everywhere(lam):
+    """Check the inverse beyond the transform's image (lambda < 0: above -1 / lambda; lambda
+    > 0: below it), where no data value maps: finite, positive, non-decreasing, no warnings."""
+    z = np.concatenate([np.linspace(-1e3, 1e3, 2001), [-1e300, 1e300],
+                        1 / abs(lam) + np.array([-1e-9, 0.0, 1e-9]) if lam else []])
+    z = np.sort(z)
+    target = TargetMap("boxcox", np.array([[lam]]), 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)  # says that some values saturate
+        x = target.inverse(z[None, :, None], np.zeros(1, dtype=np.int64))[0, :, 0]
+    assert np.isfinite(x).all() and (x > 0).all()
+    assert (np.diff(x) >= 0).all()
+    inside = np.isfinite(scipy.special.inv_boxcox(z, lam)) & (np.abs(np.log(
+        np.maximum(scipy.special.inv_boxcox(z, lam), 1e-300))) < 300)
+    np.testing.assert_allclose(x[inside], scipy.special.inv_boxcox(z[inside], lam), rtol=1e-10)
+
+
+def test_boxcox_inverse_says_when_forecasts_leave_the_transforms_range():
+    """Check the warning when a forecast lies above -1 / lambda (lambda < 0): no data value
+    maps there, the value returned is a saturation value, and the message says so."""
+    target = TargetMap("boxcox", np.array([[-0.5]]), 1)
+    match = r"at or above 2, .*lambda=-0.5 .*no value in the data's units"
+    with pytest.warns(UserWarning, match=match):
+        x = target.inverse(np.array([[[1.0], [2.5]]]), np.zeros(1, dtype=np.int64))
+    assert np.isfinite(x).all() and x[0, 1, 0] > x[0, 0, 0]

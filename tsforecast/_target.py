@@ -11,9 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._warnings import warn
+
 NAMED = ("log", "log1p", "boxcox")
-_LAMBDAS = np.linspace(-1.0, 2.0, 61)  # coarse Box-Cox grid (step 0.05), refined once
+_LAMBDA_RANGE = (-1.0, 2.0)  # every Box-Cox lambda lies here (the documented grid)
+_LAMBDAS = np.linspace(*_LAMBDA_RANGE, 61)  # coarse Box-Cox grid (step 0.05), refined once
+_FLAT_LAMBDA = 1.0  # a series whose likelihood has no maximum (constant, one row): a shift
 _LOWER = {"log": 0.0, "boxcox": 0.0, "log1p": -1.0}  # each named transform needs targets above
+# Inverses answer in [e^-_LOG_LIMIT, e^_LOG_LIMIT] (about 1e-154 .. 1e154): finite, and their
+# squares and sums too; a forecast outside holds no value of any real series.
+_LOG_LIMIT = float(np.log(np.finfo(np.float64).max)) / 2
 
 
 @dataclass(frozen=True)
@@ -47,19 +54,50 @@ class TargetMap:
             return np.asarray(self.kind.inverse_transform(flat), dtype=np.float64).reshape(
                 forecasts.shape)
         if self.kind == "log":
-            return np.exp(forecasts)
+            return np.exp(np.clip(forecasts, -_LOG_LIMIT, _LOG_LIMIT))
         if self.kind == "log1p":
-            return np.expm1(forecasts)
-        lam = self.lam[series][:, None, :]  # (N, 1, T)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            base = np.maximum(lam * forecasts + 1.0, 0.0)
-            power = np.exp(np.log(base) / lam)
-        return np.where(lam == 0, np.exp(forecasts), power)
+            return np.expm1(np.minimum(forecasts, _LOG_LIMIT))
+        return _inverse_boxcox(forecasts, self.lam[series][:, None, :])
 
     def select(self, positions: np.ndarray) -> TargetMap:
         """The map of the series at ``positions`` (in that order)."""
         lam = None if self.lam is None else self.lam[positions]
         return TargetMap(self.kind, lam, self.n_targets)
+
+
+def _inverse_boxcox(forecasts: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """``(1 + lam * z) ** (1 / lam)`` (``exp(z)`` where lam is 0) of ``forecasts`` z (N, H, T)
+    with lambdas ``lam`` (N, 1, T): finite, positive and non-decreasing in z everywhere.
+
+    Box-Cox maps the positive numbers onto z > -1 / lam for lam > 0 and onto z < -1 / lam for
+    lam < 0; beyond, no data value maps. There the inverse saturates: at the smallest value
+    (about 1e-154) below the image, at the largest (about 1e154) above it, which says that the
+    forecast is unbounded. The latter is warned about, since it is an interval or forecast far
+    beyond the series' history; the former is 0 to any precision a series holds.
+    """
+    zero = lam == 0
+    safe = np.where(zero, 1.0, lam)
+    with np.errstate(divide="ignore"):  # log(0) at or beyond the edge of the image: -inf
+        logs = np.log(np.maximum(safe * forecasts + 1.0, 0.0)) / safe
+    logs = np.where(zero, forecasts, logs)
+    above = (lam < 0) & (forecasts * lam <= -1.0)  # at or beyond the image's upper edge
+    if above.any():
+        _warn_above(forecasts, lam, above)
+    return np.exp(np.clip(logs, -_LOG_LIMIT, _LOG_LIMIT))
+
+
+def _warn_above(forecasts: np.ndarray, lam: np.ndarray, above: np.ndarray) -> None:
+    first = tuple(np.argwhere(above)[0])
+    value = float(np.broadcast_to(lam, above.shape)[first])
+    warn(
+        f"target_transform='boxcox': {int(above.sum())} forecast value(s) (first: "
+        f"{forecasts[first]:.6g} in transformed units) lie at or above {-1 / value:.6g}, the "
+        f"upper end of what the Box-Cox transform with lambda={value:g} reaches, so they have "
+        f"no value in the data's units; they are returned as {np.exp(_LOG_LIMIT):.3g} "
+        f"(unbounded). The forecast or interval lies far above the series' history in the "
+        f"transformed units; a narrower coverage, or target_transform='log' (no upper end), "
+        f"avoids it."
+    )
 
 
 def check_target_transform(value) -> None:
@@ -122,20 +160,27 @@ def fit_target_map(spec, targets: np.ndarray, offsets: np.ndarray, fit_rows: np.
 
 def boxcox_lambdas(targets: np.ndarray, series: np.ndarray, n_series: int) -> np.ndarray:
     """Maximum-likelihood Box-Cox lambdas (n_series, T) of positive ``targets`` (n_rows, T),
-    by a grid over [-1, 2] refined to steps of 0.005 around its best point; no loop over series.
+    by a grid over [-1, 2] refined to steps of 0.005 around its best point, never leaving
+    [-1, 2]; no loop over series. A series whose likelihood has no maximum (a constant one, or
+    one row) gets lambda 1, a shift that leaves its values as they are.
     """
     counts = np.bincount(series, minlength=n_series).astype(np.float64)[:, None]  # (S, 1)
     logs = np.log(targets)
     mean_log = _sums(logs, series, n_series) / counts
     logs = logs - mean_log[series]  # divide each series by its geometric mean: lambda unchanged
-    best = _best_lambda(logs, series, n_series, counts, np.broadcast_to(
+    best, found = _best_lambda(logs, series, n_series, counts, np.broadcast_to(
         _LAMBDAS, (n_series, targets.shape[1], len(_LAMBDAS))))
-    fine = best[..., None] + np.linspace(-0.05, 0.05, 21)  # (S, T, 21)
-    return _best_lambda(logs, series, n_series, counts, fine)
+    fine = np.clip(best[..., None] + np.linspace(-0.05, 0.05, 21), *_LAMBDA_RANGE)  # (S, T, 21)
+    best = _best_lambda(logs, series, n_series, counts, fine)[0]
+    low, high = np.full(best.shape, np.inf), np.full(best.shape, -np.inf)
+    np.minimum.at(low, series, targets)
+    np.maximum.at(high, series, targets)
+    return np.where(found & (low < high), best, _FLAT_LAMBDA)
 
 
-def _best_lambda(logs, series, n_series, counts, grid) -> np.ndarray:
-    """The grid point (S, T) of ``grid`` (S, T, G) with the highest profile log-likelihood."""
+def _best_lambda(logs, series, n_series, counts, grid) -> tuple[np.ndarray, np.ndarray]:
+    """The grid point (S, T) of ``grid`` (S, T, G) with the highest profile log-likelihood, and
+    where any grid point has a finite one (S, T) (none does for a constant series)."""
     llf = np.empty(grid.shape)
     for g in range(grid.shape[-1]):  # a loop over grid points, not series
         lam = grid[..., g][series]  # (n_rows, T)
@@ -147,7 +192,8 @@ def _best_lambda(logs, series, n_series, counts, grid) -> np.ndarray:
             llf[..., g] = -0.5 * counts * np.log(var)  # the Jacobian term is 0 after centring
     llf = np.where(np.isfinite(llf), llf, -np.inf)
     picked = np.argmax(llf, axis=-1)
-    return np.take_along_axis(grid, picked[..., None], axis=-1)[..., 0]
+    found = np.isfinite(llf).any(axis=-1)
+    return np.take_along_axis(grid, picked[..., None], axis=-1)[..., 0], found
 
 
 def _sums(values: np.ndarray, series: np.ndarray, n_series: int) -> np.ndarray:
