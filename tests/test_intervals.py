@@ -1,6 +1,7 @@
 """Tests of quantile forecasts and prediction intervals, through the public API."""
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -148,7 +149,8 @@ def test_auto_conformalizes_trained_quantiles_when_they_hold_the_levels():
                                   fitted.predict_interval(coverage=0.8, method="conformal"))
     np.testing.assert_array_equal(fitted.predict_quantiles(alpha=(0.5, 0.99)),
                                   fitted.predict_quantiles(alpha=(0.5, 0.99), method="quantile"))
-    fitted.quantile_errors_ = fitted.quantile_pooled_ = None  # as a file from before cqr
+    tables = fitted.state_.calibration._replace(quantile_errors=None, quantile_pooled=None)
+    fitted.state_ = replace(fitted.state_, calibration=tables)  # as a file from before cqr
     np.testing.assert_array_equal(fitted.predict_interval(coverage=0.9),
                                   fitted.predict_interval(coverage=0.9, method="quantile"))
 

@@ -441,13 +441,13 @@ def test_a_fit_whose_retrain_raises_leaves_the_earlier_fit_untouched(monkeypatch
     still forecasts what it did, from the series it was fitted on."""
     series = np.sin(np.arange(120) / 6)
     model = LSTMForecaster(**RETRAIN).fit(series)
-    before, state = model.predict(), copy.deepcopy(model.__dict__)
+    before, state = model.predict(), copy.deepcopy(model.state_)
     _second_training_fails(monkeypatch, "raise")
     with pytest.raises(RuntimeError, match="second training failed"):
         model.fit(series[:100] + 1.0)
     np.testing.assert_array_equal(model.predict(), before)
-    assert model.series_lengths_.tolist() == state["series_lengths_"].tolist() == [120]
-    assert model.history_ == state["history_"]
+    assert model.series_lengths_.tolist() == state.lengths.tolist() == [120]
+    assert model.history_ == state.history
 
 
 def test_gradient_clip_changes_training_and_stays_finite():

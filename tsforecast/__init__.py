@@ -5,10 +5,10 @@ is private.
 """
 
 from . import datasets, distributed, metrics, model_selection, plotting, scoring
+from ._version import __version__
 from .features import calendar_features
 from .forecaster import LSTMForecaster
 from .persistence import load
-from ._version import __version__
 from .sequence import LSTMClassifier, LSTMRegressor
 
 __all__ = [

@@ -9,6 +9,9 @@ from __future__ import annotations
 import copy
 import functools
 import math
+from dataclasses import replace
+from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -47,6 +50,113 @@ def with_torch_threads(method):
     return wrapper
 
 
+def check_common_params(params: dict) -> None:
+    """Check the network and training parameters of any estimator; raise with the name."""
+    p = SimpleNamespace(**params)
+    check_int("hidden_size", p.hidden_size, 1)
+    check_int("num_layers", p.num_layers, 1)
+    check_float("dropout", p.dropout, 0.0, 1.0)
+    check_bool("bidirectional", p.bidirectional)
+    check_int("proj_size", p.proj_size, 0)
+    if p.proj_size >= p.hidden_size:
+        raise ValueError(
+            f"proj_size must be smaller than hidden_size; got proj_size={p.proj_size} "
+            f"and hidden_size={p.hidden_size}. Use proj_size=0 for no projection."
+        )
+    check_int("epochs", p.epochs, 1)
+    check_int("batch_size", p.batch_size, 1)
+    check_float("lr", p.lr, 0.0, math.inf, closed="neither")
+    check_float("validation_fraction", p.validation_fraction, 0.0, 1.0)
+    check_bool("early_stopping", p.early_stopping)
+    check_int("patience", p.patience, 1)
+    check_int("verbose", p.verbose, 0)
+    if p.gradient_clip is not None:
+        check_float("gradient_clip", p.gradient_clip, 0.0, math.inf, closed="neither")
+    resolve_device(p.device)
+    check_threads(params.get("n_threads", "auto"))
+
+
+class Trained(NamedTuple):
+    """A trained network and how it got there."""
+
+    module: torch.nn.Module
+    history: dict
+    best_epoch: int
+    net_config: dict  # the LSTMNet arguments, so that save/load can rebuild the network
+
+
+def train_network(
+    params: dict, device, input_size, output_size, batches, train_idx, val_idx, loss_fn,
+    net_options=None, *, estimator: str, data_parallel: bool, agree=None, series_ids=None,
+) -> Trained:
+    """Build and train the network of an estimator with parameters ``params``.
+
+    Sets nothing anywhere, so that a fit that fails leaves a fitted model intact. Under a
+    process group, an estimator that trains ``data_parallel`` checks that every rank agrees on
+    ``params``, the network and ``agree``, and that no two ranks share ``series_ids``.
+    """
+    p = SimpleNamespace(**params)
+    seed = make_seed(p.random_state)
+    net_config = {
+        "input_size": input_size,
+        "output_size": output_size,
+        "hidden_size": p.hidden_size,
+        "num_layers": p.num_layers,
+        "dropout": p.dropout,
+        "bidirectional": p.bidirectional,
+        "proj_size": p.proj_size,
+        **(net_options or {}),
+    }
+    shared = {key: value for key, value in params.items()  # may differ: "cuda:<local rank>"
+              if key not in ("verbose", "device", "n_threads")}
+    signature = {"estimator": estimator, "device": device.type, **shared, **net_config,
+                 **(agree or {})}
+    distributed, seed = _check_distributed(signature, data_parallel, series_ids, seed)
+    train = functools.partial(
+        train_module,
+        batches=batches,
+        train_idx=train_idx,
+        val_idx=val_idx,
+        loss_fn=loss_fn,
+        epochs=p.epochs,
+        batch_size=p.batch_size,
+        lr=p.lr,
+        patience=p.patience if p.early_stopping else None,
+        verbose=p.verbose,
+        gradient_clip=p.gradient_clip,
+        distributed=distributed,
+    )
+    result = None
+    with seeded(seed, device) as generator:  # a lock: threads take turns in here
+        module = LSTMNet(**net_config).to(device)
+        if module.lstm.dropout > 0:
+            # nn.LSTM's dropout between layers draws from torch's global RNG and takes no
+            # generator, so these fits train under the lock, one thread at a time.
+            result = train(module, generator=generator)
+    if result is None:  # shuffling draws from ``generator`` only: threads train in parallel
+        result = train(module, generator=generator)
+    return Trained(module, result.history, result.best_epoch, net_config)
+
+
+def _check_distributed(signature: dict, data_parallel: bool, series_ids, seed):
+    """(whether this fit trains data-parallel, the seed); raise on every rank when the
+    ranks differ. Every rank takes rank 0's seed (random_state=None draws one per rank)."""
+    if not _distributed.active():
+        return False, seed
+    if not data_parallel:
+        warn(
+            f"{signature['estimator']} does not train data-parallel: this process fits on its "
+            f"own data only, although a torch.distributed process group is initialised. "
+            f"Wrap the fit in tsforecast.distributed.local_fits() to silence this."
+        )
+        return False, seed
+    if not isinstance(signature["random_state"], (int, np.integer)):
+        # None or a RandomState: rank 0's draw is used
+        signature = {key: value for key, value in signature.items() if key != "random_state"}
+    _distributed.check_agreement(signature, series_ids)
+    return True, _distributed.all_gather(seed)[0]
+
+
 class _LSTMBase(BaseEstimator):
     """Network and training options shared by LSTMForecaster, LSTMClassifier and LSTMRegressor."""
 
@@ -56,27 +166,7 @@ class _LSTMBase(BaseEstimator):
 
     def _check_common_params(self) -> None:
         """Check the network and training parameters; raise with the parameter's name."""
-        check_int("hidden_size", self.hidden_size, 1)
-        check_int("num_layers", self.num_layers, 1)
-        check_float("dropout", self.dropout, 0.0, 1.0)
-        check_bool("bidirectional", self.bidirectional)
-        check_int("proj_size", self.proj_size, 0)
-        if self.proj_size >= self.hidden_size:
-            raise ValueError(
-                f"proj_size must be smaller than hidden_size; got proj_size={self.proj_size} "
-                f"and hidden_size={self.hidden_size}. Use proj_size=0 for no projection."
-            )
-        check_int("epochs", self.epochs, 1)
-        check_int("batch_size", self.batch_size, 1)
-        check_float("lr", self.lr, 0.0, math.inf, closed="neither")
-        check_float("validation_fraction", self.validation_fraction, 0.0, 1.0)
-        check_bool("early_stopping", self.early_stopping)
-        check_int("patience", self.patience, 1)
-        check_int("verbose", self.verbose, 0)
-        if self.gradient_clip is not None:
-            check_float("gradient_clip", self.gradient_clip, 0.0, math.inf, closed="neither")
-        resolve_device(self.device)
-        check_threads(getattr(self, "n_threads", "auto"))
+        check_common_params(self.get_params(deep=False))
 
     def _fit_module(
         self, input_size, output_size, batches, train_idx, val_idx, loss_fn, net_options=None
@@ -85,80 +175,11 @@ class _LSTMBase(BaseEstimator):
 
         ``net_options`` holds estimator-specific LSTMNet options (e.g. the forecaster's head).
         """
-        self.module_, self.history_, self.best_epoch_, self._net_config = self._train_network(
-            self.device_, input_size, output_size, batches, train_idx, val_idx, loss_fn,
-            net_options,
+        self.module_, self.history_, self.best_epoch_, self._net_config = train_network(
+            self.get_params(deep=False), self.device_, input_size, output_size, batches,
+            train_idx, val_idx, loss_fn, net_options, estimator=type(self).__name__,
+            data_parallel=self._data_parallel,
         )
-
-    def _train_network(
-        self, device, input_size, output_size, batches, train_idx, val_idx, loss_fn,
-        net_options=None, agree=None, series_ids=None,
-    ):
-        """Build and train the network; return (module, history, best epoch, net config).
-
-        Sets nothing on the estimator, so that a fit that fails leaves a fitted model intact.
-        Under a process group, ``agree`` (values every rank must share) and ``series_ids``
-        (which no two ranks may share) are checked before training data-parallel.
-        """
-        seed = make_seed(self.random_state)
-        # The LSTMNet arguments, kept so that save/load can rebuild the same network.
-        net_config = {
-            "input_size": input_size,
-            "output_size": output_size,
-            "hidden_size": self.hidden_size,
-            "num_layers": self.num_layers,
-            "dropout": self.dropout,
-            "bidirectional": self.bidirectional,
-            "proj_size": self.proj_size,
-            **(net_options or {}),
-        }
-        distributed, seed = self._check_distributed(device, net_config, agree, series_ids, seed)
-        train = functools.partial(
-            train_module,
-            batches=batches,
-            train_idx=train_idx,
-            val_idx=val_idx,
-            loss_fn=loss_fn,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            patience=self.patience if self.early_stopping else None,
-            verbose=self.verbose,
-            gradient_clip=self.gradient_clip,
-            distributed=distributed,
-        )
-        result = None
-        with seeded(seed, device) as generator:  # a lock: threads take turns in here
-            module = LSTMNet(**net_config).to(device)
-            if module.lstm.dropout > 0:
-                # nn.LSTM's dropout between layers draws from torch's global RNG and takes no
-                # generator, so these fits train under the lock, one thread at a time.
-                result = train(module, generator=generator)
-        if result is None:  # shuffling draws from ``generator`` only: threads train in parallel
-            result = train(module, generator=generator)
-        return module, result.history, result.best_epoch, net_config
-
-    def _check_distributed(self, device, net_config, agree, series_ids, seed):
-        """(whether this fit trains data-parallel, the seed); raise on every rank when the
-        ranks differ. Every rank takes rank 0's seed (random_state=None draws one per rank)."""
-        if not _distributed.active():
-            return False, seed
-        if not self._data_parallel:
-            warn(
-                f"{type(self).__name__} does not train data-parallel: this process fits on its "
-                f"own data only, although a torch.distributed process group is initialised. "
-                f"Wrap the fit in tsforecast.distributed.local_fits() to silence this."
-            )
-            return False, seed
-        params = self.get_params(deep=False)
-        for free in ("verbose", "device", "n_threads"):  # may differ: "cuda:<local rank>"
-            params.pop(free, None)
-        if not isinstance(params["random_state"], (int, np.integer)):
-            params.pop("random_state")  # None or a RandomState: rank 0's draw is used
-        signature = {"estimator": type(self).__name__, "device": device.type, **params,
-                     **net_config, **(agree or {})}
-        _distributed.check_agreement(signature, series_ids)
-        return True, _distributed.all_gather(seed)[0]
 
     def save(self, path) -> None:
         """Write the estimator to one file that :func:`tsforecast.load` reads back.
@@ -200,6 +221,10 @@ class _LSTMBase(BaseEstimator):
         if "module_" in state:
             state["module_"] = _cpu_copy(state["module_"])
             state["device_"] = str(state["device_"])
+        if "state_" in state:  # a forecaster's fitted state holds its network
+            fitted = state["state_"]
+            state["state_"] = replace(fitted, network=_cpu_copy(fitted.network),
+                                      device=str(fitted.device))
         return state
 
     def __setstate__(self, state):
@@ -208,6 +233,10 @@ class _LSTMBase(BaseEstimator):
             device = usable_device(state["device_"], warn=True)
             state["module_"] = state["module_"].to(device)
             state["device_"] = device
+        if "state_" in state:
+            fitted = state["state_"]
+            device = usable_device(fitted.device, warn=True)
+            state["state_"] = replace(fitted, network=fitted.network.to(device), device=device)
         super().__setstate__(state)
 
 

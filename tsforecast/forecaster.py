@@ -1,65 +1,33 @@
 """LSTMForecaster: one global model for one series or a panel of many: windows -> chronological
 split per series -> per-series seasonal adjustment and scaling -> LSTM -> multi-step forecasts.
 
-The scikit-learn face of the toolkit for forecasting. ``fit`` reads as a table of contents:
-input forms come from _panel, windows from _windowing, per-series transforms from _seasonality
-and _scaling, device batches from _batches, training from _base/_training, and outputs in the
-caller's form from _outputs.
+The scikit-learn face of the toolkit for forecasting: parameters, and public methods that read
+the input, call the plain functions that do the work, and answer in the caller's form. ``fit``
+builds a ForecasterState (_fitting); every other method is a function of that state and of
+data (_context, _forecasting, _calibration).
 """
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import asdict, replace
-from typing import NamedTuple
+from dataclasses import replace
 
-import numpy as np
-import pandas as pd
-import torch
-from sklearn.base import RegressorMixin, clone
+from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _LSTMBase, with_torch_threads
-from ._batches import DevicePanel
-from ._distributed import all_lengths, all_rows, smallest
-from ._forecasting import Calibration, _Forecasts, calibrate
-from ._intervals import (
-    check_coverage,
-    check_levels,
-    interval_levels,
-    trained_levels,
-)
-from ._losses import pinball_loss
-from ._outputs import band_output, forecast_output, future_labels, rolling_output
-from ._panel import Panel, as_panel, future_names
-from ._scaling import TIME_SCALERS, fit_scaler
-from ._seasonality import MIN_SEASONS
-from ._target import TargetMap, check_target_transform
-from ._torch_utils import resolve_device
-from ._transforms import (
-    Recipe,
-    Transforms,
-    context_transforms,
-    fit_transforms,
-)
-from ._validation import (
-    check_bool,
-    check_float,
-    check_int,
-    regular_frequency,
-    seasonal_period,
-)
-from ._warnings import warn
-from ._windowing import WindowIndex, min_rows, ragged_arange, window_index
-
-INSTANCE_NORMS = ("last", "mean", None)
-LOSSES = {"mse": "mse_loss", "mae": "l1_loss", "huber": "huber_loss"}  # torch.nn.functional
-HEADS = ("last", "sequence")
-CALIBRATIONS = ("validation", "refit")
+from ._calibration import horizon_bands, interval_method, panel_calibration
+from ._context import future_rows, read_context, read_panel
+from ._fitting import check_params, fit_forecaster, refit_calibration
+from ._forecasting import check_n_steps, forecast_ahead, origins, rolling, rolling_pairs
+from ._intervals import check_coverage, check_levels, interval_levels
+from ._outputs import band_output, forecast_output, rolling_output
+from ._panel import as_panel
+from ._state import FITTED_ATTRIBUTES, ForecasterState
+from ._validation import check_bool
 
 
-class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
+class LSTMForecaster(RegressorMixin, _LSTMBase):
     """Forecast the next ``horizon`` steps of one series, or of every series of a panel, with
     one LSTM.
 
@@ -412,6 +380,21 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         self.random_state = random_state
         self.verbose = verbose
 
+    def __getattr__(self, name):
+        """The public fitted attributes (``window_``, ``scaler_``, ...), read off ``state_``."""
+        state = self.__dict__.get("state_")
+        if state is None or name not in FITTED_ATTRIBUTES:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return FITTED_ATTRIBUTES[name](state)
+
+    def __setattr__(self, name, value):
+        if name in FITTED_ATTRIBUTES:
+            raise AttributeError(
+                f"{name} is read off the fitted state and cannot be set; refit, or replace "
+                f"state_ (e.g. dataclasses.replace(model.state_, ...))."
+            )
+        super().__setattr__(name, value)
+
     @with_torch_threads
     def fit(self, X, y=None):
         """Train on one series or on every series of a panel.
@@ -430,108 +413,13 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         self : LSTMForecaster
             A fit that raises leaves an earlier fit's state untouched.
         """
-        self._check_params()
-        panel = self._as_panel(X, y)
-        self._fit_model(panel, y is not None)
-        if self.calibration == "refit":
-            self._calibrate_on_a_copy(panel, y is not None)
-        return self
-
-    def _fit_model(self, panel: Panel, has_y: bool) -> None:
-        """The network, transforms and calibration of ``fit`` (without a refit calibration):
-        ``_fit_panel``, then with ``retrain_on_all`` the retrain on every window."""
-        if not self.retrain_on_all:
-            self._fit_panel(panel, has_y)
-            return
-        first = clone(self)._fit_panel(panel, has_y)  # self changes only once both succeed
-        history, best_epoch = first.history_, first.best_epoch_
-        history["retrain_loss"] = []
-        final = first
-        # history_ is shared by every process of a distributed fit: all retrain or none does
-        if history["val_loss"] and self.early_stopping and best_epoch >= 0:
-            retrained = self._retrained(panel, has_y, best_epoch + 1)
-            if retrained is not None:
-                final, history["retrain_loss"] = retrained, retrained.history_["loss"]
-        vars(self).update({key: value for key, value in vars(final).items()
-                           if key.endswith("_") or (key.startswith("_") and key[1] != "_")})
-        self.history_, self.best_epoch_ = history, best_epoch
-        self._store_calibration(first._calibration())
-
-    def _retrained(self, panel: Panel, has_y: bool, epochs: int):
-        """A copy fitted on every window, without validation, for ``epochs``; None (with a
-        warning) when its training diverged and it kept its initial weights."""
-        final = clone(self).set_params(validation_fraction=0.0, early_stopping=False,
-                                       epochs=epochs, retrain_on_all=False)
-        with warnings.catch_warnings():  # the data's warnings came with the first fit
-            warnings.simplefilter("ignore")
-            final._fit_panel(panel, has_y)
-        if final.best_epoch_ < 0:
-            warn(
-                f"retrain_on_all: the second fit, on every window for {epochs} epochs, "
-                f"diverged (its loss rose above its initial loss); the model keeps the first "
-                f"fit. Try a lower lr (now {self.lr:g})."
-            )
-            return None
-        trained = len(final.history_["loss"])
-        if trained < epochs:
-            warn(
-                f"retrain_on_all: the second fit stopped after {trained} of {epochs} epochs (a "
-                f"non-finite loss or an interrupt) and keeps its best epoch's weights."
-            )
-        return final
-
-    def _calibrate_on_a_copy(self, panel: Panel, has_y: bool) -> None:
-        """``calibration="refit"``: the errors of a copy fitted without the calibration rows
-        replace those of the validation windows, unless the series are too short for it."""
-        n_windows = self._refit_windows(panel)
-        shortfall = self._refit_shortfall(panel, n_windows + self.horizon_ - 1)
-        if shortfall:
-            warn(
-                f"calibration='refit' trains a copy of the model without the last "
-                f"{n_windows + self.horizon_ - 1} rows of each series, but {shortfall}; the "
-                f"intervals are calibrated on the validation windows instead."
-            )
-            return
-        self._store_calibration(self._refit_calibration(panel, has_y, n_windows))
-
-    def _fit_panel(self, panel: Panel, has_y: bool):
-        """``fit`` on a checked panel (``has_y``: the targets came as ``y``)."""
-        season = self._resolve_season(panel)
-        window = self._resolve_window(panel, season)
-        windows = self._window_index(panel, window)
-        _require_grid(panel)
-        recipe = replace(self._recipe(panel, season), target=self.target_transform)
-        static_scaler = None if panel.static is None else fit_scaler(
-            "standard" if self.scaler == "naive" else self.scaler,
-            all_rows(panel.static))  # across series: every rank's
-        transforms = fit_transforms(panel, windows.fit_rows, recipe, static_scaler)
-        device = resolve_device(self.device)
-        data = DevicePanel(transforms.apply(panel.values, panel.series_of_rows()),
-                           transforms.static, window, self.horizon, panel.n_targets, device,
-                           future=panel.n_future > 0)
-        roles = _window_roles(windows, self.calibration_fraction, device)
-        levels = trained_levels(self.quantiles)
-        module, history, best_epoch, net_config = self._train_network(
-            device,
-            input_size=panel.values.shape[1] + len(panel.static_names),
-            output_size=self.horizon * panel.n_targets * (len(levels) if levels else 1),
-            batches=data.batches(roles.starts, roles.series),
-            train_idx=roles.train_idx,
-            val_idx=roles.val_idx,
-            loss_fn=self._loss_function(levels),
-            net_options=self._net_options(panel, window, season),
-            agree=_layout(panel, window, season),
-            series_ids=panel.ids,
+        params = self.get_params(deep=False)
+        check_params(params)
+        panel = as_panel(
+            X, y, target=self.target, id_column=self.id_column, time_column=self.time_column,
+            static_columns=self.static_columns, future_columns=self.future_columns,
         )
-        calibration = calibrate(module, data, roles.calibration, panel.offsets, levels,
-                                gather=True)
-        self._store_fit(panel, window, season, transforms, static_scaler, has_y)
-        self._store_target(transforms.target)
-        self.future_columns_ = future_names(self.future_columns)
-        self.device_, self.module_, self._net_config = device, module, net_config
-        self.history_, self.best_epoch_ = history, best_epoch
-        self.quantiles_ = levels
-        self._store_calibration(calibration)
+        self.state_ = fit_forecaster(params, panel, y is not None)
         return self
 
     @with_torch_threads
@@ -575,19 +463,12 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             A panel: in the form of the input (a long frame with the id and time columns, a
             (series, time) MultiIndex, a dict or a list of per-series forecasts).
         """
-        check_is_fitted(self)
-        n_steps = self._check_n_steps(n_steps)
-        if X is None and y is None:
-            return self._predict_stored(n_steps, X_future)
-        panel = self._as_panel(X, y, reset=False)
-        if panel.form.kind == "single":
-            self._check_context_length(panel.lengths[0], self.window_, "predict")
-        transforms = self._context_transforms(panel)
-        labels = future_labels(panel.last_labels(), panel.lengths, n_steps, panel.freq)
-        future = self._future_values(X_future, n_steps, panel.form, panel.ids,
-                                     (panel.last_labels(), panel.lengths, panel.freq))
-        forecasts = self._forecast_ahead(panel.values, panel.offsets, transforms, n_steps, future)
-        return forecast_output(forecasts, panel.form, panel.ids, labels)
+        state = self._fitted_state()
+        n_steps = check_n_steps(state, n_steps)
+        context = read_context(state, X, y)
+        future = future_rows(state, X_future, n_steps, context)
+        forecasts = forecast_ahead(state, context, n_steps, future)
+        return forecast_output(forecasts, context.form, context.ids, context.labels(n_steps))
 
     @with_torch_threads
     def predict_rolling(self, X, y=None):
@@ -613,12 +494,12 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             for several targets. A panel: rows indexed by (series, time) (a long input with one
             target gets them as columns), or a dict or list of per-series results.
         """
-        check_is_fitted(self)
-        panel = self._as_panel(X, y, reset=False)
-        starts, series = self._origins(panel)
-        forecasts = self._rolling(panel, starts, series)
-        origins = None if panel.time is None else panel.time[starts + self.window_]
-        return rolling_output(forecasts, panel.form, panel.ids, origins, series)
+        state = self._fitted_state()
+        panel = read_panel(state, X, y)
+        starts, series = origins(state, panel)
+        forecasts = rolling(state, panel, starts, series)
+        labels = None if panel.time is None else panel.time[starts + state.window]
+        return rolling_output(forecasts, panel.form, panel.ids, labels, series)
 
     @with_torch_threads
     def score(self, X, y=None, sample_weight=None):
@@ -641,26 +522,19 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         -------
         score : float
         """
-        check_is_fitted(self)
-        panel = self._as_panel(X, y, reset=False)
-        starts, series = self._origins(panel)
-        if len(starts) < 2:
+        state = self._fitted_state()
+        panel = read_panel(state, X, y)
+        actual, forecasts, _ = rolling_pairs(state, panel)
+        n_origins = len(actual)
+        if n_origins < 2:
             raise ValueError(
                 f"score needs at least two forecast origins to compute R^2, but the series has "
-                f"{int(panel.lengths.max())} rows and window={self.window_}, "
-                f"horizon={self.horizon_} give {len(starts)}. Pass at least "
-                f"{self.window_ + self.horizon_ + 1} rows."
+                f"{int(panel.lengths.max())} rows and window={state.window}, "
+                f"horizon={state.horizon} give {n_origins}. Pass at least "
+                f"{state.window + state.horizon + 1} rows."
             )
-        forecasts = self._rolling(panel, starts, series)
-        rows = starts[:, None] + self.window_ + np.arange(self.horizon_)  # (N, H)
-        actual = panel.values[rows, : self.n_targets_]  # (N, H, T)
-        return r2_score(
-            actual.reshape(len(starts), -1),
-            forecasts.reshape(len(starts), -1),
-            sample_weight=sample_weight,
-        )
-
-    # -- intervals and quantiles -------------------------------------------------------------
+        return r2_score(actual.reshape(n_origins, -1), forecasts.reshape(n_origins, -1),
+                        sample_weight=sample_weight)
 
     def predict_interval(self, X=None, y=None, coverage=0.9, method="auto", *, X_future=None):
         """Forecast a central prediction interval for each step of :meth:`predict`.
@@ -698,12 +572,8 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             ``lower``, ``upper`` (``<target>_lower``, ... for several targets); a dict or list
             of per-series results.
         """
-        check_is_fitted(self)
         levels = interval_levels(check_coverage(coverage))
-        method = self._interval_method(method, levels)
-        *arguments, form, ids, labels = self._interval_context(X, y, X_future)
-        bands = self._predict_bands(*arguments, levels, method)[1]
-        return band_output(bands, form, ids, labels, ["lower", "upper"])
+        return self._bands(X, y, X_future, levels, method, ["lower", "upper"])
 
     def predict_quantiles(self, X=None, y=None, alpha=(0.1, 0.5, 0.9), method="auto", *,
                           X_future=None):
@@ -731,12 +601,18 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
             As :meth:`predict_interval`, with one column per level named ``q<level>``
             (``q0.1``, ``q0.5``, ...), or a last numpy axis in the order of ``alpha``.
         """
-        check_is_fitted(self)
         levels = check_levels(alpha, "alpha")
-        method = self._interval_method(method, levels)
-        *arguments, form, ids, labels = self._interval_context(X, y, X_future)
-        bands = self._predict_bands(*arguments, levels, method)[1]
-        return band_output(bands, form, ids, labels, [f"q{level:g}" for level in levels])
+        return self._bands(X, y, X_future, levels, method, [f"q{level:g}" for level in levels])
+
+    @with_torch_threads
+    def _bands(self, X, y, X_future, levels, method, names):
+        """The quantiles ``levels`` of the forecast over the horizon, named ``names``."""
+        state = self._fitted_state()
+        method = interval_method(state, method, levels)
+        context = read_context(state, X, y)
+        future = future_rows(state, X_future, state.horizon, context)
+        bands = horizon_bands(state, context, future, levels, method, self.conformal_pooling)
+        return band_output(bands, context.form, context.ids, context.labels(state.horizon), names)
 
     @with_torch_threads
     def calibrate(self, X, y=None, n_windows=None, refit=False):
@@ -781,350 +657,20 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         -------
         self : LSTMForecaster
         """
-        check_is_fitted(self)
+        state = self._fitted_state()
         check_bool("refit", refit)
-        panel = self._as_panel(X, y, reset=False)
+        panel = read_panel(state, X, y)
         if refit:
-            tables = self._refit_calibration(panel, y is not None,
-                                             1 if n_windows is None else n_windows)
+            tables = refit_calibration(self.get_params(deep=False), state, panel, y is not None,
+                                       1 if n_windows is None else n_windows)
         else:
-            tables = self._panel_calibration(panel, n_windows)
-        self._store_calibration(tables)
+            tables = panel_calibration(state, panel, n_windows)
+        self.state_ = replace(state, calibration=tables)  # swapped whole
         return self
 
-    def _calibration(self) -> Calibration:
-        """The calibration tables ``_store_calibration`` stored."""
-        return Calibration(
-            self.conformal_errors_, self.conformal_ranks_, self.conformal_pooled_,
-            self.conformal_pooled_ranks_, self.conformal_scale_, self.quantile_errors_,
-            self.quantile_pooled_)
-
-    def _store_calibration(self, calibration: Calibration) -> None:
-        (self.conformal_errors_, self.conformal_ranks_, self.conformal_pooled_,
-         self.conformal_pooled_ranks_, self.conformal_scale_, self.quantile_errors_,
-         self.quantile_pooled_) = calibration
-
-    def _refit_shortfall(self, panel: Panel, held: int) -> str | None:
-        """Why no copy can train without the last ``held`` rows of each series, or None.
-
-        Distributed, every rank must keep a training window, so that all of them train the
-        copy or none does."""
-        kept = smallest(int(panel.lengths.max())) - held
-        needed = self.window_ + self.horizon_
-        if kept >= needed:
-            return None
-        return (f"the longest series then keeps {max(kept, 0)} rows, fewer than the "
-                f"window + horizon = {needed} of one training window")
-
-    def _refit_windows(self, panel: Panel) -> int:
-        """``calibration="refit"``'s windows per series: 1 for 19 series or more, else those
-        of the last third of the median series (at least 1); distributed, of every rank's."""
-        lengths = all_lengths(panel.lengths)
-        if len(lengths) >= 19:
-            return 1
-        return max(1, int(np.median(lengths)) // 3 - self.horizon_ + 1)
-
-    def _refit_calibration(self, panel: Panel, has_y: bool, n_windows) -> Calibration:
-        """``calibrate(refit=True)``'s tables: those of a copy fitted without each series' last
-        ``n_windows + horizon_ - 1`` rows, on the windows that forecast them."""
-        check_int("n_windows", n_windows, 1)
-        held = n_windows + self.horizon_ - 1
-        shortfall = self._refit_shortfall(panel, held)
-        if shortfall:
-            raise ValueError(
-                f"calibrate(refit=True) with n_windows={n_windows} and horizon={self.horizon_} "
-                f"trains a copy without the last {held} rows of each series, but {shortfall}. "
-                f"Pass fewer windows, longer series, or use refit=False."
-            )
-        long_enough = np.flatnonzero(panel.lengths > held)
-        if len(long_enough) < panel.n_series:
-            warn(
-                f"calibrate(refit=True): {panel.n_series - len(long_enough)} of "
-                f"{panel.n_series} series have at most {held} rows (n_windows + horizon - 1) "
-                f"and are left out of the calibration; their intervals use the errors of the "
-                f"others."
-            )
-            panel = panel.take(long_enough)
-        copy = clone(self).set_params(window=self.window_, calibration="validation")
-        copy._check_params()
-        copy._fit_model(panel.head(panel.lengths - held), has_y)
-        return copy._panel_calibration(panel, n_windows, gather=True)
-
-    # -- steps of fit ------------------------------------------------------------------------
-
-    def _check_params(self) -> None:
-        if self.window is not None:
-            check_int("window", self.window, 1)
-        check_int("horizon", self.horizon, 1)
-        if self.scaler is not None and self.scaler not in TIME_SCALERS:
-            raise ValueError(
-                f"scaler must be one of {TIME_SCALERS} or None; got {self.scaler!r}."
-            )
-        if self.instance_norm not in INSTANCE_NORMS:
-            raise ValueError(
-                f"instance_norm must be one of {INSTANCE_NORMS}; got "
-                f"instance_norm={self.instance_norm!r}."
-            )
-        if self.season not in ("auto", None):
-            check_int("season", self.season, 1)
-        auto = isinstance(self.deseasonalize, str) and self.deseasonalize == "auto"
-        if not (auto or isinstance(self.deseasonalize, (bool, np.bool_))):
-            raise ValueError(
-                f"deseasonalize must be 'auto', True or False; got "
-                f"deseasonalize={self.deseasonalize!r}."
-            )
-        check_bool("seasonal_skip", self.seasonal_skip)
-        check_bool("retrain_on_all", self.retrain_on_all)
-        if self.head not in HEADS:
-            raise ValueError(f"head must be one of {HEADS}; got head={self.head!r}.")
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {tuple(LOSSES)}; got loss={self.loss!r}.")
-        if self.quantiles is not None:
-            check_levels(self.quantiles, "quantiles")
-        for name in ("id_column", "time_column"):
-            value = getattr(self, name)
-            if not isinstance(value, (str, int)) or isinstance(value, bool):
-                raise TypeError(f"{name} must be a column name (str or int); got {value!r}.")
-        if self.id_column == self.time_column:
-            raise ValueError(
-                f"id_column and time_column must differ; both are {self.id_column!r}."
-            )
-        if self.calibration not in CALIBRATIONS:
-            raise ValueError(
-                f"calibration must be one of {CALIBRATIONS}; got calibration="
-                f"{self.calibration!r}."
-            )
-        check_float("calibration_fraction", self.calibration_fraction, 0.0, 1.0)
-        if not (isinstance(self.conformal_pooling, (bool, np.bool_))
-                or (isinstance(self.conformal_pooling, str) and self.conformal_pooling == "auto")):
-            raise ValueError(
-                f"conformal_pooling must be 'auto', True or False; got "
-                f"conformal_pooling={self.conformal_pooling!r}."
-            )
-        check_target_transform(self.target_transform)
-        _check_future_columns(self.future_columns)
-        self._check_common_params()
-
-    def _as_panel(self, X, y, reset: bool = True) -> Panel:
-        """Coerce the input into a Panel; at fit set, else check, the feature layout."""
-        if not reset:
-            self._check_y_given(y is not None)
-        panel = as_panel(
-            X, y, target=self.target, id_column=self.id_column, time_column=self.time_column,
-            static_columns=self.static_columns, freq=None if reset else self.index_freq_,
-            future_columns=self.future_columns if reset else getattr(self, "future_columns_", None),
-        )
-        if reset:
-            return panel
-        self._check_feature_layout(panel)
-        self._check_grid(panel)
-        return panel
-
-    def _resolve_season(self, panel: Panel) -> int:
-        """``season``, or for "auto" the period of the index frequency; 1 for none."""
-        if self.season == "auto":
-            offset = panel.freq if isinstance(panel.freq, pd.offsets.BaseOffset) else None
-            return seasonal_period(offset)
-        return 1 if self.season is None else self.season
-
-    def _resolve_window(self, panel: Panel, season: int) -> int:
-        """``window``, or for None: ``max(2 * season, horizon, 10)`` capped to fit the median
-        series."""
-        if self.window is not None:
-            return self.window
-        lengths = all_lengths(panel.lengths)  # distributed: every rank's series
-        room = (int(np.median(lengths)) - self.horizon) // 2
-        return max(1, min(max(2 * season, self.horizon, 10), room))
-
-    def _window_index(self, panel: Panel, window: int) -> WindowIndex:
-        """Every series' windows, split in time; raise or warn about series too short."""
-        windows = window_index(panel.offsets, window, self.horizon, self.validation_fraction)
-        needed = min_rows(window, self.horizon)
-        if not windows.trained.any():
-            what = "X has" if panel.ids is None else "The longest series of X has"
-            raise ValueError(
-                f"{what} {int(panel.lengths.max())} rows, but window={window} and "
-                f"horizon={self.horizon} need at least {needed} rows for one training window. "
-                f"Pass a longer series or reduce window/horizon."
-            )
-        untrained = int((~windows.trained).sum())
-        if untrained:
-            warn(
-                f"{untrained} of {panel.n_series} series have fewer than {needed} rows "
-                f"(window + horizon): they are forecast by the global model but not trained on."
-            )
-        if self.validation_fraction > 0 and windows.n_val == 0:
-            warn(
-                f"Too few windows ({windows.n_train}) to hold out validation_fraction="
-                f"{self.validation_fraction} of them with horizon={self.horizon}: trained on "
-                f"every window without validation (early stopping watches the training loss; "
-                f"history_['val_loss'] is empty). Pass a longer series for validation."
-            )
-        return windows
-
-    def _recipe(self, panel: Panel, season: int) -> Recipe:
-        """How each series' transforms are fitted; raise when deseasonalize=True cannot be.
-
-        Unlike the scaler, the seasonal pattern is estimated on every row, validation rows
-        included: the most recent seasons are the best guide to the next ones
-        (validation-split benchmark, 0.873 against 0.897 when estimated on the training rows
-        only; docs/accuracy.md).
-        """
-        auto = isinstance(self.deseasonalize, str)  # "auto"; else a bool (checked)
-        recipe = Recipe(self.scaler, season, adjust=False, test=auto)
-        if not (auto or self.deseasonalize):
-            return recipe
-        if season < 2:
-            if auto:
-                return recipe
-            raise ValueError(
-                f"deseasonalize=True needs a seasonal period above 1, but season={self.season!r} "
-                f"gives {season}; set season=..., or pass an index whose frequency "
-                f"implies one (e.g. monthly), or set deseasonalize='auto' or False."
-            )
-        if panel.time is None or panel.freq is None:
-            if not auto:
-                raise ValueError(
-                    "deseasonalize=True needs an index that places each row in time (a "
-                    "PeriodIndex, a regular DatetimeIndex, or integer labels with a constant "
-                    "step), so that later contexts can be placed in the season; pass a pandas "
-                    "Series or DataFrame (e.g. pd.Series(values)), or set deseasonalize='auto' "
-                    "or False."
-                )
-            return recipe
-        longest = int(panel.lengths.max())
-        if not auto and longest < MIN_SEASONS * season:
-            raise ValueError(
-                f"deseasonalize=True needs at least {MIN_SEASONS} seasons "
-                f"({MIN_SEASONS * season} rows); got {longest}. Pass a longer series or "
-                f"set deseasonalize='auto' or False."
-            )
-        return Recipe(self.scaler, season, adjust=True, test=auto)
-
-    def _loss_function(self, levels):
-        """The training loss: the pinball loss of the quantile ``levels``, else ``loss``."""
-        if levels is not None:
-            return pinball_loss(levels)
-        return getattr(torch.nn.functional, LOSSES[self.loss])
-
-    def _net_options(self, panel: Panel, window: int, season: int) -> dict:
-        """The forecasting options of LSTMNet: head width and per-window normalisation."""
-        head_steps = min(self.horizon, window) if self.head == "sequence" else 1
-        skip = self.seasonal_skip and season <= window
-        future = {"future_steps": self.horizon, "n_future": panel.n_future}
-        return {
-            "head_steps": head_steps,
-            "instance_norm": self.instance_norm,
-            "n_targets": panel.n_targets,
-            "season": season if skip else 1,
-            "n_static": len(panel.static_names),
-            **(future if panel.n_future else {}),
-            "n_quantiles": len(trained_levels(self.quantiles) or (0.5,)),
-        }
-
-    def _store_fit(self, panel, window, season, transforms, static_scaler, fitted_with_y):
-        """Set every learned attribute but the network's (nothing is set before this)."""
-        self.window_, self.horizon_, self.season_ = window, self.horizon, season
-        self.n_series_, self.series_ids_ = panel.n_series, panel.ids
-        self.scaler_, self.seasonal_profile_ = transforms.scaler, transforms.profile
-        self.static_scaler_, self.static_ = static_scaler, panel.static
-        ends = panel.offsets[1:]
-        rows = np.maximum(ends[:, None] - window + np.arange(window), panel.offsets[:-1, None])
-        self.last_window_ = panel.values[rows]  # (n_series, L, C), short series padded
-        self.series_lengths_ = panel.lengths.copy()
-        self.last_index_ = panel.last_labels()
-        self.index_freq_ = panel.freq
-        self.output_form_ = asdict(panel.form)
-        self.n_features_in_ = panel.n_features
-        names = panel.feature_names
-        if names is not None and all(isinstance(n, str) for n in names):
-            self.feature_names_in_ = np.asarray(names, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self.n_targets_ = panel.n_targets
-        self.target_names_ = panel.form.target_names
-        self._fitted_with_y = fitted_with_y
-
-    def _store_target(self, target: TargetMap | None) -> None:
-        """Set the learned target transform (its name or fitted transformer, and lambdas)."""
-        self.target_transform_ = None if target is None else target.kind
-        self.target_lambda_ = None if target is None else target.lam
-
-    def _context_transforms(self, panel: Panel) -> Transforms:
-        """The transforms of a context's series: fitted ones for series seen at fit, fitted on
-        the context itself for new ones."""
-        fitted = Transforms(self.scaler_, self.seasonal_profile_, None, None, self._target_map())
-        recipe = Recipe(self.scaler, self.season_, True, isinstance(self.deseasonalize, str))
-        return context_transforms(panel, self._fitted_positions(panel), fitted, recipe,
-                                  self.last_index_, self.index_freq_, self.static_scaler_)
-
-    def _fitted_positions(self, panel: Panel) -> np.ndarray:
-        """For each context series, its position among the fitted series, or -1 if new."""
-        if self.series_ids_ is None:
-            return np.zeros(1, dtype=np.int64) if panel.ids is None else np.full(
-                panel.n_series, -1)
-        if panel.ids is None:
-            return np.full(1, -1)
-        return self.series_ids_.get_indexer(panel.ids)
-
-    def _check_grid(self, panel: Panel) -> None:
-        """Raise when a context's time labels are on another kind of grid than at fit."""
-        fit_index, index = self.last_index_, panel.time
-        timed = (pd.DatetimeIndex, pd.PeriodIndex)
-        if not (isinstance(fit_index, timed) and isinstance(index, timed)):
-            return
-        same_kind = type(fit_index) is type(index)
-        same_zone = getattr(fit_index, "tz", None) is None and getattr(index, "tz", None) is None
-        if isinstance(index, pd.DatetimeIndex) and same_kind:
-            same_zone = (fit_index.tz is None) == (index.tz is None)
-        if not (same_kind and same_zone and panel.freq == self.index_freq_):
-            raise ValueError(
-                f"The context's index ({type(index).__name__}, frequency {panel.freq!r}) is not "
-                f"on the time grid of the series seen at fit ({type(fit_index).__name__}, "
-                f"frequency {self.index_freq_!r}); pass a context with the same index type, "
-                f"time zone and frequency as at fit."
-            )
-
-    def _check_y_given(self, given_y: bool) -> None:
-        """A context has the targets in y exactly when the fit had them there."""
-        if given_y == self._fitted_with_y:
-            return
-        if self._fitted_with_y:
-            raise ValueError(
-                "This forecaster was fitted with fit(X, y), so a forecast needs the target "
-                "history too: predict(X, y). (Wrappers that call predict(X) alone, such as "
-                "TransformedTargetRegressor, cannot give it; for a transformed target use "
-                "LSTMForecaster(target_transform=...) instead.)"
-            )
-        raise ValueError("This forecaster was fitted with fit(X); drop y.")
-
-    def _check_feature_layout(self, panel: Panel) -> None:
-        if panel.n_features != self.n_features_in_:
-            raise ValueError(
-                f"X has {panel.n_features} columns, but this forecaster was fitted with "
-                f"{self.n_features_in_}; pass the same columns as at fit."
-            )
-        fitted_names = getattr(self, "feature_names_in_", None)
-        if fitted_names is not None and panel.feature_names is not None:
-            if list(panel.feature_names) != list(fitted_names):
-                raise ValueError(
-                    f"X's columns {list(panel.feature_names)} differ from those seen at fit "
-                    f"{list(fitted_names)}; pass the same columns in the same order."
-                )
-        if panel.n_targets != self.n_targets_:
-            raise ValueError(
-                f"y has {panel.n_targets} columns, but this forecaster was fitted with "
-                f"{self.n_targets_} target(s)."
-            )
-
-    def _check_context_length(self, n_rows: int, needed: int, what: str) -> None:
-        if n_rows < needed:
-            raise ValueError(
-                f"The {what} context has {n_rows} rows, but this forecaster needs at least "
-                f"{needed} (window={self.window_}"
-                + (f", horizon={self.horizon_}" if needed > self.window_ else "")
-                + "). Pass a longer context."
-            )
+    def _fitted_state(self) -> ForecasterState:
+        check_is_fitted(self)
+        return self.state_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -1132,66 +678,3 @@ class LSTMForecaster(RegressorMixin, _Forecasts, _LSTMBase):
         tags.input_tags.one_d_array = True
         tags.non_deterministic = self.random_state is None
         return tags
-
-
-def _layout(panel: Panel, window: int, season: int) -> dict:
-    """What every rank of a distributed fit must share about its part of the panel."""
-    return {"window": window, "season": season, "form": panel.form.kind,
-            "features": panel.feature_names, "targets": panel.form.target_names,
-            "static": list(panel.static_names), "freq": panel.freq,
-            "index": type(panel.time).__name__}
-
-
-class _WindowRoles(NamedTuple):
-    """Every window's part in a fit: the batches gather ``starts``/``series``; training steps
-    draw from ``train_idx``; early stopping watches ``val_idx`` (None: no validation); the
-    conformal errors come from the ``calibration`` windows."""
-
-    starts: np.ndarray
-    series: np.ndarray
-    train_idx: torch.Tensor
-    val_idx: torch.Tensor | None
-    calibration: WindowIndex
-
-
-def _window_roles(windows: WindowIndex, fraction: float, device) -> _WindowRoles:
-    """Hold the last ``ceil(fraction * n)`` of each series' ``n`` validation windows (at most
-    ``n - 1``, so that early stopping keeps one) for calibration; without any, calibrate on
-    every validation window."""
-    counts = np.bincount(windows.val_series, minlength=len(windows.fit_rows))
-    held = np.minimum(np.ceil(fraction * counts).astype(np.int64), np.maximum(counts - 1, 0))
-    position = ragged_arange(counts)  # each window's place among its series' validation windows
-    calibrating = position >= (counts - held)[windows.val_series]  # (n_val,) bool
-    positions = torch.arange(windows.n_train + windows.n_val, device=device)
-    val_idx = positions[windows.n_train :][torch.as_tensor(~calibrating, device=device)]
-    calibration = windows
-    if calibrating.any():
-        calibration = replace(windows, val_starts=windows.val_starts[calibrating],
-                              val_series=windows.val_series[calibrating])
-    return _WindowRoles(
-        np.concatenate([windows.train_starts, windows.val_starts]),
-        np.concatenate([windows.train_series, windows.val_series]),
-        positions[: windows.n_train],
-        val_idx if windows.n_val else None,
-        calibration,
-    )
-
-
-def _require_grid(panel: Panel) -> None:
-    """Raise when datetimes are too few to tell their frequency (the forecast needs it)."""
-    if isinstance(panel.time, pd.DatetimeIndex) and panel.freq is None:
-        regular_frequency(panel.time)  # raises, saying why and what to do
-
-
-def _check_future_columns(value) -> None:
-    """Raise unless ``future_columns`` is None, a column name or position, or a list of them."""
-    names = [value] if isinstance(value, (str, int, np.integer)) else value
-    ok = value is None or (
-        isinstance(names, (list, tuple))
-        and all(isinstance(n, (str, int, np.integer)) and not isinstance(n, bool) for n in names)
-    )
-    if not ok:
-        raise TypeError(
-            f"future_columns must be a column name or position, a list of them, or None; got "
-            f"future_columns={value!r}."
-        )

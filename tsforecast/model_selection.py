@@ -15,6 +15,9 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
+from ._calibration import interval_method, predict_bands
+from ._context import Rows, panel_transforms, read_panel
+from ._forecasting import forecast
 from ._intervals import check_coverage, interval_levels
 from ._panel import Panel, as_panel
 from ._validation import check_int
@@ -177,19 +180,21 @@ def _fit_and_forecast(estimator, y, X, limit, starts, coverage, method):
         estimator.fit(_head(y, limit, estimator))
     else:
         estimator.fit(_head(X, limit, estimator), _head(y, limit, estimator))
-    panel = estimator._as_panel(y if X is None else X, None if X is None else y, reset=False)
+    state = estimator.state_
+    panel = read_panel(state, y if X is None else X, None if X is None else y)
     n_series, n_windows = starts.shape
     series = np.repeat(np.arange(n_series), n_windows)
     ends = panel.offsets[:-1][series] + starts.ravel()  # each window's rows end before ``ends``
-    transforms = estimator._context_transforms(panel)  # fitted ones: every series was seen
-    arguments = (panel.values, panel.offsets, transforms, ends, series)
-    shape = (n_series, n_windows, estimator.horizon_, estimator.n_targets_)
+    # the fitted transforms: every series was seen
+    rows = Rows(panel.values, panel.offsets, panel_transforms(state, panel))
+    shape = (n_series, n_windows, state.horizon, state.n_targets)
     if coverage is None:
-        return estimator._forecast(*arguments).reshape(shape), None, estimator.season_
+        return forecast(state, rows, ends, series).reshape(shape), None, state.season
     levels = interval_levels(coverage)
-    method = estimator._interval_method(method, levels)
-    point, bands = estimator._predict_bands(*arguments, levels, method)
-    return point.reshape(shape), bands.reshape(*shape, 2), estimator.season_
+    method = interval_method(state, method, levels)
+    point, bands = predict_bands(state, rows, ends, series, levels, method,
+                                 estimator.conformal_pooling)
+    return point.reshape(shape), bands.reshape(*shape, 2), state.season
 
 
 def _head(data, limit, estimator):

@@ -10,8 +10,11 @@ estimators' public and private forecasting methods; no torch.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from . import metrics
+from ._context import read_panel
+from ._forecasting import rolling_pairs
 
 __all__ = [
     "SCORERS",
@@ -39,8 +42,10 @@ class ForecastScorer:
     def __call__(self, estimator, X, y=None, **kwargs):
         """Forecast every origin of ``X`` (and ``y``) with ``estimator`` and score them."""
         model, X = _forecaster_and_input(estimator, X)
+        check_is_fitted(model)
         try:
-            actual, forecast, series, targets = model._rolling_pairs(X, y)
+            panel = read_panel(model.state_, X, y)
+            actual, forecast, series = rolling_pairs(model.state_, panel)
         except ValueError as error:
             needed = model.window_ + model.horizon_
             raise ValueError(
@@ -51,6 +56,7 @@ class ForecastScorer:
                 f"and GridSearchCV turn this error into a NaN score with a warning unless "
                 f"error_score='raise'.)"
             ) from error
+        targets = (panel.values[:, : model.n_targets_], panel.offsets)
         value = _metric_value(self.metric, actual, forecast, series, targets, model.season_)
         return value if self.greater_is_better else -value
 

@@ -1,0 +1,252 @@
+"""Intervals and quantiles of a fitted state: which method answers a request, the bands around
+the point forecasts (trained quantiles, conformal radii, conformalized quantiles), and the
+calibration tables made from forecast errors over past windows.
+
+Plain functions of a ForecasterState and of stacked rows; the tables themselves are built and
+read by ``_intervals``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._batches import DevicePanel
+from ._context import Context, Rows, panel_transforms
+from ._distributed import all_rows
+from ._forecasting import append_rows, device_rows, network_outputs, origins
+from ._intervals import (
+    conformal_radius,
+    conformal_table,
+    level_positions,
+    pooled_table,
+    pools,
+    quantile_pairs,
+    quantile_scores,
+    quantile_tables,
+)
+from ._panel import Panel
+from ._state import Calibration, ForecasterState
+from ._torch_utils import to_numpy
+from ._training import predict_module
+from ._transforms import Transforms
+from ._validation import check_int
+from ._windowing import ragged_arange
+
+INTERVAL_METHODS = ("auto", "conformal", "quantile", "cqr")
+
+
+def interval_method(state: ForecasterState, method, levels) -> str:
+    """The method that answers ``levels``; raise when the model cannot."""
+    if method not in INTERVAL_METHODS:
+        raise ValueError(f"method must be one of {INTERVAL_METHODS}; got method={method!r}.")
+    trained = state.quantiles
+    have_levels = level_positions(trained, levels) is not None
+    if method == "auto":
+        method = ("conformal" if not have_levels
+                  else "cqr" if _can_conformalize(state, levels) else "quantile")
+    if method in ("quantile", "cqr") and not have_levels:
+        if trained is None:
+            raise ValueError(
+                f"method={method!r} needs a model fitted with quantiles=..., e.g. "
+                f"LSTMForecaster(quantiles=(0.05, 0.5, 0.95)); this one forecasts the point "
+                f"only. Refit with quantiles, or use method='conformal'."
+            )
+        raise ValueError(
+            f"method={method!r} reads the trained levels {list(trained)}, which do not hold "
+            f"every level of {[round(level, 6) for level in levels]}; refit with those "
+            f"quantiles, or use method='conformal'."
+        )
+    unpaired = _unpaired_level(trained, levels) if method == "cqr" else None
+    if unpaired is not None:
+        raise ValueError(
+            f"method='cqr' calibrates central intervals of pairs of trained quantiles "
+            f"(a and 1 - a), but level {unpaired:g} was trained without "
+            f"{1 - unpaired:g} (trained: {list(trained)}). Refit with both, or use "
+            f"method='quantile' or 'conformal'."
+        )
+    if method != "quantile" and state.calibration.errors is None:
+        raise ValueError(
+            "Conformal intervals are calibrated on the validation windows of fit, but this "
+            "forecaster has none (validation_fraction=0, series too short to hold windows "
+            "out, or a file saved before intervals existed). Refit with "
+            "validation_fraction > 0 (e.g. 0.2), calibrate on past windows with "
+            "calibrate(X, n_windows=...), fit with quantiles=... and use "
+            "method='quantile', or measure the errors over past cutoffs with "
+            "tsforecast.model_selection.backtest."
+        )
+    if method == "cqr" and state.calibration.quantile_errors is None:
+        raise ValueError(
+            "method='cqr' needs the conformity scores of the trained quantiles, which this "
+            "forecaster lacks (a file saved before they were kept); recalibrate it with "
+            "calibrate(X, ...)."
+        )
+    return method
+
+
+def _can_conformalize(state: ForecasterState, levels) -> bool:
+    """Whether "cqr" answers ``levels`` (all trained): scores kept, every pair trained."""
+    return (state.calibration.quantile_errors is not None
+            and _unpaired_level(state.quantiles, levels) is None)
+
+
+def _unpaired_level(trained, levels) -> float | None:
+    """The first of ``levels`` (not 0.5) trained without its mirror ``1 - a``, or None."""
+    lows = [trained[low] for low, _ in quantile_pairs(trained)]
+    for level in levels:
+        if abs(level - 0.5) > 1e-9 and not any(
+                abs(min(level, 1 - level) - low) < 1e-9 for low in lows):
+            return level
+    return None
+
+
+def horizon_bands(state: ForecasterState, context: Context, future, levels, method,
+                  pooling) -> np.ndarray:
+    """The quantiles ``levels`` (n_series, H, T, K) of the forecast after every series of the
+    context; with future-known columns each series gets ``horizon`` rows appended that hold
+    ``future`` (the targets' rows are never read)."""
+    rows, ends = Rows(context.values, context.offsets, context.transforms), context.ends
+    if future is not None:
+        rows = append_rows(rows, state.horizon, future, state.n_targets)
+        ends = rows.offsets[1:] - state.horizon
+    series = np.arange(context.n_series)
+    return predict_bands(state, rows, ends, series, levels, method, pooling)[1]
+
+
+def predict_bands(state: ForecasterState, rows: Rows, ends, series, levels, method,
+                  pooling) -> tuple[np.ndarray, np.ndarray]:
+    """Point forecasts (N, H, T) and the quantiles ``levels`` (N, H, T, K), in data units,
+    from one batched pass over the windows ending (exclusive) at rows ``ends`` of ``series``;
+    ``pooling`` is the ``conformal_pooling`` setting."""
+    outputs = network_outputs(state, rows, ends, series)
+    median = outputs[..., state.median_position()]  # (N, H, T)
+    transforms = rows.transforms
+    last_steps = transforms.steps[ends - 1]
+    point = transforms.invert(median, series, last_steps)
+    if method == "quantile":
+        scaled = outputs[..., level_positions(state.quantiles, levels)]  # (N, H, T, K)
+    elif method == "cqr":
+        scaled = _conformalized(state, outputs, median, levels, pooling)
+    else:
+        shifts = [_conformal_shift(state, level, pooling) for level in levels]  # K x (H, T)
+        scaled = median[..., None] + np.stack(shifts, axis=-1)  # (N, H, T, K)
+    return point, _invert_bands(transforms, scaled, series, last_steps)
+
+
+def _conformal_shift(state: ForecasterState, level: float, pooling) -> np.ndarray:
+    """(H, T) distance in network units from the point forecast to the conformal quantile
+    ``level``: minus (below 0.5) or plus the radius of coverage ``|2 * level - 1|``."""
+    table = state.calibration
+    if abs(level - 0.5) < 1e-9:
+        return np.zeros(table.errors.shape[1:])
+    radius = _radius(table, abs(2 * level - 1), table.errors, table.pooled, pooling)
+    return radius if level > 0.5 else -radius
+
+
+def _conformalized(state: ForecasterState, outputs, median, levels, pooling) -> np.ndarray:
+    """The trained quantiles ``levels`` (N, H, T, K) of conformalized quantile regression:
+    each moved outwards (inwards when negative) by the conformal radius of its pair's
+    scores, never past the point forecast ``median`` (N, H, T)."""
+    table, trained = state.calibration, np.asarray(state.quantiles)
+    lows = [trained[low] for low, _ in quantile_pairs(state.quantiles)]
+    bounds = []
+    for level in levels:
+        own = outputs[..., int(level_positions(state.quantiles, (level,))[0])]
+        if abs(level - 0.5) < 1e-9:
+            bounds.append(own)
+            continue
+        pair = int(np.argmin(np.abs(np.asarray(lows) - min(level, 1 - level))))
+        radius = _radius(table, abs(2 * level - 1), table.quantile_errors[..., pair],
+                         table.quantile_pooled[..., pair], pooling)
+        bounds.append(np.maximum(own + radius, median) if level > 0.5
+                      else np.minimum(own - radius, median))
+    return np.stack(bounds, axis=-1)
+
+
+def _radius(table: Calibration, coverage: float, errors, pooled, pooling) -> np.ndarray:
+    """(H, T) conformal radius of ``coverage`` from a per-step table (n_ranks, H, T), or
+    from its ``pooled`` table (n_pooled_ranks, T) times each step's scale, as ``pooling``
+    says."""
+    n = int(table.ranks[-1])
+    if pooled is not None and pools(pooling, n, coverage):
+        what = f"{n} windows x {len(table.scale)} steps, pooled"
+        return table.scale * conformal_radius(pooled, table.pooled_ranks, coverage, what)
+    return conformal_radius(errors, table.ranks, coverage, f"per step; pooling={pooling!r}")
+
+
+def _invert_bands(transforms: Transforms, scaled: np.ndarray, series, last_steps) -> np.ndarray:
+    """Quantiles (N, H, T, K) in network units -> data units (each map is increasing, so their
+    order is kept)."""
+    n, horizon, n_targets, k = scaled.shape
+    flat = scaled.transpose(0, 3, 1, 2).reshape(n * k, horizon, n_targets)  # (N * K, H, T)
+    data = transforms.invert(flat, np.repeat(series, k), np.repeat(last_steps, k))
+    return data.reshape(n, k, horizon, n_targets).transpose(0, 2, 3, 1)  # (N, H, T, K)
+
+
+# -- calibration tables -----------------------------------------------------------------------
+
+
+class Origins(NamedTuple):
+    """Windows for ``calibrate`` outside a fit: their count, first input rows and series (the
+    fields a WindowIndex holds for its validation windows)."""
+
+    n_val: int
+    val_starts: np.ndarray
+    val_series: np.ndarray
+
+
+def calibrate(network, data: DevicePanel, windows, offsets, levels,
+              gather: bool = False) -> Calibration:
+    """The conformal tables of the calibration windows (a WindowIndex's validation windows or
+    Origins), in network units: the point forecast's absolute errors per step (table, ranks),
+    then pooled over the steps (table, ranks, scales); with trained quantiles, the conformity
+    scores of each central pair of them, per step and pooled.
+
+    With ``gather``, under a process group, the errors of every rank's windows make the
+    tables, so that each rank holds the tables of the whole panel: a collective call, for the
+    steps every rank takes together (fit, and the copy of a refit calibration)."""
+    errors, scores = _calibration_errors(network, data, windows, offsets, levels)
+    if gather:
+        errors, scores = all_rows(errors), all_rows(scores)
+    if len(errors) == 0:
+        return Calibration()
+    point = (*conformal_table(errors), *pooled_table(errors))
+    if scores is None:
+        return Calibration(*point)
+    return Calibration(*point, *quantile_tables(scores, point[4]))
+
+
+def panel_calibration(state: ForecasterState, panel: Panel, n_windows,
+                      gather: bool = False) -> Calibration:
+    """The tables of the last ``n_windows`` rolling origins of each series of a context panel
+    (every origin when None), forecast by the fitted network (``gather``: see
+    :func:`calibrate`)."""
+    starts, series = origins(state, panel)
+    if n_windows is not None:
+        check_int("n_windows", n_windows, 1)
+        counts = np.bincount(series, minlength=panel.n_series)
+        keep = ragged_arange(counts) >= (counts[series] - n_windows)
+        starts, series = starts[keep], series[keep]
+    data = device_rows(state, Rows(panel.values, panel.offsets, panel_transforms(state, panel)))
+    return calibrate(state.network, data, Origins(len(starts), starts, series), panel.offsets,
+                     state.quantiles, gather)
+
+
+def _calibration_errors(network, data: DevicePanel, windows, offsets, levels):
+    """The absolute errors (N, H, T) of the point forecasts of the calibration windows, and
+    the conformity scores of the trained quantiles' central pairs (None without)."""
+    pairs = quantile_pairs(levels)
+    if windows.n_val == 0:
+        shape = (0, data.horizon, data.n_targets)
+        return np.empty(shape), (np.empty((*shape, len(pairs))) if pairs else None)
+    starts, series = windows.val_starts, windows.val_series
+    inputs = data.forecast_inputs(starts, series, offsets[series])
+    outputs = predict_module(network, (inputs, len(starts)))  # (N, H * T * Q)
+    shape = (len(starts), data.horizon, data.n_targets, len(levels or (0.5,)))
+    outputs = to_numpy(outputs).astype(np.float64).reshape(shape)
+    median = 0 if levels is None else int(level_positions(levels, (0.5,))[0])
+    actual = to_numpy(data.targets(data.long_tensor(starts))).astype(np.float64)
+    actual = actual.reshape(shape[:3])  # (N, H, T)
+    errors = np.abs(actual - outputs[..., median])
+    return errors, (quantile_scores(outputs, actual, pairs) if pairs else None)

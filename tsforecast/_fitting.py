@@ -1,0 +1,435 @@
+"""How LSTMForecaster.fit turns a panel into a ForecasterState: resolve the season and
+window, index and split every series' windows, fit the per-series transforms, put the rows on
+the device once, train the network, and calibrate the intervals; then, as asked, retrain on
+every window (``retrain_on_all``) and calibrate on a copy fitted without the last rows
+(``calibration="refit"``).
+
+Plain functions of the estimator's parameters (``get_params()``) and of data: a fit builds a
+new state and changes nothing else, so a fit that raises leaves an earlier one in place.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+from types import SimpleNamespace
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ._base import check_common_params, train_network
+from ._batches import DevicePanel
+from ._calibration import calibrate, panel_calibration
+from ._distributed import all_lengths, all_rows, smallest
+from ._intervals import check_levels, trained_levels
+from ._losses import pinball_loss
+from ._panel import Panel, future_names
+from ._scaling import TIME_SCALERS, fit_scaler
+from ._seasonality import MIN_SEASONS
+from ._state import Calibration, ForecasterState
+from ._target import check_target_transform
+from ._torch_utils import resolve_device
+from ._transforms import Recipe, fit_transforms
+from ._validation import check_bool, check_float, check_int, regular_frequency, seasonal_period
+from ._warnings import warn
+from ._windowing import WindowIndex, min_rows, ragged_arange, window_index
+
+LOSSES = {"mse": "mse_loss", "mae": "l1_loss", "huber": "huber_loss"}  # torch.nn.functional
+INSTANCE_NORMS = ("last", "mean", None)
+HEADS = ("last", "sequence")
+CALIBRATIONS = ("validation", "refit")
+
+
+def fit_forecaster(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
+    """The state of ``LSTMForecaster(**params).fit`` on a checked panel (``has_y``: the
+    targets came as ``y``)."""
+    state = fit_model(params, panel, has_y)
+    if params["calibration"] == "refit":
+        state = _calibrated_on_a_copy(params, state, panel, has_y)
+    return state
+
+
+def fit_model(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
+    """The network, transforms and validation calibration of a fit: :func:`fit_panel`, then
+    with ``retrain_on_all`` the retrain on every window."""
+    first = fit_panel(params, panel, has_y)
+    if not params["retrain_on_all"]:
+        return first
+    history, final = dict(first.history, retrain_loss=[]), first
+    # history is shared by every process of a distributed fit: all retrain or none does
+    if history["val_loss"] and params["early_stopping"] and first.best_epoch >= 0:
+        retrained = _retrained(params, panel, has_y, first.best_epoch + 1)
+        if retrained is not None:
+            final, history["retrain_loss"] = retrained, retrained.history["loss"]
+    return replace(final, history=history, best_epoch=first.best_epoch,
+                   calibration=first.calibration)
+
+
+def _retrained(params: dict, panel: Panel, has_y: bool, epochs: int):
+    """A fit on every window, without validation, for ``epochs``; None (with a warning) when
+    its training diverged and it kept its initial weights."""
+    settings = {**params, "validation_fraction": 0.0, "early_stopping": False,
+                "epochs": epochs, "retrain_on_all": False}
+    with warnings.catch_warnings():  # the data's warnings came with the first fit
+        warnings.simplefilter("ignore")
+        final = fit_panel(settings, panel, has_y)
+    if final.best_epoch < 0:
+        warn(
+            f"retrain_on_all: the second fit, on every window for {epochs} epochs, "
+            f"diverged (its loss rose above its initial loss); the model keeps the first "
+            f"fit. Try a lower lr (now {params['lr']:g})."
+        )
+        return None
+    trained = len(final.history["loss"])
+    if trained < epochs:
+        warn(
+            f"retrain_on_all: the second fit stopped after {trained} of {epochs} epochs (a "
+            f"non-finite loss or an interrupt) and keeps its best epoch's weights."
+        )
+    return final
+
+
+def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
+    """One training run on a checked panel, calibrated on its validation windows."""
+    p = SimpleNamespace(**params)
+    season = _resolve_season(p, panel)
+    window = _resolve_window(p, panel, season)
+    windows = _window_index(p, panel, window)
+    _require_grid(panel)
+    recipe = replace(_recipe(p, panel, season), target=p.target_transform)
+    static_scaler = None if panel.static is None else fit_scaler(
+        "standard" if p.scaler == "naive" else p.scaler,
+        all_rows(panel.static))  # across series: every rank's
+    transforms = fit_transforms(panel, windows.fit_rows, recipe, static_scaler)
+    device = resolve_device(p.device)
+    data = DevicePanel(transforms.apply(panel.values, panel.series_of_rows()),
+                       transforms.static, window, p.horizon, panel.n_targets, device,
+                       future=panel.n_future > 0)
+    roles = _window_roles(windows, p.calibration_fraction, device)
+    levels = trained_levels(p.quantiles)
+    trained = train_network(
+        params, device,
+        input_size=panel.values.shape[1] + len(panel.static_names),
+        output_size=p.horizon * panel.n_targets * (len(levels) if levels else 1),
+        batches=data.batches(roles.starts, roles.series),
+        train_idx=roles.train_idx,
+        val_idx=roles.val_idx,
+        loss_fn=pinball_loss(levels) if levels else getattr(torch.nn.functional,
+                                                            LOSSES[p.loss]),
+        net_options=_net_options(p, panel, window, season),
+        estimator="LSTMForecaster", data_parallel=True,
+        agree=_layout(panel, window, season),
+        series_ids=panel.ids,
+    )
+    calibration = calibrate(trained.module, data, roles.calibration, panel.offsets, levels,
+                            gather=True)
+    ends = panel.offsets[1:]
+    rows = np.maximum(ends[:, None] - window + np.arange(window), panel.offsets[:-1, None])
+    target = transforms.target
+    return ForecasterState(
+        network=trained.module, device=device, net_config=trained.net_config,
+        window=window, horizon=p.horizon, season=season,
+        reading={"target": p.target, "id_column": p.id_column, "time_column": p.time_column,
+                 "static_columns": p.static_columns},
+        future_columns=future_names(p.future_columns), form=panel.form, fitted_with_y=has_y,
+        n_features=panel.n_features, feature_names=panel.feature_names,
+        n_targets=panel.n_targets,
+        ids=panel.ids, lengths=panel.lengths.copy(), last_index=panel.last_labels(),
+        freq=panel.freq, last_window=panel.values[rows], static=panel.static,
+        scaler=transforms.scaler, profile=transforms.profile, static_scaler=static_scaler,
+        scaler_kind=p.scaler, seasonal_test=isinstance(p.deseasonalize, str),
+        target_transform=None if target is None else target.kind,
+        target_lambda=None if target is None else target.lam,
+        quantiles=levels, history=trained.history, best_epoch=trained.best_epoch,
+        calibration=calibration,
+    )
+
+
+def check_params(params: dict) -> None:
+    """Check every parameter of LSTMForecaster; raise with the parameter's name."""
+    p = SimpleNamespace(**params)
+    if p.window is not None:
+        check_int("window", p.window, 1)
+    check_int("horizon", p.horizon, 1)
+    if p.scaler is not None and p.scaler not in TIME_SCALERS:
+        raise ValueError(
+            f"scaler must be one of {TIME_SCALERS} or None; got {p.scaler!r}."
+        )
+    if p.instance_norm not in INSTANCE_NORMS:
+        raise ValueError(
+            f"instance_norm must be one of {INSTANCE_NORMS}; got "
+            f"instance_norm={p.instance_norm!r}."
+        )
+    if p.season not in ("auto", None):
+        check_int("season", p.season, 1)
+    auto = isinstance(p.deseasonalize, str) and p.deseasonalize == "auto"
+    if not (auto or isinstance(p.deseasonalize, (bool, np.bool_))):
+        raise ValueError(
+            f"deseasonalize must be 'auto', True or False; got "
+            f"deseasonalize={p.deseasonalize!r}."
+        )
+    check_bool("seasonal_skip", p.seasonal_skip)
+    check_bool("retrain_on_all", p.retrain_on_all)
+    if p.head not in HEADS:
+        raise ValueError(f"head must be one of {HEADS}; got head={p.head!r}.")
+    if p.loss not in LOSSES:
+        raise ValueError(f"loss must be one of {tuple(LOSSES)}; got loss={p.loss!r}.")
+    if p.quantiles is not None:
+        check_levels(p.quantiles, "quantiles")
+    for name in ("id_column", "time_column"):
+        value = params[name]
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise TypeError(f"{name} must be a column name (str or int); got {value!r}.")
+    if p.id_column == p.time_column:
+        raise ValueError(
+            f"id_column and time_column must differ; both are {p.id_column!r}."
+        )
+    if p.calibration not in CALIBRATIONS:
+        raise ValueError(
+            f"calibration must be one of {CALIBRATIONS}; got calibration="
+            f"{p.calibration!r}."
+        )
+    check_float("calibration_fraction", p.calibration_fraction, 0.0, 1.0)
+    if not (isinstance(p.conformal_pooling, (bool, np.bool_))
+            or (isinstance(p.conformal_pooling, str) and p.conformal_pooling == "auto")):
+        raise ValueError(
+            f"conformal_pooling must be 'auto', True or False; got "
+            f"conformal_pooling={p.conformal_pooling!r}."
+        )
+    check_target_transform(p.target_transform)
+    _check_future_columns(p.future_columns)
+    check_common_params(params)
+
+def _check_future_columns(value) -> None:
+    """Raise unless ``future_columns`` is None, a column name or position, or a list of them."""
+    names = [value] if isinstance(value, (str, int, np.integer)) else value
+    ok = value is None or (
+        isinstance(names, (list, tuple))
+        and all(isinstance(n, (str, int, np.integer)) and not isinstance(n, bool) for n in names)
+    )
+    if not ok:
+        raise TypeError(
+            f"future_columns must be a column name or position, a list of them, or None; got "
+            f"future_columns={value!r}."
+        )
+
+
+# -- calibration on a copy --------------------------------------------------------------------
+
+
+def _calibrated_on_a_copy(params, state, panel: Panel, has_y: bool) -> ForecasterState:
+    """``calibration="refit"``: the errors of a copy fitted without the calibration rows
+    replace those of the validation windows, unless the series are too short for it."""
+    n_windows = _refit_windows(state, panel)
+    shortfall = _refit_shortfall(state, panel, n_windows + state.horizon - 1)
+    if shortfall:
+        warn(
+            f"calibration='refit' trains a copy of the model without the last "
+            f"{n_windows + state.horizon - 1} rows of each series, but {shortfall}; the "
+            f"intervals are calibrated on the validation windows instead."
+        )
+        return state
+    return replace(state, calibration=refit_calibration(params, state, panel, has_y,
+                                                        n_windows))
+
+
+def refit_calibration(params: dict, state: ForecasterState, panel: Panel, has_y: bool,
+                      n_windows) -> Calibration:
+    """``calibrate(refit=True)``'s tables: those of a copy fitted without each series' last
+    ``n_windows + horizon - 1`` rows, on the windows that forecast them."""
+    check_int("n_windows", n_windows, 1)
+    held = n_windows + state.horizon - 1
+    shortfall = _refit_shortfall(state, panel, held)
+    if shortfall:
+        raise ValueError(
+            f"calibrate(refit=True) with n_windows={n_windows} and horizon={state.horizon} "
+            f"trains a copy without the last {held} rows of each series, but {shortfall}. "
+            f"Pass fewer windows, longer series, or use refit=False."
+        )
+    long_enough = np.flatnonzero(panel.lengths > held)
+    if len(long_enough) < panel.n_series:
+        warn(
+            f"calibrate(refit=True): {panel.n_series - len(long_enough)} of "
+            f"{panel.n_series} series have at most {held} rows (n_windows + horizon - 1) "
+            f"and are left out of the calibration; their intervals use the errors of the "
+            f"others."
+        )
+        panel = panel.take(long_enough)
+    settings = {**params, "window": state.window, "calibration": "validation"}
+    copy = fit_model(settings, panel.head(panel.lengths - held), has_y)
+    return panel_calibration(copy, panel, n_windows, gather=True)
+
+
+def _refit_shortfall(state: ForecasterState, panel: Panel, held: int) -> str | None:
+    """Why no copy can train without the last ``held`` rows of each series, or None.
+
+    Distributed, every rank must keep a training window, so that all of them train the
+    copy or none does."""
+    kept = smallest(int(panel.lengths.max())) - held
+    needed = state.window + state.horizon
+    if kept >= needed:
+        return None
+    return (f"the longest series then keeps {max(kept, 0)} rows, fewer than the "
+            f"window + horizon = {needed} of one training window")
+
+
+def _refit_windows(state: ForecasterState, panel: Panel) -> int:
+    """``calibration="refit"``'s windows per series: 1 for 19 series or more, else those
+    of the last third of the median series (at least 1); distributed, of every rank's."""
+    lengths = all_lengths(panel.lengths)
+    if len(lengths) >= 19:
+        return 1
+    return max(1, int(np.median(lengths)) // 3 - state.horizon + 1)
+
+
+# -- steps of a fit ---------------------------------------------------------------------------
+
+
+def _resolve_season(p, panel: Panel) -> int:
+    """``season``, or for "auto" the period of the index frequency; 1 for none."""
+    if p.season == "auto":
+        offset = panel.freq if isinstance(panel.freq, pd.offsets.BaseOffset) else None
+        return seasonal_period(offset)
+    return 1 if p.season is None else p.season
+
+
+def _resolve_window(p, panel: Panel, season: int) -> int:
+    """``window``, or for None: ``max(2 * season, horizon, 10)`` capped to fit the median
+    series."""
+    if p.window is not None:
+        return p.window
+    lengths = all_lengths(panel.lengths)  # distributed: every rank's series
+    room = (int(np.median(lengths)) - p.horizon) // 2
+    return max(1, min(max(2 * season, p.horizon, 10), room))
+
+
+def _window_index(p, panel: Panel, window: int) -> WindowIndex:
+    """Every series' windows, split in time; raise or warn about series too short."""
+    windows = window_index(panel.offsets, window, p.horizon, p.validation_fraction)
+    needed = min_rows(window, p.horizon)
+    if not windows.trained.any():
+        what = "X has" if panel.ids is None else "The longest series of X has"
+        raise ValueError(
+            f"{what} {int(panel.lengths.max())} rows, but window={window} and "
+            f"horizon={p.horizon} need at least {needed} rows for one training window. "
+            f"Pass a longer series or reduce window/horizon."
+        )
+    untrained = int((~windows.trained).sum())
+    if untrained:
+        warn(
+            f"{untrained} of {panel.n_series} series have fewer than {needed} rows "
+            f"(window + horizon): they are forecast by the global model but not trained on."
+        )
+    if p.validation_fraction > 0 and windows.n_val == 0:
+        warn(
+            f"Too few windows ({windows.n_train}) to hold out validation_fraction="
+            f"{p.validation_fraction} of them with horizon={p.horizon}: trained on "
+            f"every window without validation (early stopping watches the training loss; "
+            f"history_['val_loss'] is empty). Pass a longer series for validation."
+        )
+    return windows
+
+
+def _recipe(p, panel: Panel, season: int) -> Recipe:
+    """How each series' transforms are fitted; raise when deseasonalize=True cannot be.
+
+    Unlike the scaler, the seasonal pattern is estimated on every row, validation rows
+    included: the most recent seasons are the best guide to the next ones.
+    """
+    auto = isinstance(p.deseasonalize, str)  # "auto"; else a bool (checked)
+    recipe = Recipe(p.scaler, season, adjust=False, test=auto)
+    if not (auto or p.deseasonalize):
+        return recipe
+    if season < 2:
+        if auto:
+            return recipe
+        raise ValueError(
+            f"deseasonalize=True needs a seasonal period above 1, but season={p.season!r} "
+            f"gives {season}; set season=..., or pass an index whose frequency "
+            f"implies one (e.g. monthly), or set deseasonalize='auto' or False."
+        )
+    if panel.time is None or panel.freq is None:
+        if not auto:
+            raise ValueError(
+                "deseasonalize=True needs an index that places each row in time (a "
+                "PeriodIndex, a regular DatetimeIndex, or integer labels with a constant "
+                "step), so that later contexts can be placed in the season; pass a pandas "
+                "Series or DataFrame (e.g. pd.Series(values)), or set deseasonalize='auto' "
+                "or False."
+            )
+        return recipe
+    longest = int(panel.lengths.max())
+    if not auto and longest < MIN_SEASONS * season:
+        raise ValueError(
+            f"deseasonalize=True needs at least {MIN_SEASONS} seasons "
+            f"({MIN_SEASONS * season} rows); got {longest}. Pass a longer series or "
+            f"set deseasonalize='auto' or False."
+        )
+    return Recipe(p.scaler, season, adjust=True, test=auto)
+
+
+def _net_options(p, panel: Panel, window: int, season: int) -> dict:
+    """The forecasting options of LSTMNet: head width and per-window normalisation."""
+    head_steps = min(p.horizon, window) if p.head == "sequence" else 1
+    skip = p.seasonal_skip and season <= window
+    future = {"future_steps": p.horizon, "n_future": panel.n_future}
+    return {
+        "head_steps": head_steps,
+        "instance_norm": p.instance_norm,
+        "n_targets": panel.n_targets,
+        "season": season if skip else 1,
+        "n_static": len(panel.static_names),
+        **(future if panel.n_future else {}),
+        "n_quantiles": len(trained_levels(p.quantiles) or (0.5,)),
+    }
+
+
+def _layout(panel: Panel, window: int, season: int) -> dict:
+    """What every rank of a distributed fit must share about its part of the panel."""
+    return {"window": window, "season": season, "form": panel.form.kind,
+            "features": panel.feature_names, "targets": panel.form.target_names,
+            "static": list(panel.static_names), "freq": panel.freq,
+            "index": type(panel.time).__name__}
+
+
+class _WindowRoles(NamedTuple):
+    """Every window's part in a fit: the batches gather ``starts``/``series``; training steps
+    draw from ``train_idx``; early stopping watches ``val_idx`` (None: no validation); the
+    conformal errors come from the ``calibration`` windows."""
+
+    starts: np.ndarray
+    series: np.ndarray
+    train_idx: torch.Tensor
+    val_idx: torch.Tensor | None
+    calibration: WindowIndex
+
+
+def _window_roles(windows: WindowIndex, fraction: float, device) -> _WindowRoles:
+    """Hold the last ``ceil(fraction * n)`` of each series' ``n`` validation windows (at most
+    ``n - 1``, so that early stopping keeps one) for calibration; without any, calibrate on
+    every validation window."""
+    counts = np.bincount(windows.val_series, minlength=len(windows.fit_rows))
+    held = np.minimum(np.ceil(fraction * counts).astype(np.int64), np.maximum(counts - 1, 0))
+    position = ragged_arange(counts)  # each window's place among its series' validation windows
+    calibrating = position >= (counts - held)[windows.val_series]  # (n_val,) bool
+    positions = torch.arange(windows.n_train + windows.n_val, device=device)
+    val_idx = positions[windows.n_train :][torch.as_tensor(~calibrating, device=device)]
+    calibration = windows
+    if calibrating.any():
+        calibration = replace(windows, val_starts=windows.val_starts[calibrating],
+                              val_series=windows.val_series[calibrating])
+    return _WindowRoles(
+        np.concatenate([windows.train_starts, windows.val_starts]),
+        np.concatenate([windows.train_series, windows.val_series]),
+        positions[: windows.n_train],
+        val_idx if windows.n_val else None,
+        calibration,
+    )
+
+
+def _require_grid(panel: Panel) -> None:
+    """Raise when datetimes are too few to tell their frequency (the forecast needs it)."""
+    if isinstance(panel.time, pd.DatetimeIndex) and panel.freq is None:
+        regular_frequency(panel.time)  # raises, saying why and what to do
