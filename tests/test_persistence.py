@@ -12,6 +12,7 @@ import threading
 import tracemalloc
 import warnings
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +77,18 @@ def fitted():
     return LSTMForecaster(window=6, horizon=3, **TINY).fit(series)
 
 
+def _field(name, value):
+    """A metadata edit that sets field ``name`` of a forecaster's fitted state to the raw JSON
+    ``value``."""
+
+    def edit(m):
+        state = m["attributes"]["state_"]
+        fields = {**state["fields"], name: value}
+        return {**m, "attributes": {**m["attributes"], "state_": {**state, "fields": fields}}}
+
+    return edit
+
+
 def _rewrite(path, metadata=None, weights=None, fix_checksum=True, extra=None):
     """Rewrite a saved file with other metadata/weights (simulates damage or tampering)."""
     with zipfile.ZipFile(path) as archive:
@@ -103,7 +116,6 @@ def test_a_file_from_before_deseasonalize_loads_and_predicts_as_before(tmp_path)
 
     def drop_later_keys(meta):
         del meta["params"]["deseasonalize"], meta["params"]["loss"]
-        del meta["attributes"]["seasonal_profile_"]
         return meta
 
     _rewrite(path, drop_later_keys)
@@ -208,10 +220,7 @@ def test_newer_format_version_is_refused(fitted, tmp_path):
             lambda m: {**m, "attributes": {**m["attributes"], "x_": {"__type__": "pickle"}}},
             "unknown value type 'pickle'",
         ),
-        (
-            lambda m: {**m, "attributes": {**m["attributes"], "_net_config": {"input_size": 9}}},
-            "does not describe a valid LSTMForecaster",
-        ),
+        (_field("net_config", {"input_size": 9}), "does not describe a valid LSTMForecaster"),
         (lambda m: {**m, "fitted": "yes"}, "must hold .fitted. as a JSON boolean"),
     ],
 )
@@ -293,7 +302,8 @@ def no_gpu(monkeypatch):
 def test_saved_on_gpu_loads_on_cpu_with_warning(fitted, tmp_path, no_gpu):
     """Check (simulated) that a file from a CUDA model loads on a CPU-only machine, warning."""
     expected = fitted.predict()
-    fitted.device_ = torch.device("cuda")  # what a model fitted on a GPU records
+    # what a model fitted on a GPU records
+    fitted.state_ = replace(fitted.state_, device=torch.device("cuda"))
     path = tmp_path / "m.tsf"
     fitted.save(path)
     with pytest.warns(UserWarning, match="fitted on device 'cuda'.*loaded on the CPU"):
@@ -306,7 +316,7 @@ def test_saved_on_gpu_loads_on_cpu_with_warning(fitted, tmp_path, no_gpu):
 def test_pickle_from_gpu_loads_on_cpu_with_warning(fitted, device, no_gpu):
     """Check (simulated) that a pickled CUDA/MPS model unpickles on a CPU-only machine."""
     expected = fitted.predict()
-    fitted.device_ = torch.device(device)
+    fitted.state_ = replace(fitted.state_, device=torch.device(device))
     data = pickle.dumps(fitted)
     with pytest.warns(UserWarning, match=f"fitted on device '{device}'"):
         loaded = pickle.loads(data)
@@ -471,8 +481,8 @@ def test_network_beyond_the_weight_limit_is_refused_before_it_is_built(fitted, t
     refused without allocating the network."""
     path = tmp_path / "m.tsf"
     fitted.save(path)
-    config = {**fitted._net_config, "hidden_size": 100_000}
-    _rewrite(path, _attribute("_net_config", config))
+    config = {**fitted.state_.net_config, "hidden_size": 100_000}
+    _rewrite(path, _field("net_config", config))
     message, peak = _load_peak_bytes(path)
     assert "would hold" in message and "more than the format allows" in message
     assert peak < 16 * 2**20
@@ -546,21 +556,23 @@ def _nested(depth):
         (_attribute("extra_", [[]] * 200_000), "JSON objects and arrays, more than"),
         (lambda m: {**m, "versions": ["tsforecast 0.1"]}, "'versions' as an object of strings"),
         (lambda m: {**m, "versions": 3}, "'versions' as an object of strings"),
-        (lambda m: {**m, "format_version": 2, "versions": 3}, "format version 2.*Upgrade"),
+        (lambda m: {**m, "format_version": FORMAT_VERSION + 1, "versions": 3},
+         f"format version {FORMAT_VERSION + 1}.*Upgrade"),
         (lambda m: {**m, "estimator": ["LSTMForecaster"]}, "'estimator' as a JSON string"),
         (lambda m: {**m, "attributes": []}, "'attributes' as a JSON object"),
-        (_attribute("best_epoch_", _raw("9" * 5000)), "not valid JSON"),
-        (_attribute("last_index_", {"__type__": "datetime_index", "unit": "ns", "tz": None,
+        (_field("best_epoch", _raw("9" * 5000)), "not valid JSON"),
+        (_field("last_index", {"__type__": "datetime_index", "unit": "ns", "tz": None,
                                     "freq": None, "name": None, "values": [10**20] * 7}),
          "OverflowError"),
-        (_attribute("index_freq_", {"__type__": "offset", "name": "Day", "n": 10**20,
+        (_field("freq", {"__type__": "offset", "name": "Day", "n": 10**20,
                                     "normalize": False, "kwds": {}}), "OverflowError"),
         (_attribute("extra_", {"__type__": "timedelta", "days": 10**20, "seconds": 0,
                                "microseconds": 0}), "OverflowError"),
-        (_attribute("scaler_", None), "AttributeError"),
-        (_attribute("last_window_", 5), "does not describe a valid LSTMForecaster"),
-        (lambda m: {**m, "attributes": {**m["attributes"], "horizon_": 5}}, "cannot reshape"),
-        (_attribute("n_targets_", 3), "does not describe a valid LSTMForecaster"),
+        # a state that no longer refers to an array the file holds
+        (_field("scaler", None), "other tensors than its network and arrays need"),
+        (_field("last_window", 5), "other tensors than its network and arrays need"),
+        (_field("horizon", 5), "cannot reshape"),
+        (_field("n_targets", 3), "does not describe a valid LSTMForecaster"),
         (_attribute("__dict__", {}), "attribute named '__dict__', which is not allowed"),
         (_attribute("predict", 1), "attribute named 'predict', which is not allowed"),
         (_attribute("window", 3), "attribute named 'window', which is not allowed"),

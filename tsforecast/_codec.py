@@ -7,6 +7,7 @@ allocated. Owns those limits; imports numpy, pandas and torch, and the value cla
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 import re
@@ -16,8 +17,10 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ._panel import Form
 from ._scaling import ColumnScaler
 from ._seasonality import SeasonalProfile
+from ._state import Calibration, ForecasterState
 
 # Limits of the format (docs/persistence.md, "Limits"). A real model stays far below each one;
 # a file that claims more is refused before the memory is spent.
@@ -31,6 +34,12 @@ MAX_NDIM = 32  # dimensions of an array in metadata.json
 
 METADATA = "metadata.json"
 
+# The value classes stored field by field ("record"); a new field needs a default that
+# reproduces the models saved before it existed.
+RECORDS = {cls.__name__: cls for cls in (ForecasterState, Calibration, Form)}
+# numpy dtypes (dtype.str) written to the tensor member, and their safetensors names
+TENSOR_DTYPES = {"<f8": "F64", "<f4": "F32", "<i8": "I64", "|b1": "BOOL"}
+
 
 class FileError(ValueError):
     """A problem with the file's content; load() re-raises it with the path."""
@@ -42,8 +51,13 @@ def short(value) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def encode(value, where: str):
-    """Encode ``value`` as JSON-compatible data; TypeError names ``where`` if it cannot be."""
+def encode(value, where: str, arrays: dict | None = None):
+    """Encode ``value`` as JSON-compatible data; TypeError names ``where`` if it cannot be.
+
+    With ``arrays``, numeric arrays are not written into the JSON: each is put in ``arrays``
+    under the path where it was found (``where``), and the JSON holds a "tensor" reference
+    with its dtype and shape (the file stores them in its tensor member).
+    """
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -53,6 +67,10 @@ def encode(value, where: str):
     if isinstance(value, np.generic) and value.dtype.kind in "biufUS":
         item = encode(value.item(), where)
         return {"__type__": "scalar", "dtype": value.dtype.str, "value": item}
+    if arrays is not None and isinstance(value, np.ndarray) and value.dtype.str in TENSOR_DTYPES:
+        arrays[where] = value
+        return {"__type__": "tensor", "name": where, "dtype": value.dtype.str,
+                "shape": list(value.shape)}
     if isinstance(value, np.ndarray) and value.dtype.kind in "biufUSO":
         return {
             "__type__": "ndarray",
@@ -60,13 +78,19 @@ def encode(value, where: str):
             "shape": list(value.shape),
             "data": [encode(v, where) for v in value.ravel().tolist()],
         }
+    if type(value).__name__ in RECORDS and type(value) is RECORDS[type(value).__name__]:
+        fields = _record_fields(type(value))
+        return {"__type__": "record", "class": type(value).__name__,
+                "fields": {name: encode(getattr(value, name), f"{where}.{name}", arrays)
+                           for name in fields}}
     if isinstance(value, (list, tuple)):
-        items = [encode(v, where) for v in value]
+        items = [encode(v, f"{where}[{i}]", arrays) for i, v in enumerate(value)]
         return items if isinstance(value, list) else {"__type__": "tuple", "items": items}
     if isinstance(value, dict):
         if all(isinstance(k, str) for k in value) and "__type__" not in value:
-            return {k: encode(v, f"{where}[{k!r}]") for k, v in value.items()}
-        items = [[encode(k, where), encode(v, where)] for k, v in value.items()]
+            return {k: encode(v, f"{where}[{k!r}]", arrays) for k, v in value.items()}
+        items = [[encode(k, where), encode(v, f"{where}[{i}]", arrays)]
+                 for i, (k, v) in enumerate(value.items())]
         return {"__type__": "dict", "items": items}
     if isinstance(value, torch.device):
         return {"__type__": "device", "value": str(value)}
@@ -76,14 +100,14 @@ def encode(value, where: str):
     if isinstance(value, ColumnScaler):
         return {
             "__type__": "column_scaler",
-            "offset": encode(value.offset, where),
-            "scale": encode(value.scale, where),
+            "offset": encode(value.offset, f"{where}.offset", arrays),
+            "scale": encode(value.scale, f"{where}.scale", arrays),
         }
     if isinstance(value, SeasonalProfile):
         return {
             "__type__": "seasonal_profile",
-            "shift": encode(value.shift, where),
-            "scale": encode(value.scale, where),
+            "shift": encode(value.shift, f"{where}.shift", arrays),
+            "scale": encode(value.scale, f"{where}.scale", arrays),
         }
     if isinstance(value, (pd.Index, pd.Timestamp, pd.offsets.BaseOffset)):
         return _checked(_encode_pandas(value, where), value, where)
@@ -166,9 +190,10 @@ class Decoder:
     deep, with every array size checked (and counted against MAX_ARRAY_BYTES) before it is made.
     """
 
-    def __init__(self):
+    def __init__(self, tensors: dict | None = None):
         self.depth = 0
         self.bytes_left = MAX_ARRAY_BYTES
+        self.tensors = {} if tensors is None else tensors  # name -> array of the tensor member
 
     def __call__(self, data):
         if not isinstance(data, (list, dict)):
@@ -339,7 +364,68 @@ def _decode_index(data, decode):
     return pd.Index(values, dtype=dtype, name=decode(data["name"]))
 
 
+def _decode_tensor(data, decode):
+    """A numeric array stored in the file's tensor member (read and checked before this)."""
+    name = data["name"]
+    if not isinstance(name, str) or name not in decode.tensors:
+        raise FileError(f"it refers to an array {short(name)} that its tensors do not hold.")
+    return np.array(decode.tensors[name], dtype=np.dtype(data["dtype"]))
+
+
+def _decode_record(data, decode):
+    """A record (dataclass or named tuple) of the registry, with exactly its fields (fields
+    with a default may be missing: a file written before they existed)."""
+    cls = RECORDS.get(data["class"]) if isinstance(data["class"], str) else None
+    fields = data["fields"]
+    if cls is None or not isinstance(fields, dict):
+        raise FileError(f"unknown record {short(data['class'])}; known: {sorted(RECORDS)}.")
+    known, required = _record_fields(cls), _required_fields(cls)
+    unknown, missing = set(fields) - set(known), set(required) - set(fields)
+    if unknown or missing:
+        raise FileError(
+            f"a {cls.__name__} must hold the fields {list(known)}; it has unknown ones "
+            f"{sorted(unknown)} and lacks {sorted(missing)}."
+        )
+    return cls(**{name: decode(value) for name, value in fields.items()})
+
+
+def tensor_references(data, depth: int = 0) -> dict:
+    """{name: (dtype, shape)} of every "tensor" reference in decoded JSON ``data``, checked:
+    a dtype the tensor member can hold, a shape of ints, no name twice."""
+    found = {}
+    if depth > MAX_DEPTH:
+        raise FileError(f"{METADATA} is nested more than {MAX_DEPTH} levels deep.")
+    if isinstance(data, dict) and data.get("__type__") == "tensor":
+        name, dtype, shape = data.get("name"), data.get("dtype"), data.get("shape")
+        if not (isinstance(name, str) and dtype in TENSOR_DTYPES and isinstance(shape, list)
+                and len(shape) <= MAX_NDIM and all(type(n) is int and n >= 0 for n in shape)):
+            raise FileError(f"bad tensor reference {short(data)}.")
+        return {name: (dtype, shape)}
+    values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else ()
+    for value in values:
+        for name, entry in tensor_references(value, depth + 1).items():
+            if name in found:
+                raise FileError(f"the tensor {short(name)} is referred to twice.")
+            found[name] = entry
+    return found
+
+
+def _record_fields(cls) -> tuple:
+    if hasattr(cls, "_fields"):  # a NamedTuple
+        return cls._fields
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _required_fields(cls) -> tuple:
+    if hasattr(cls, "_fields"):
+        return tuple(name for name in cls._fields if name not in cls._field_defaults)
+    return tuple(f.name for f in dataclasses.fields(cls)
+                 if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+
+
 _DECODERS = {
+    "tensor": _decode_tensor,
+    "record": _decode_record,
     "float": _decode_float,
     "scalar": _decode_scalar,
     "ndarray": _decode_ndarray,

@@ -18,7 +18,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import pandas as pd
@@ -33,22 +33,27 @@ from ._codec import (
     MAX_JSON_CONTAINERS,
     MAX_METADATA_BYTES,
     METADATA,
+    TENSOR_DTYPES,
     Decoder,
     FileError,
     encode,
     short,
+    tensor_references,
 )
+from ._context import read_context
+from ._forecasting import forecast_ahead
 from ._nn import LSTMNet
 from ._panel import Form
 from ._scaling import ColumnScaler
 from ._seasonality import SeasonalProfile
+from ._state import Calibration, ForecasterState
 from ._torch_utils import usable_device
 from ._validation import integer_step
 from ._version import __version__
 from ._warnings import warn
 
 FORMAT = "tsforecast-estimator"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 WEIGHTS = "weights.safetensors"
 
 # Limits of the format (docs/persistence.md, "Limits"); those of metadata.json's values are in
@@ -80,9 +85,10 @@ def save(estimator, path) -> None:
         )
     params = _encode_params(estimator)
     state = vars(estimator)
-    fitted = "module_" in state
+    fitted = "module_" in state or "state_" in state
+    arrays = {}  # numeric arrays of the fitted state, stored beside the network's tensors
     attributes = {
-        key: encode(value, key)
+        key: encode(_without_network(value), key, arrays)
         for key, value in state.items()
         if key not in params and key != "module_"
     }
@@ -92,6 +98,8 @@ def save(estimator, path) -> None:
             name: tensor.detach().to("cpu", copy=True).contiguous()
             for name, tensor in estimator.module_.state_dict().items()
         }
+    tensors.update({name: torch.from_numpy(np.ascontiguousarray(array))
+                    for name, array in arrays.items()})
     weights = safetensors.torch.save(tensors)
     metadata = {
         "format": FORMAT,
@@ -104,8 +112,13 @@ def save(estimator, path) -> None:
         "versions": _versions(),
     }
     text = json.dumps(metadata, allow_nan=False, indent=1, sort_keys=True).encode("utf-8")
-    _check_loadable(text, weights)
+    _check_loadable(text, weights, arrays)
     _write_atomically(os.fsdecode(path), text, weights)
+
+
+def _without_network(value):
+    """A forecaster's fitted state without its network, whose weights are stored apart."""
+    return replace(value, network=None) if isinstance(value, ForecasterState) else value
 
 
 def _encode_params(estimator) -> dict:
@@ -121,11 +134,12 @@ def _encode_params(estimator) -> dict:
     return {key: encode(value, f"parameter {key}") for key, value in params.items()}
 
 
-def _check_loadable(text: bytes, weights: bytes) -> None:
+def _check_loadable(text: bytes, weights: bytes, arrays: dict) -> None:
     """Refuse (ValueError) to write a file that load() would refuse for the format's limits."""
     try:
         metadata = _parse_metadata(text)
-        decode = Decoder()
+        tensor_references(metadata["attributes"])
+        decode = Decoder(arrays)
         decode(metadata["params"])
         for value in metadata["attributes"].values():
             decode(value)
@@ -446,24 +460,89 @@ def _build(cls: type, metadata: dict, archive: zipfile.ZipFile):
             f"its parameters {sorted(params)} do not match {cls.__name__}'s {sorted(expected)}."
         )
     estimator = cls(**params)
-    fitted = metadata["fitted"]
-    _check_attribute_names(cls, metadata["attributes"], expected, fitted)
-    attributes = {key: decode(value) for key, value in metadata["attributes"].items()}
-    if fitted:
-        attributes = {**ADDED_ATTRIBUTES.get(cls.__name__, {}), **attributes}
-        attributes = UPGRADES.get(cls.__name__, lambda a, p: a)(attributes, params)
-        config = attributes["_net_config"]
-        if not (isinstance(config, dict) and all(isinstance(k, str) for k in config)):
-            raise FileError(f"_net_config must be a JSON object; got {short(config)}.")
-        module = _load_network(config, archive, metadata["weights_sha256"])
-        device = usable_device(str(attributes["device_"]), warn=True)
-        attributes["module_"] = module.to(device).eval()
-        attributes["device_"] = device
-    else:
+    raw = metadata["attributes"]
+    _check_attribute_names(cls, raw, expected, metadata["fitted"])
+    if not metadata["fitted"]:
         _read_weights(archive, {}, metadata["weights_sha256"])
+        attributes = {key: decode(value) for key, value in raw.items()}
+    else:
+        attributes = _fitted_attributes(cls, raw, params, archive, metadata["weights_sha256"])
     for key, value in attributes.items():
         setattr(estimator, key, value)
     return estimator
+
+
+def _fitted_attributes(cls, raw: dict, params: dict, archive, checksum: str) -> dict:
+    """The fitted attributes of a file: its network and arrays read within a checked budget,
+    then every value decoded; files of format 1 upgraded to today's layout."""
+    config = Decoder()(_raw_net_config(raw))
+    if not (isinstance(config, dict) and all(isinstance(k, str) for k in config)):
+        raise FileError(f"the network's configuration must be a JSON object; got {short(config)}.")
+    network_shapes = _network_shapes(config)
+    arrays = {name: (TENSOR_DTYPES[dtype], shape, int(np.dtype(dtype).itemsize * np.prod(
+        shape, dtype=np.float64))) for name, (dtype, shape) in tensor_references(raw).items()}
+    if set(arrays) & set(network_shapes):
+        raise FileError("its arrays and its network's tensors share a name.")
+    tensors = _read_weights(archive, {**network_shapes, **arrays}, checksum)
+    module = LSTMNet(**config)
+    module.load_state_dict({name: tensors[name] for name in network_shapes}, strict=True)
+    decode = Decoder({name: tensors[name].numpy() for name in arrays})
+    attributes = {key: decode(value) for key, value in raw.items()}
+    if "state_" not in attributes:  # format 1
+        attributes = {**ADDED_ATTRIBUTES.get(cls.__name__, {}), **attributes}
+        attributes = UPGRADES.get(cls.__name__, lambda a, p: a)(attributes, params)
+    if cls.__name__ == "LSTMForecaster" and "state_" not in attributes:
+        attributes = {"state_": _state_of_format_1(attributes, params)}
+    if "state_" in attributes:
+        state = attributes["state_"]
+        if not isinstance(state, ForecasterState):
+            raise FileError(f"state_ must be a ForecasterState; got {short(state)}.")
+        device = usable_device(str(state.device), warn=True)
+        attributes["state_"] = replace(state, network=module.to(device).eval(), device=device,
+                                       net_config=config)
+        return attributes
+    device = usable_device(str(attributes["device_"]), warn=True)
+    attributes["module_"], attributes["device_"] = module.to(device).eval(), device
+    return attributes
+
+
+def _raw_net_config(raw: dict):
+    """The network's configuration in the undecoded attributes (a state's, or format 1's)."""
+    state = raw.get("state_")
+    if isinstance(state, dict) and isinstance(state.get("fields"), dict):
+        return state["fields"].get("net_config")
+    return raw.get("_net_config")
+
+
+def _state_of_format_1(attributes: dict, params: dict) -> ForecasterState:
+    """A fitted LSTMForecaster of format 1 (one attribute each) as its fitted state."""
+    names = attributes.get("feature_names_in_")
+    return ForecasterState(
+        network=None, device=attributes["device_"], net_config=attributes["_net_config"],
+        window=attributes["window_"], horizon=attributes["horizon_"],
+        season=attributes["season_"],
+        reading={key: params[key]
+                 for key in ("target", "id_column", "time_column", "static_columns")},
+        future_columns=attributes["future_columns_"],
+        form=Form(**attributes["output_form_"]),
+        fitted_with_y=attributes["_fitted_with_y"],
+        n_features=attributes["n_features_in_"],
+        feature_names=None if names is None else list(names),
+        n_targets=attributes["n_targets_"],
+        ids=attributes["series_ids_"], lengths=attributes["series_lengths_"],
+        last_index=attributes["last_index_"], freq=attributes["index_freq_"],
+        last_window=attributes["last_window_"], static=attributes["static_"],
+        scaler=attributes["scaler_"], profile=attributes["seasonal_profile_"],
+        static_scaler=attributes["static_scaler_"], scaler_kind=params["scaler"],
+        seasonal_test=isinstance(params["deseasonalize"], str),
+        target_transform=attributes["target_transform_"],
+        target_lambda=attributes["target_lambda_"], quantiles=attributes["quantiles_"],
+        history=attributes["history_"], best_epoch=attributes["best_epoch_"],
+        calibration=Calibration(*(attributes[name] for name in (
+            "conformal_errors_", "conformal_ranks_", "conformal_pooled_",
+            "conformal_pooled_ranks_", "conformal_scale_", "quantile_errors_",
+            "quantile_pooled_"))),
+    )
 
 
 def _check_attribute_names(cls: type, attributes: dict, params: set, fitted: bool) -> None:
@@ -482,19 +561,15 @@ _SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16
                        torch.bfloat16: "BF16", torch.int64: "I64", torch.bool: "BOOL"}
 
 
-def _load_network(config: dict, archive: zipfile.ZipFile, checksum: str) -> torch.nn.Module:
-    """Build ``LSTMNet(**config)`` and load the file's weights into it, after checking on a
-    memory-free copy of the network (device "meta") that the weights have the right size."""
+def _network_shapes(config: dict) -> dict:
+    """{name: (dtype, shape, nbytes)} of the tensors of ``LSTMNet(**config)``, from a
+    memory-free copy of the network (device "meta")."""
     with torch.device("meta"):
         skeleton = LSTMNet(**config)
-    shapes = {
+    return {
         name: (_SAFETENSORS_DTYPES[tensor.dtype], list(tensor.shape), tensor.nbytes)
         for name, tensor in skeleton.state_dict().items()
     }
-    tensors = _read_weights(archive, shapes, checksum)
-    module = LSTMNet(**config)
-    module.load_state_dict(tensors, strict=True)
-    return module
 
 
 def _read_weights(archive: zipfile.ZipFile, shapes: dict, checksum: str) -> dict:
@@ -539,7 +614,7 @@ def _check_safetensors_header(weights: bytes, shapes: dict, data_bytes: int) -> 
     wanted = {name: (dtype, shape) for name, (dtype, shape, _) in shapes.items()}
     if declared != wanted:
         raise FileError(
-            f"it holds other tensors than the network needs: {short(declared)}, expected "
+            f"it holds other tensors than its network and arrays need: {short(declared)}, expected "
             f"{short(wanted)}."
         )
     if len(weights) != 8 + size + data_bytes:
@@ -551,17 +626,16 @@ def _check_safetensors_header(weights: bytes, shapes: dict, data_bytes: int) -> 
 def _check_predicts(estimator) -> None:
     """Predict once from the loaded state, so that a file whose values do not fit together
     fails to load instead of failing later in predict. Any exception means a bad file."""
-    from .forecaster import LSTMForecaster
-
-    if isinstance(estimator, LSTMForecaster):
-        shape = (estimator.n_series_, estimator.horizon_, estimator.n_targets_)
-        if estimator._n_future():  # zeros for the future-known columns over the horizon
-            future = np.zeros((shape[0], shape[1], estimator._n_future()))
-            _check_shape("predict()", estimator._stored_forecasts(None, future), shape)
-            return
-        forecasts = estimator._stored_forecasts()  # from the stored last windows
+    state = getattr(estimator, "state_", None)
+    if state is not None:
+        shape = (state.n_series, state.horizon, state.n_targets)
+        future = None
+        if state.n_future:  # zeros for the future-known columns over the horizon
+            future = np.zeros((shape[0], shape[1], state.n_future))
+        forecasts = forecast_ahead(state, read_context(state), state.horizon, future)
         _check_shape("predict()", forecasts, shape)
-        estimator.predict()  # and in the caller's form
+        if future is None:
+            estimator.predict()  # and in the caller's form
         return
     # A sequence estimator: one sequence of zeros, laid out as at fit.
     if estimator._fit_ndim == 3:
