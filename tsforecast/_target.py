@@ -26,11 +26,18 @@ _LOG_LIMIT = float(np.log(np.finfo(np.float64).max)) / 2
 @dataclass(frozen=True)
 class TargetMap:
     """A fitted target transform: ``kind`` is a name of NAMED or a fitted transformer; ``lam``
-    holds the Box-Cox lambdas (n_series, n_targets), else None."""
+    holds the Box-Cox lambdas (n_series, n_targets), else None.
+
+    ``decreasing`` (n_targets,) bool says, for a transformer, in which targets it decreases over
+    the training values (e.g. ``1 / x``); None for the named transforms, which all increase.
+    An inverse that decreases turns the network's quantile of level ``1 - a`` into the data's
+    quantile of level ``a``: bands must read the mirrored levels there to come out in order.
+    """
 
     kind: object
     lam: np.ndarray | None
     n_targets: int
+    decreasing: np.ndarray | None = None
 
     def forward(self, targets: np.ndarray, series: np.ndarray) -> np.ndarray:
         """Targets (n_rows, T) of rows of ``series`` (n_rows,) -> transformed (a new array)."""
@@ -62,7 +69,7 @@ class TargetMap:
     def select(self, positions: np.ndarray) -> TargetMap:
         """The map of the series at ``positions`` (in that order)."""
         lam = None if self.lam is None else self.lam[positions]
-        return TargetMap(self.kind, lam, self.n_targets)
+        return TargetMap(self.kind, lam, self.n_targets, self.decreasing)
 
 
 def _inverse_boxcox(forecasts: np.ndarray, lam: np.ndarray) -> np.ndarray:
@@ -150,12 +157,22 @@ def fit_target_map(spec, targets: np.ndarray, offsets: np.ndarray, fit_rows: np.
     if not isinstance(spec, str):
         from sklearn.base import clone
 
-        return TargetMap(clone(spec).fit(targets[training]), None, n_targets)
+        fitted = clone(spec).fit(targets[training])
+        return TargetMap(fitted, None, n_targets, _decreasing(fitted, targets[training]))
     check_domain(spec, targets, series)
     lam = None
     if spec == "boxcox":
         lam = boxcox_lambdas(targets[training], series[training], len(lengths))
     return TargetMap(spec, lam, n_targets)
+
+
+def _decreasing(transformer, targets: np.ndarray) -> np.ndarray:
+    """(T,) bool: where the fitted ``transformer`` decreases over ``targets`` (n_rows, T), each
+    column's values probed in increasing order (never increasing and not constant)."""
+    probe = np.sort(targets, axis=0)
+    out = np.asarray(transformer.transform(probe), dtype=np.float64).reshape(probe.shape)
+    steps = np.diff(out, axis=0)
+    return (steps <= 0).all(axis=0) & (steps < 0).any(axis=0)
 
 
 def boxcox_lambdas(targets: np.ndarray, series: np.ndarray, n_series: int) -> np.ndarray:
