@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 
-from . import _distributed
+from . import _distributed, persistence
 from ._nn import LSTMNet
 from ._torch_utils import (
     check_threads,
@@ -164,6 +164,10 @@ class _LSTMBase(BaseEstimator):
     # (its data must then be exact when split across ranks, as per-series scaling is).
     _data_parallel = False
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        persistence.register(cls)  # files may name it
+
     def _check_common_params(self) -> None:
         """Check the network and training parameters; raise with the parameter's name."""
         check_common_params(self.get_params(deep=False))
@@ -193,9 +197,7 @@ class _LSTMBase(BaseEstimator):
         path : str or os.PathLike
             Where to write; an existing file is replaced only once the new one is complete.
         """
-        from .persistence import save
-
-        save(self, path)
+        persistence.save(self, path)
 
     @classmethod
     def load(cls, path):
@@ -211,9 +213,7 @@ class _LSTMBase(BaseEstimator):
         estimator : instance of this class
             Raises TypeError when the file holds another estimator class.
         """
-        from .persistence import load
-
-        return load(path, expected=cls)
+        return persistence.load(path, expected=cls)
 
     def __getstate__(self):
         """Pickle the network's weights on the CPU so the pickle loads on any machine."""

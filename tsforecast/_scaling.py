@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .metrics import naive_mae
+
 SCALERS = ("standard", "minmax", "none")
 TIME_SCALERS = (*SCALERS, "naive")  # "naive" reads rows as time steps: forecasters only
 # "naive" divides by at least this share of the standard deviation, so that a series with
@@ -75,7 +77,7 @@ def fit_scaler(
     elif kind == "naive":
         offset, scale = _mean_std(values, offsets)
         targets = slice(0, n_columns if n_targets is None else n_targets)
-        naive = _naive_mae(values[:, targets], offsets, season)
+        naive = np.nan_to_num(naive_mae(values[:, targets], offsets, season), nan=0.0)
         scale[:, targets] = np.maximum(naive, NAIVE_FLOOR * scale[:, targets])
     elif kind == "minmax":
         starts = offsets[:-1]
@@ -106,23 +108,6 @@ def _mean_std(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.n
     size = np.where(size > 0, size, 1.0)
     mean, std = _mean_std(values / np.repeat(size, counts[:, 0], axis=0), offsets)
     return mean * size, std * size
-
-
-def _naive_mae(values: np.ndarray, offsets: np.ndarray, season: int) -> np.ndarray:
-    """Per-segment mean absolute change over ``season`` rows (n_series, n_columns); over one
-    row for a segment not longer than ``season``; 0 for a single row."""
-    lengths = np.diff(offsets)
-    lags = np.where(lengths > season, season, 1)
-    series = np.repeat(np.arange(len(lengths)), lengths)
-    position = np.arange(len(values)) - np.repeat(offsets[:-1], lengths)
-    rows = np.flatnonzero(position >= lags[series])
-    owner = series[rows]
-    with np.errstate(over="ignore", invalid="ignore"):
-        change = np.abs(values[rows] - values[rows - lags[owner]])  # (n_changes, n_columns)
-    counts = np.maximum(lengths - lags, 1)
-    totals = [np.bincount(owner, change[:, c], minlength=len(lengths)) for c in range(
-        values.shape[1])]
-    return np.stack(totals, axis=1) / counts[:, None]
 
 
 def _check_finite_scaling(kind, values, offset, scale) -> None:

@@ -86,10 +86,52 @@ def _naive_scale(y_train, season, name: str) -> float:
             f"y_train has {y_train.shape[0]} values; {name} with season={season} needs more "
             f"than {season}."
         )
-    scale = np.mean(np.abs(y_train[season:] - y_train[:-season]))
+    columns = y_train.reshape(len(y_train), -1)  # (n_train, n_series)
+    scale = np.mean(naive_mae(columns, [0, len(columns)], season))
     if scale == 0:
         raise ValueError(f"{name} is undefined: the seasonal naive forecast of y_train is exact.")
     return float(scale)
+
+
+def naive_mae(values, offsets, season: int, ends=None) -> np.ndarray:
+    """In-sample MAE of the seasonal naive forecast ``y[t] = y[t - lag]`` within each series
+    of stacked rows: the scale of MASE and MSIS, for every series of a panel at once.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_rows, n_columns)
+        The rows of every series, one series after the other.
+    offsets : array-like of shape (n_series + 1,)
+        Series ``s`` is rows ``offsets[s]:offsets[s + 1]``.
+    season : int
+        The lag; 1 for a series (or part) of at most ``season`` rows.
+    ends : array-like of shape (n_series, n_cutoffs), optional
+        Score only each series' first ``ends[s, k]`` rows (the history before cutoff ``k``).
+
+    Returns
+    -------
+    scale : ndarray of shape (n_series, n_columns), or (n_series, n_cutoffs, n_columns)
+        NaN where a series has no change to average (a single row).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    cutoffs = lengths[:, None] if ends is None else np.asarray(ends, dtype=np.int64)
+    series = np.repeat(np.arange(len(lengths)), lengths)
+    position = np.arange(len(values)) - offsets[:-1][series]
+    scale = np.empty((*cutoffs.shape, values.shape[1]))
+    for k, end in enumerate(cutoffs.T):  # a few cutoffs: one vectorised pass each
+        lag = np.where(end > season, season, 1)
+        rows = np.flatnonzero((position >= lag[series]) & (position < end[series]))
+        owner = series[rows]
+        with np.errstate(over="ignore", invalid="ignore"):
+            change = np.abs(values[rows] - values[rows - lag[owner]])  # (n_changes, n_columns)
+        totals = [np.bincount(owner, change[:, c], minlength=len(lengths))
+                  for c in range(values.shape[1])]
+        counts = (end - lag).astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale[:, k] = np.stack(totals, axis=1) / np.where(counts > 0, counts, np.nan)[:, None]
+    return scale[:, 0] if ends is None else scale
 
 
 def _bounds(y_true, lower, upper) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -23,6 +23,7 @@ from ._panel import Panel, as_panel
 from ._validation import check_int
 from ._windowing import ragged_arange
 from .forecaster import LSTMForecaster
+from .metrics import naive_mae
 
 __all__ = ["BacktestResult", "backtest"]
 
@@ -290,15 +291,6 @@ def _scored(frame: pd.DataFrame, panel: Panel, starts, season: int, coverage) ->
 def _naive_scales(panel: Panel, starts, season: int) -> np.ndarray:
     """In-sample MAE of the seasonal naive forecast of each series' targets over its rows
     before each cutoff (n_series, W, T); NaN where there are none or it is 0."""
-    targets = panel.values[:, : panel.n_targets]
-    lag = max(int(season), 1)
-    differences = np.zeros_like(targets)
-    differences[lag:] = np.abs(targets[lag:] - targets[:-lag])
-    differences[ragged_arange(panel.lengths) < lag] = 0  # no lag inside the series
-    totals = np.vstack([np.zeros((1, panel.n_targets)), np.cumsum(differences, axis=0)])
-    begin = panel.offsets[:-1, None]  # (n_series, 1)
-    sums = totals[begin + starts] - totals[begin + np.minimum(lag, starts)]  # (n_series, W, T)
-    counts = (starts - lag)[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = sums / counts
-    return np.where((counts > 0) & (scale > 0), scale, np.nan)
+    scale = naive_mae(panel.values[:, : panel.n_targets], panel.offsets, max(int(season), 1),
+                      ends=starts)
+    return np.where(scale > 0, scale, np.nan)

@@ -27,7 +27,6 @@ import safetensors.torch
 import sklearn
 import torch
 
-from ._base import _LSTMBase
 from ._codec import (
     MAX_DEPTH,
     MAX_JSON_CONTAINERS,
@@ -656,14 +655,17 @@ def _check_shape(call: str, value, shape: tuple) -> None:
         raise ValueError(f"{call} returned shape {np.shape(value)}, expected {shape}.")
 
 
+# The estimator classes a file may name: tsforecast's own public estimators, registered by
+# _LSTMBase as each is defined (importing any tsforecast module defines them all).
+_ESTIMATORS: dict[str, type] = {}
+
+
+def register(cls: type) -> None:
+    """Let files name ``cls`` (a public estimator class defined inside tsforecast)."""
+    if cls.__module__.startswith("tsforecast.") and not cls.__name__.startswith("_"):
+        _ESTIMATORS[cls.__name__] = cls
+
+
 def _estimator_classes() -> dict[str, type]:
     """Public tsforecast estimator classes by name: the only classes a file may name."""
-    import tsforecast  # noqa: F401  (imports every public estimator module)
-
-    found, todo = {}, [_LSTMBase]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            todo.append(sub)
-            if sub.__module__.startswith("tsforecast.") and not sub.__name__.startswith("_"):
-                found[sub.__name__] = sub
-    return found
+    return dict(_ESTIMATORS)

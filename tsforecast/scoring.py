@@ -173,20 +173,9 @@ def _metric_value(metric, actual, forecast, series, targets, season) -> float:
 
 def naive_scale(values: np.ndarray, offsets: np.ndarray, season: int) -> np.ndarray:
     """In-sample MAE (n_series, T) of the seasonal naive forecast within each series of the
-    stacked ``values`` (n_rows, T); lag 1 for a series of ``season`` rows or fewer."""
-    lengths = np.diff(offsets)
-    series = np.repeat(np.arange(len(lengths)), lengths)
-    lag = np.where(lengths > season, season, 1)[series]  # per row
-    position = np.arange(len(values)) - offsets[:-1][series]
-    ok = position >= lag
-    rows = np.flatnonzero(ok)
-    diffs = np.abs(values[rows] - values[rows - lag[rows]])  # (n_ok, T)
-    n_series, n_targets = len(lengths), values.shape[1]
-    total = np.zeros((n_series, n_targets))
-    np.add.at(total, series[rows], diffs)
-    counts = np.bincount(series[rows], minlength=n_series)[:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = total / counts
+    stacked ``values`` (n_rows, T) (:func:`tsforecast.metrics.naive_mae`); raise where it is
+    undefined."""
+    scale = metrics.naive_mae(values, offsets, season)
     bad = ~(scale > 0)
     if bad.any():
         which = int(np.argwhere(bad)[0][0])
