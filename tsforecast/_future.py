@@ -20,6 +20,9 @@ def future_values(X_future, names: list, rows: int, form: Form, ids, labels) -> 
     least ``rows`` rows, of which the first ``rows`` are read.
     """
     if form.kind == "single":
+        if (form.time_name is not None and isinstance(X_future, pd.DataFrame)
+                and form.time_name in X_future.columns):
+            X_future = X_future.set_index(form.time_name)  # its dates in a column, as at fit
         return _one_series(X_future, names, rows, labels, "X_future")[None]
     if form.kind in ("dict", "list"):
         return np.stack([

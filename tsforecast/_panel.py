@@ -21,7 +21,9 @@ from ._validation import (
     check_same_length,
     infer_frequency,
     integer_step,
+    is_real_dtype,
     regular_frequency,
+    repeated_times_error,
     select_columns,
 )
 from ._windowing import ragged_arange
@@ -129,24 +131,52 @@ def as_panel(
         return _from_multiindex(X, target, statics, freq, future)
     if isinstance(X, dict) or _is_list_of_series(X):
         return _from_collection(X, target, statics, freq, future)
+    time_name = None
     if isinstance(X, pd.DataFrame):
         _check_not_an_unnamed_panel(X, id_column, time_column)
+        X, time_name = _indexed_by_time_column(X, time_column)
     if statics:
         raise ValueError(
             f"static_columns={static_columns!r} needs a panel (a long frame with an "
             f"{id_column!r} column, a (series, time) MultiIndex, or a dict of frames); a single "
             f"series has no static covariates."
         )
-    return _from_single(X, target, freq, future)
+    return _from_single(X, target, freq, future, time_name)
+
+
+def _indexed_by_time_column(frame: pd.DataFrame, time_column):
+    """One series whose time labels are its column ``time_column`` (datetimes or periods): a
+    new frame indexed by them, in time order, and the column's name. A frame without that
+    column, or with numbers in it (a value column), is returned as it is, with None."""
+    if time_column not in frame.columns or not frame.columns.is_unique:
+        return frame, None
+    column = frame[time_column]
+    if is_real_dtype(column.dtype):
+        return frame, None
+    labels = pd.Index(column, name=time_column)
+    if not isinstance(labels, (pd.DatetimeIndex, pd.PeriodIndex)):
+        raise TypeError(
+            f"X's time column {time_column!r} must hold datetimes or periods; got dtype "
+            f"{column.dtype} (e.g. {column.iloc[0]!r}). Convert it first, e.g. "
+            f"X[{time_column!r}] = pd.to_datetime(X[{time_column!r}])."
+        )
+    if labels.hasnans:
+        raise ValueError(
+            f"X's time column {time_column!r} holds missing values (NaT); drop or fill them."
+        )
+    if not labels.is_unique:
+        raise repeated_times_error(labels, "X", frame, time_column)
+    order = np.argsort(labels.asi8, kind="stable")
+    return frame.drop(columns=time_column).iloc[order].set_axis(labels[order]), time_column
 
 
 def _check_not_an_unnamed_panel(frame: pd.DataFrame, id_column, time_column) -> None:
-    """A frame with text columns is most likely a long panel whose id column has another name:
-    say so, instead of only that the columns are not numeric."""
+    """A frame with text columns (the time column aside) is most likely a long panel whose id
+    column has another name: say so, instead of only that the columns are not numeric."""
     kinds = [(c, pd.api.types.infer_dtype(frame.iloc[:, i], skipna=True))
              for i, (c, dtype) in enumerate(frame.dtypes.items())
              if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype)]
-    text = [c for c, kind in kinds if kind in ("string", "categorical")]
+    text = [c for c, kind in kinds if kind in ("string", "categorical") and c != time_column]
     if not text:
         return
     dtypes = list(frame.dtypes.items())
@@ -186,12 +216,15 @@ def _names(value, name) -> list:
 # -- one series -------------------------------------------------------------------------------
 
 
-def _from_single(X, target, hint, future=()) -> Panel:
+def _from_single(X, target, hint, future=(), time_name=None) -> Panel:
+    """One series; ``time_name``: the column its time labels came from (X_future may hold
+    them there too)."""
     table = as_table(X, "X")
     targets, covariates, n_future = _select(table, target, future)
     values = table.values[:, targets + covariates]
     names = None if table.columns is None else [table.columns[i] for i in targets]
-    form = Form("single", table.is_pandas, table.is_1d and table.is_pandas, names)
+    form = Form("single", table.is_pandas, table.is_1d and table.is_pandas, names,
+                time_name=time_name)
     return _single(values, len(targets), table.index, form, table.columns, table.values.shape[1],
                    hint, n_future)
 

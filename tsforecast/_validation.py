@@ -121,7 +121,7 @@ def _table_from_frame(frame: pd.DataFrame, name: str) -> Table:
             f"that targets and feature names are unambiguous. Rename or drop the duplicates."
         )
     dtypes = frame.dtypes.items()
-    kinds = {str(col): str(dtype) for col, dtype in dtypes if not _is_real_dtype(dtype)}
+    kinds = {str(col): str(dtype) for col, dtype in dtypes if not is_real_dtype(dtype)}
     if kinds:
         times = [col for col in frame.columns if str(col) in kinds and _is_time(frame[col])]
         hint = (
@@ -134,7 +134,7 @@ def _table_from_frame(frame: pd.DataFrame, name: str) -> Table:
             f"{name} has non-numeric columns {kinds}; every column must be numeric. "
             f"Drop them or encode them as numbers first.{hint}"
         )
-    _check_index(frame.index, name)
+    _check_index(frame.index, name, frame)
     values = frame.to_numpy(dtype=np.float64, copy=False)
     _check_finite(values, name, index=frame.index, columns=list(frame.columns))
     return Table(values, frame.index, list(frame.columns), True, False)
@@ -152,7 +152,7 @@ def _is_time(column: pd.Series) -> bool:
     )
 
 
-def _is_real_dtype(dtype) -> bool:
+def is_real_dtype(dtype) -> bool:
     if isinstance(dtype, pd.CategoricalDtype):
         return False
     return pd.api.types.is_bool_dtype(dtype) or (
@@ -160,22 +160,67 @@ def _is_real_dtype(dtype) -> bool:
     )
 
 
-def _check_index(index: pd.Index, name: str) -> None:
+def _check_index(index: pd.Index, name: str, frame: pd.DataFrame | None = None) -> None:
     """Reject duplicate or unsorted timestamps: rows must be time steps in order."""
     if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
         return
     if index.hasnans:
         raise ValueError(f"{name} has missing timestamps (NaT) in its index; drop or fill them.")
     if not index.is_unique:
-        first = index[index.duplicated()][0]
-        raise ValueError(
-            f"{name} has duplicate timestamps in its index (first: {first}); aggregate them, "
-            f"e.g. X.groupby(level=0).mean()."
-        )
+        raise repeated_times_error(index, name, frame)
     if not index.is_monotonic_increasing:
         raise ValueError(
             f"{name}'s index is not sorted in time; sort it first with X.sort_index()."
         )
+
+
+def repeated_times_error(labels: pd.Index, name: str, frame: pd.DataFrame | None = None,
+                         time_column=None) -> ValueError:
+    """The error for one series whose time labels repeat: ``labels`` are its index, or its
+    ``time_column`` of ``frame``. Most rows repeated, or a column that tells the series apart,
+    mean a long panel (several series stacked), which needs its id column named; a few repeats,
+    one series to aggregate."""
+    repeated = labels.duplicated(keep=False)
+    first = labels[labels.duplicated()][0]
+    where = "in its index" if time_column is None else f"in its time column {time_column!r}"
+    ids = _id_column_candidate(frame, labels, time_column)
+    time_name = time_column if time_column is not None else labels.name
+    aggregate = (f"{name}.groupby(level=0).mean()" if time_column is None
+                 else f"{name}.groupby({time_column!r}, as_index=False).mean()")
+    found = (f"{name} has duplicate timestamps {where} (first: {first}; {int(repeated.sum())} "
+             f"of {len(labels)} rows share their timestamp)")
+    if ids is None and repeated.mean() < 0.5:
+        return ValueError(f"{found}; one series has one row per time step. Aggregate the "
+                          f"repeats, e.g. {aggregate}.")
+    id_text = repr(ids) if ids is not None else "'<the id column>'"
+    time_text = repr(time_name) if time_name is not None else "'index'"
+    make = (f"{name}.reset_index() with " if time_column is None else "")
+    seen = f", told apart by {ids!r}" if ids is not None else ""
+    return ValueError(
+        f"{found}: it looks like a long panel (several series stacked{seen}) read as one "
+        f"series. Name its id and time columns: {make}LSTMForecaster(id_column={id_text}, "
+        f"time_column={time_text}). If it is one series, aggregate the repeats instead, e.g. "
+        f"{aggregate}."
+    )
+
+
+def _id_column_candidate(frame: pd.DataFrame | None, labels: pd.Index, time_column):
+    """A column of ``frame`` that could hold series ids: integer, boolean, categorical or text
+    values, each repeated, and no (value, time label) pair twice; None when there is none."""
+    if frame is None or not frame.columns.is_unique:
+        return None
+    for column in frame.columns:
+        values = frame[column]
+        if column == time_column or pd.api.types.is_float_dtype(values.dtype) or (
+                values.dtype.kind in "mMfc") or isinstance(values.dtype, pd.PeriodDtype):
+            continue
+        n_unique = values.nunique(dropna=False)
+        if not 2 <= n_unique <= len(values) // 2:
+            continue
+        pairs = pd.MultiIndex.from_arrays([values.to_numpy(), np.asarray(labels)])
+        if pairs.is_unique:
+            return column
+    return None
 
 
 def _check_finite(values: np.ndarray, name: str, index, columns) -> None:
