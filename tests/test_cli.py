@@ -178,7 +178,7 @@ def test_integer_time_column_is_kept_as_labels(tmp_path, capsys):
 def test_fill_gaps_puts_the_series_on_a_regular_grid_and_warns(tmp_path, capsys, method, filled,
                                                                time):
     """Check that --fill-gaps adds the missing steps, fills them and says how many."""
-    from tsforecast.cli import build_parser, load_series
+    from tsforecast.cli import build_parser, load_data
 
     keep = [*range(6), 8, *range(9, 30)]
     labels = (pd.date_range("2024-01-01", periods=30, freq="D").strftime("%Y-%m-%d")
@@ -187,7 +187,7 @@ def test_fill_gaps_puts_the_series_on_a_regular_grid_and_warns(tmp_path, capsys,
     pd.DataFrame({"t": np.asarray(labels)[keep], "v": np.arange(30.0)[keep]}).to_csv(
         path, index=False)
     argv = ["--csv", str(path), "--time-column", "t", "--fill-gaps", method]
-    series, _ = load_series(build_parser().parse_args(argv))
+    series = load_data(build_parser().parse_args(argv)).frame
     assert len(series) == 30
     np.testing.assert_allclose(series["v"].to_numpy()[5:9], filled)
     assert "filled 2 of 30 rows (2 missing time step(s) added)" in capsys.readouterr().err
@@ -314,12 +314,13 @@ def test_panel_with_a_short_series_warns_in_one_line_and_still_forecasts_it(tmp_
 def test_panel_fill_gaps_fills_each_series_and_reports_once(tmp_path, capsys):
     """Check that --fill-gaps adds the months missing inside one series (not between series)
     and prints one line for the panel."""
-    from tsforecast.cli import build_parser, load_panel
+    from tsforecast.cli import build_parser, load_data
 
     path = tmp_path / "sales.csv"
     _panel_csv(path, lengths=(30, 36), gaps=(5, 6))
     argv = ["--csv", str(path), *PANEL, "--fill-gaps", "interpolate"]
-    panel, season = load_panel(build_parser().parse_args(argv))
+    data = load_data(build_parser().parse_args(argv))
+    panel, season = data.frame.reset_index(), data.season
     assert season == 12
     assert panel.groupby("store", sort=False).size().to_dict() == {"s0": 30, "s1": 36}
     s1 = panel[panel["store"] == "s1"]
@@ -352,7 +353,7 @@ def test_panel_plot_draws_the_first_four_or_the_chosen_series(tmp_path, monkeypa
 def test_panel_report_lists_series_only_when_few_and_skips_undefined_mase(capsys):
     """Check that 11 series get the overall rows only, and that a constant history's MASE
     (undefined) is left out of the mean instead of ending the run."""
-    from tsforecast.cli import report_panel
+    from tsforecast.cli import report_accuracy
 
     ids = np.repeat([f"s{k}" for k in range(11)], 8)
     steps = np.tile(np.arange(8), 11)
@@ -360,7 +361,9 @@ def test_panel_report_lists_series_only_when_few_and_skips_undefined_mase(capsys
     frame = pd.DataFrame({"store": ids, "t": steps, "y": values})
     history, actual = frame[frame["t"] < 6], frame[frame["t"] >= 6]
     forecast = actual.assign(y=actual["y"] + 1.0)  # every forecast 1 too high
-    report_panel(history, forecast, actual, 1, "store", "y")
+    history, forecast, actual = (frame.set_index(["store", "t"])
+                                 for frame in (history, forecast, actual))
+    report_accuracy(history, forecast, actual, 1, "y", per_series=True)
     out = capsys.readouterr().out
     assert "per series: not listed for more than 10 series" in out and "\n  s1 " not in out
     overall, _ = _printed_panel_metrics(out)
