@@ -116,6 +116,28 @@ def test_duplicate_dates(csv, capsys):
     _assert_one_line_error(code, err, "duplicate timestamps")
 
 
+@pytest.mark.parametrize("target", [["--target", "sales"], []])
+def test_long_csv_without_id_column_points_to_id_column(csv, capsys, target):
+    """Check that a panel in long form read as one series (duplicate timestamps, a text column)
+    is refused with the option that reads it as a panel, like the Python API's id_column= hint;
+    before any complaint about the numeric columns."""
+    columns = {**_panel_columns(), "price": np.arange(60.0)}
+    code, err = _run(["--csv", str(csv(columns)), "--time-column", "date", *target], capsys)
+    _assert_one_line_error(code, err, "time column 'date' has duplicate timestamps (first: "
+                           "2024-01-01")
+    assert "if column 'store' identifies the series of a panel in long form, rerun with " \
+           "--id-column store" in err
+
+
+def test_duplicate_numeric_timestamps_without_text_column_mention_id_column(csv, capsys):
+    """Check that duplicates in a file without text columns still name --id-column."""
+    columns = {"year": [2000, 2001, 2001, 2002], "v": [1.0, 2.0, 3.0, 4.0]}
+    code, err = _run(["--csv", str(csv(columns)), "--time-column", "year"], capsys)
+    _assert_one_line_error(code, err, "duplicate timestamps (first: 2001); keep one row per "
+                           "time step, or, for a panel in long form, name the column that "
+                           "identifies the series with --id-column")
+
+
 @pytest.mark.parametrize(
     "n_rows, argv, match",
     [(8, [], "the series has 8 rows (1 to fit on after --holdout 7), too short for --horizon 7"),

@@ -11,6 +11,7 @@ pandas and the package's validation helpers.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -318,15 +319,22 @@ def _split_series(frame: pd.DataFrame, ids: np.ndarray | None) -> dict:
 
 def _check_unique_times(part: pd.DataFrame, key, time_column: str | None,
                         frame: pd.DataFrame) -> None:
-    """Refuse two rows of one series at the same time."""
+    """Refuse two rows of one series at the same time; for a single series, point to
+    --id-column (the file may be a panel in long form)."""
     if not part.index.has_duplicates:
         return
     first = part.index[part.index.duplicated()][0]
     if key is not None:
         raise ValueError(f"series {key!r} has duplicate timestamps in column {time_column!r} "
                          f"(first: {first}); keep one row per series and time step")
+    text = frame.select_dtypes(exclude="number").columns
+    hint = (f"if column {text[0]!r} identifies the series of a panel in long form, rerun with "
+            f"--id-column {shlex.quote(str(text[0]))}; otherwise keep one row per time step"
+            if len(text) else
+            "keep one row per time step, or, for a panel in long form, name the column that "
+            "identifies the series with --id-column")
     raise ValueError(f"time column {time_column!r} has duplicate timestamps (first: {first}); "
-                     f"keep one row per time step")
+                     f"{hint}")
 
 
 def _fill_series(part: pd.DataFrame, key, time_column: str | None, fill: str | None):
