@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest import TINY
 
-from tsforecast import LSTMForecaster
+from tsforecast import LSTMForecaster, calendar_features
 
 H = 3
 
@@ -106,3 +106,24 @@ def test_a_few_repeated_dates_of_one_series_are_told_to_aggregate(frame):
     with pytest.raises(ValueError, match=r"duplicate timestamps.*2024-01-03.*"
                                          r"groupby\(level=0\).mean\(\)"):
         model().fit(repeated)
+
+
+# -- calendar features of a date column ---------------------------------------------------------
+
+
+def test_calendar_features_of_a_date_column_follow_its_rows():
+    """Check calendar_features(long['ds']): the features of each row's date, aligned with the
+    frame's rows (so that they join it as columns); it said "got RangeIndex"."""
+    long = _long_numeric_ids().sample(frac=1.0, random_state=0)
+    features = calendar_features(long["ds"], ("dayofweek", "month"))
+    pd.testing.assert_index_equal(features.index, long.index)
+    by_date = calendar_features(pd.DatetimeIndex(long["ds"]), ("dayofweek", "month"))
+    np.testing.assert_array_equal(features.to_numpy(), by_date.to_numpy())
+    periods = calendar_features(long["ds"].dt.to_period("D"), "dayofweek")
+    np.testing.assert_allclose(periods.to_numpy(), features.iloc[:, :2].to_numpy())
+
+
+def test_calendar_features_of_text_say_how_to_convert():
+    """Check that a column of date strings is told to convert, naming pd.to_datetime."""
+    with pytest.raises(TypeError, match=r"pd.to_datetime\(.*\)"):
+        calendar_features(pd.Series(["2024-01-01", "2024-01-02"]))

@@ -36,8 +36,10 @@ def calendar_features(index, features=("month",)):
 
     Parameters
     ----------
-    index : DatetimeIndex, PeriodIndex, or a Series/DataFrame with one
-        The time labels.
+    index : DatetimeIndex, PeriodIndex, a Series/DataFrame indexed by one, or a Series of
+        datetimes or periods
+        The time labels: an index, the index of a Series or DataFrame, or the values of a
+        date column (e.g. ``long["ds"]`` of a long panel).
     features : str or sequence of str, default=("month",)
         Names from :data:`CALENDAR_FEATURES`: "month", "quarter", "dayofweek", "dayofmonth",
         "dayofyear", "hour", "minute".
@@ -45,7 +47,8 @@ def calendar_features(index, features=("month",)):
     Returns
     -------
     DataFrame of shape (len(index), 2 * len(features))
-        Indexed by ``index``.
+        Indexed by the time labels; for a date column, by the column's own index, so that the
+        features line up with the rows of its frame (``long.join(calendar_features(long["ds"]))``).
 
     Examples
     --------
@@ -57,14 +60,7 @@ def calendar_features(index, features=("month",)):
     2024-02      0.500      0.866
     2024-03      0.866      0.500
     """
-    if isinstance(index, (pd.Series, pd.DataFrame)):
-        index = index.index
-    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
-        raise TypeError(
-            f"calendar_features needs a DatetimeIndex or PeriodIndex (or a Series/DataFrame "
-            f"indexed by one); got {type(index).__name__}. Convert the labels first, e.g. "
-            f"pd.to_datetime(...)."
-        )
+    labels, rows = _time_labels(index)
     names = [features] if isinstance(features, str) else list(features)
     unknown = [n for n in names if n not in CALENDAR_FEATURES]
     if unknown or not names:
@@ -75,8 +71,34 @@ def calendar_features(index, features=("month",)):
     columns = {}
     for name in names:
         position, length = CALENDAR_FEATURES[name]
-        angle = 2 * np.pi * np.asarray(position(index), dtype=np.float64) / np.asarray(
-            length(index), dtype=np.float64)
+        angle = 2 * np.pi * np.asarray(position(labels), dtype=np.float64) / np.asarray(
+            length(labels), dtype=np.float64)
         columns[f"{name}_sin"] = np.sin(angle)
         columns[f"{name}_cos"] = np.cos(angle)
-    return pd.DataFrame(columns, index=index)
+    return pd.DataFrame(columns, index=rows)
+
+
+def _time_labels(data) -> tuple[pd.Index, pd.Index]:
+    """The time labels of ``data`` and the index of the result: a date column (a Series of
+    datetimes or periods) gives its values and keeps its own index; anything else its index."""
+    if isinstance(data, pd.Series) and _holds_times(data.dtype):
+        return pd.Index(data), data.index
+    index = data.index if isinstance(data, (pd.Series, pd.DataFrame)) else data
+    if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return index, index
+    if isinstance(data, pd.Series):
+        got = f"a Series of dtype {data.dtype} indexed by a {type(index).__name__}"
+        fix = "pd.to_datetime(series)"
+    else:
+        got = f"a {type(data).__name__}" + (
+            f" indexed by a {type(index).__name__}" if isinstance(data, pd.DataFrame) else "")
+        fix = "pd.to_datetime(labels)"
+    raise TypeError(
+        f"calendar_features needs a DatetimeIndex or PeriodIndex, a Series or DataFrame "
+        f"indexed by one, or a date column (a Series of datetimes or periods, e.g. "
+        f"long['ds']); got {got}. Convert the labels first, e.g. {fix}."
+    )
+
+
+def _holds_times(dtype) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype)
