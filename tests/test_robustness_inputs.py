@@ -2,6 +2,8 @@
 a single series with its dates in a column, repeated timestamps of a long frame read as one
 series, calendar features of a date column, and the wording of a few errors and warnings."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -127,3 +129,82 @@ def test_calendar_features_of_text_say_how_to_convert():
     """Check that a column of date strings is told to convert, naming pd.to_datetime."""
     with pytest.raises(TypeError, match=r"pd.to_datetime\(.*\)"):
         calendar_features(pd.Series(["2024-01-01", "2024-01-02"]))
+
+
+# -- the wording of errors and warnings ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("coverage, shown", [(0.999, "0.999"), (0.999999, "0.999999")])
+def test_too_few_calibration_errors_warn_once_with_the_coverage_as_given(sine, coverage, shown):
+    """Check the warning of a coverage the calibration errors cannot give: the coverage as the
+    user wrote it (it read 0.9990000000000001 and 0.9999989999999999 for the lower bound), so
+    that both bounds give one warning, and the coverage as a percentage (not "100%")."""
+    fitted = model().fit(sine)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        fitted.predict_interval(coverage=coverage, method="conformal")
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 1, messages
+    assert f"coverage={shown} needs" in messages[0]
+    assert f"not {100 * coverage:.10g}%" in messages[0]
+
+
+def _long_with_a_negative_value():
+    long = _long_numeric_ids().assign(y=lambda d: d["y"] + 1.0, store=lambda d: "s" + d[
+        "store"].astype(str)).rename(columns={"store": "unique_id"})
+    return long, long.index[(long["unique_id"] == "s2") & (long["ds"] == "2024-01-20")][0]
+
+
+@pytest.mark.parametrize("kind", ["log", "boxcox"])
+def test_a_value_outside_the_transforms_domain_is_located_by_series_and_time(kind):
+    """Check that the error names the series id, its time label and the target (it named the
+    series' position and a row of all series stacked), at fit and in a predict context."""
+    long, row = _long_with_a_negative_value()
+    bad = long.copy()
+    bad.loc[row, "y"] = -2.0
+    where = r"target 'y' holds -2.0 at series 's2', time 2024-01-20"
+    with pytest.raises(ValueError, match=where):
+        model(target_transform=kind).fit(bad)
+    fitted = model(target_transform=kind).fit(long)
+    with pytest.raises(ValueError, match=where):
+        fitted.predict(bad)
+    renamed = bad.assign(unique_id=bad["unique_id"].replace("s2", "new"))
+    with pytest.raises(ValueError, match=where.replace("s2", "new")):
+        fitted.predict(renamed)
+
+
+def test_a_value_outside_the_domain_of_one_series_is_located_by_time(frame):
+    """Check a single series: the time label of the value (no series id)."""
+    bad = frame.copy()
+    bad.iloc[10, 0] = 0.0
+    with pytest.raises(ValueError, match=r"target 'sales' holds 0.0 at time 2024-01-11"):
+        model(target_transform="log", target="sales").fit(bad)
+
+
+def test_x_future_with_text_timestamps_is_told_to_convert_them():
+    """Check X_future indexed (or, for a panel, timed) by strings: they never match the
+    forecast's datetimes, and the error says so instead of that a step is missing."""
+    index = pd.date_range("2024-01-01", periods=40, freq="D", name="ds")
+    frame = pd.DataFrame({"y": np.sin(np.arange(40.0)), "promo": np.arange(40.0) % 2},
+                         index=index)
+    fitted = model(future_columns=["promo"]).fit(frame)
+    future = pd.DataFrame({"promo": [1.0, 0.0, 1.0]},
+                          index=pd.date_range("2024-02-10", periods=3, freq="D").astype(str))
+    with pytest.raises(ValueError, match=r"X_future's index holds str.*datetimes.*pd.to_datetime"):
+        fitted.predict(X_future=future)
+    long = _long_numeric_ids().assign(promo=lambda d: d["y"] % 2).rename(
+        columns={"store": "unique_id"})
+    panel = model(future_columns=["promo"]).fit(long)
+    rows = pd.DataFrame({"unique_id": np.repeat([1, 2, 3], 3), "promo": 1.0,
+                         "ds": np.tile(["2024-01-31", "2024-02-01", "2024-02-02"], 3)})
+    with pytest.raises(ValueError, match=r"X_future's time column 'ds' holds str.*datetimes"):
+        panel.predict(X_future=rows)
+
+
+def test_a_column_both_static_and_future_is_named_as_such():
+    """Check a column in both static_columns and future_columns: it said "not in X"."""
+    long = _long_numeric_ids().assign(size=lambda d: d["store"] * 1.0).rename(
+        columns={"store": "unique_id"})
+    with pytest.raises(ValueError, match=r"\['size'\] (is|are) in both static_columns and "
+                                         r"future_columns"):
+        model(static_columns=["size"], future_columns=["size"]).fit(long)

@@ -99,6 +99,7 @@ def _aligned(frame: pd.DataFrame, labels: pd.Index, what: str) -> pd.DataFrame:
         raise ValueError(f"{what}'s index has duplicate labels; pass one row per time step.")
     present = labels.isin(frame.index)
     if not present.all():
+        _check_time_kind(frame.index, labels, f"{what}'s index", f"{what}.index")
         first = labels[int(np.argmin(present))]
         span = f"{frame.index[0]} .. {frame.index[-1]}" if len(frame) else "nothing"
         raise ValueError(
@@ -138,6 +139,12 @@ def _from_panel_frame(X_future, names, rows, form, ids, labels) -> np.ndarray:
         raise ValueError("X_future has duplicate (series, time) rows; pass one row per step.")
     present = wanted.isin(frame.index)
     if not present.all():
+        if isinstance(X_future.index, pd.MultiIndex):
+            where, code = "X_future's time level", "the time level of X_future's index"
+        else:
+            where, code = f"X_future's time column {form.time_name!r}", (
+                f"X_future[{form.time_name!r}]")
+        _check_time_kind(frame.index.get_level_values(-1), labels, where, code)
         series, time = wanted[int(np.argmin(present))]
         raise ValueError(
             f"X_future has no row for series {series!r} at {time}: every series forecast needs "
@@ -146,6 +153,31 @@ def _from_panel_frame(X_future, names, rows, form, ids, labels) -> np.ndarray:
     values = frame[names].loc[wanted].to_numpy(dtype=np.float64)
     _check_finite(values, "X_future")
     return values.reshape(len(ids), rows, len(names))
+
+
+def _check_time_kind(given: pd.Index, labels, where: str, code: str) -> None:
+    """Raise when time labels ``given`` can never match the forecast's ``labels``: text, or
+    another kind of time, where the forecast is labelled by datetimes or periods."""
+    if labels is None or not isinstance(labels, (pd.DatetimeIndex, pd.PeriodIndex)) or (
+            type(given) is type(labels)) or len(given) == 0:
+        return
+    kind = pd.api.types.infer_dtype(given, skipna=True)
+    held = "strings" if kind == "string" else f"values of dtype {given.dtype}"
+    if isinstance(labels, pd.DatetimeIndex):
+        want = "datetimes"
+        fix = (f"{code}.to_timestamp()" if isinstance(given, pd.PeriodIndex)
+               else f"pd.to_datetime({code})")
+        if labels.tz is not None:
+            fix += f".tz_localize({str(labels.tz)!r})"
+    else:
+        want = "periods"
+        fix = (f"{code}.to_period({labels.freqstr!r})" if isinstance(given, pd.DatetimeIndex)
+               else f"pd.PeriodIndex({code}, freq={labels.freqstr!r})")
+    raise ValueError(
+        f"{where} holds {held} (e.g. {given[0]!r}), but the forecast's time labels are "
+        f"{want} like the index seen at fit (e.g. {labels[0]}), so no row matches. Convert "
+        f"them first, e.g. with {fix}."
+    )
 
 
 def _check_finite(values: np.ndarray, what: str) -> None:

@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from ._warnings import warn
+from ._warnings import number, percent, warn
 
 MAX_CALIBRATION = 1000  # order statistics kept per (step, target): ranks at most n/1000 apart
 TOLERANCE = 1e-9  # two quantile levels closer than this are the same level
@@ -176,13 +176,13 @@ def conformal_radius(table: np.ndarray, ranks: np.ndarray, coverage: float,
     rank = math.ceil((n + 1) * coverage - TOLERANCE)
     if rank > n:
         warn(
-            f"coverage={coverage} needs at least {needed_errors(coverage)} calibration errors "
-            f"({what}), but calibration gave {n}: the interval is the point forecast "
+            f"coverage={number(coverage)} needs at least {needed_errors(coverage)} calibration "
+            f"errors ({what}), but calibration gave {n}: the interval is the point forecast "
             f"plus or minus the largest of them, which holds a new value with probability "
             f"n / (n + 1) = {n / (n + 1):.0%} at best (less when the validation errors are "
-            f"optimistic), not {coverage:.0%}. Raise validation_fraction, calibrate on more "
+            f"optimistic), not {percent(coverage)}. Raise validation_fraction, calibrate on more "
             f"windows (calibrate(X, n_windows=...)), fit one model on many series, or ask a "
-            f"coverage of at most {n / (n + 1):.2f}."
+            f"coverage of at most {number(math.floor(1000 * n / (n + 1)) / 1000)}."
         )
         rank = n
     return table[int(np.searchsorted(ranks, rank))]

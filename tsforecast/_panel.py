@@ -125,6 +125,13 @@ def as_panel(
             )
         return _from_covariates_and_targets(X, y, target, freq, future)
     statics = _names(static_columns, "static_columns")
+    both = [name for name in future if name in statics]
+    if both:
+        raise ValueError(
+            f"column(s) {both} are in both static_columns and future_columns; a static "
+            f"covariate holds one value per series, a future-known one a value per time step. "
+            f"Name each column in one of them."
+        )
     if isinstance(X, pd.DataFrame) and id_column in X.columns:
         return _from_long(X, target, id_column, time_column, statics, freq, future)
     if isinstance(X, (pd.DataFrame, pd.Series)) and isinstance(X.index, pd.MultiIndex):

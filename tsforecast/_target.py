@@ -128,26 +128,48 @@ def check_target_transform(value) -> None:
         )
 
 
-def check_domain(kind: str, targets: np.ndarray, series: np.ndarray | None = None) -> None:
-    """Raise when targets are outside the domain of the named transform ``kind``."""
+def check_domain(kind: str, targets: np.ndarray, series: np.ndarray | None = None,
+                 panel=None) -> None:
+    """Raise when targets are outside the domain of the named transform ``kind``; the error
+    locates the first such value by the series id, time label and target name of ``panel``
+    (the Panel whose targets these are), when given."""
     lower = _LOWER[kind]
     bad = ~(targets > lower)
     if not bad.any():
         return
-    row, column = np.argwhere(bad)[0]
-    where = f"row {row}" if series is None else f"row {row} (series {series[row]})"
+    row, column = (int(i) for i in np.argwhere(bad)[0])
     need = "positive targets" if lower == 0 else "targets above -1"
     hint = " (use 'log1p' for counts with zeros)" if kind != "log1p" else ""
+    what, where = _located(row, column, series, panel)
     raise ValueError(
-        f"target_transform={kind!r} needs {need}, but target column {column} holds "
-        f"{targets[row, column]!r} at {where}{hint}; pass target_transform=None or shift the "
-        f"data first."
+        f"target_transform={kind!r} needs {need}, but {what} holds "
+        f"{float(targets[row, column])!r} at {where}{hint}; pass target_transform=None or "
+        f"shift the data first."
     )
 
 
-def fit_target_map(spec, targets: np.ndarray, offsets: np.ndarray, fit_rows: np.ndarray):
+def _located(row: int, column: int, series, panel) -> tuple[str, str]:
+    """Which target ``column`` and where stacked row ``row`` is: ("target 'y'", "series 's1',
+    time 2024-01-20") as far as the panel knows them, else by positions."""
+    if panel is None:
+        where = f"row {row}" if series is None else f"row {row} (series {series[row]})"
+        return f"target column {column}", where
+    names = panel.form.target_names
+    what = f"target {names[column]!r}" if names is not None else f"target column {column}"
+    position = int(np.searchsorted(panel.offsets, row, side="right")) - 1
+    parts = [] if panel.ids is None else [f"series {panel.ids[position]!r}"]
+    if panel.time is not None:
+        parts.append(f"time {panel.time[row]}")
+    else:
+        parts.append(f"row {row - int(panel.offsets[position])}")
+    return what, ", ".join(parts)
+
+
+def fit_target_map(spec, targets: np.ndarray, offsets: np.ndarray, fit_rows: np.ndarray,
+                   panel=None):
     """Fit ``spec`` (None, a name, a transformer, or an already fitted TargetMap) on the first
-    ``fit_rows`` (n_series,) rows of every series of ``targets`` (n_rows, T)."""
+    ``fit_rows`` (n_series,) rows of every series of ``targets`` (n_rows, T); ``panel``, the
+    Panel they come from, names the value of an error."""
     if spec is None or isinstance(spec, TargetMap):
         return spec
     lengths = np.diff(offsets)
@@ -159,7 +181,7 @@ def fit_target_map(spec, targets: np.ndarray, offsets: np.ndarray, fit_rows: np.
 
         fitted = clone(spec).fit(targets[training])
         return TargetMap(fitted, None, n_targets, _decreasing(fitted, targets[training]))
-    check_domain(spec, targets, series)
+    check_domain(spec, targets, series, panel)
     lam = None
     if spec == "boxcox":
         lam = boxcox_lambdas(targets[training], series[training], len(lengths))

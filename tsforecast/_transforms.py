@@ -15,7 +15,7 @@ from . import _timegrid
 from ._panel import Panel
 from ._scaling import ColumnScaler, fit_scaler
 from ._seasonality import SeasonalProfile, fit_seasonal_profile
-from ._target import TargetMap, fit_target_map
+from ._target import TargetMap, check_domain, fit_target_map
 from ._windowing import ragged_arange
 
 
@@ -78,7 +78,7 @@ def fit_transforms(panel: Panel, fit_rows, recipe: Recipe, static_scaler) -> Tra
     steps = steps_to_last_row(panel.offsets)
     series = panel.series_of_rows()
     target = fit_target_map(recipe.target, panel.values[:, : panel.n_targets], panel.offsets,
-                            fit_rows)
+                            fit_rows, panel)
     values = transform_targets(target, panel.values, series)
     profile = None
     if recipe.adjust and recipe.season > 1:
@@ -119,6 +119,9 @@ def context_transforms(
     ``fitted`` holds the fitted scaler and profile, ``anchors`` each fitted series' last time
     label and ``freq`` the grid, which place seen series' rows in their fitted season.
     """
+    if fitted.target is not None and isinstance(fitted.target.kind, str):  # say where
+        check_domain(fitted.target.kind, panel.values[:, : panel.n_targets],
+                     panel.series_of_rows(), panel)
     seen = positions >= 0
     own = None
     if not seen.all():  # series new to the model: transforms of their own context
