@@ -292,7 +292,7 @@ def test_a_fitted_transformer_says_whether_it_decreases(air, transformer, decrea
     assert target.select(np.array([0])).decreasing is target.decreasing
 
 
-@pytest.mark.xfail(strict=True, reason="the band code (_forecasting.py) must read "
+@pytest.mark.xfail(strict=True, reason="the band code (_calibration.predict_bands) must read "
                    "TargetMap.decreasing and take level 1 - a of the network for level a")
 def test_a_decreasing_transformer_gives_ordered_intervals_and_quantiles(air):
     """Check target_transform=FunctionTransformer(1 / x): the interval holds the point forecast,
