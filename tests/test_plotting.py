@@ -1,5 +1,7 @@
 """Tests for the plotting helpers (Agg backend)."""
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -209,3 +211,56 @@ def test_plot_forecast_draws_an_interval_as_a_band():
     assert ax.collections[0].get_paths()[0].vertices[:, 0].min() == pytest.approx(10)
     with pytest.raises(ValueError, match="shape \\(n, 2\\)"):
         plot_forecast(np.arange(10.0), np.array([10.0, 11.0]), interval=np.zeros((2, 3)))
+
+
+def _overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_plot_panel_lays_its_grid_out_so_that_labels_do_not_overlap_titles():
+    """Check a new grid's figure has a layout engine: the date labels of a row stay clear of
+    the titles of the row below (they overlapped), and save_figure keeps the layout without
+    warning."""
+    plot_panel, history, forecast, _, names = _panel_parts()
+    axes = plot_panel(history, forecast, **names)
+    figure = axes[0].figure
+    assert figure.get_layout_engine() is not None
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    for upper, lower in zip(axes[:2], axes[2:4]):
+        title = lower.title.get_window_extent(renderer)
+        texts = [*upper.get_xticklabels(), upper.xaxis.label, upper.xaxis.get_offset_text()]
+        for text in texts:
+            if text.get_visible() and text.get_text():
+                assert not _overlaps(text.get_window_extent(renderer), title), text.get_text()
+    plt.close(figure)
+
+
+def test_save_figure_of_a_panel_plot_does_not_warn(tmp_path):
+    """Check that saving a laid-out figure does not switch its layout with a warning."""
+    from tsforecast.plotting import save_figure
+
+    plot_panel, history, forecast, _, names = _panel_parts()
+    axes = plot_panel(history, forecast, **names)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        save_figure(axes[0].figure, tmp_path / "panel.png", dpi=40)
+
+
+@pytest.mark.parametrize("n, horizon, expected", [(120, 6, 36), (200, 12, 60), (20, 3, 17)])
+def test_plot_panel_shows_recent_history_by_default(n, horizon, expected):
+    """Check the default history_tail: the last max(5 horizons, 3 seasons) steps of each
+    series (monthly: a season of 12), so that a short forecast is not a sliver at the end of a
+    long history; history_tail=None draws all of it."""
+    from tsforecast.plotting import plot_panel
+
+    full = _long_panel(ids=("a", "b"), n=n)
+    last = full.groupby("store").cumcount(ascending=False) < horizon
+    history, forecast = full[~last], full[last]
+    names = {"id_column": "store", "time_column": "date", "target": "sales"}
+    axes = plot_panel(history, forecast, **names)
+    assert [len(ax.get_lines()[0].get_xdata()) for ax in axes] == [expected] * 2
+    plt.close(axes[0].figure)
+    axes = plot_panel(history, forecast, history_tail=None, **names)
+    assert [len(ax.get_lines()[0].get_xdata()) for ax in axes] == [n - horizon] * 2
+    plt.close(axes[0].figure)

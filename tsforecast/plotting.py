@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._validation import infer_frequency, seasonal_period
+
 __all__ = ["plot_forecast", "plot_panel", "save_figure"]
 
 
@@ -144,7 +146,8 @@ def _after(history: pd.Series, values: pd.Series | None, has_index: bool) -> pd.
 
 
 def plot_panel(history, forecast, actual=None, *, interval=None, ids=None, max_series=4,
-               id_column="unique_id", time_column="ds", target="y", history_tail=None, axes=None):
+               id_column="unique_id", time_column="ds", target="y", history_tail="auto",
+               axes=None):
     """Plot a few series of a panel, one small :func:`plot_forecast` per series.
 
     Parameters
@@ -167,11 +170,16 @@ def plot_panel(history, forecast, actual=None, *, interval=None, ids=None, max_s
         How many series to draw when ``ids`` is None.
     id_column, time_column, target : str, default="unique_id", "ds", "y"
         Column names of the three frames (those of ``LSTMForecaster``).
-    history_tail : int, optional
-        Draw only the last ``history_tail`` steps of each series' history; None draws all.
+    history_tail : int, "auto" or None, default="auto"
+        How much of each series' history to draw: its last ``history_tail`` steps. "auto":
+        the last ``max(5 * h, 3 * season)`` steps, ``h`` the series' forecast steps and
+        ``season`` the seasonal period of its time labels (12 for monthly, 7 for daily, 24
+        for hourly, ...; 1 when there is none), as the command line's plots do, so that a
+        short forecast is not a sliver at the end of a long history. None draws all of it.
     axes : array-like of matplotlib Axes, optional
         Where to draw, one Axes per series; a new figure with a grid of two columns is made
-        when None.
+        when None, laid out by matplotlib's constrained layout (so that the labels of a row
+        stay clear of the titles of the next).
 
     Returns
     -------
@@ -182,6 +190,7 @@ def plot_panel(history, forecast, actual=None, *, interval=None, ids=None, max_s
     for name, frame in frames.items():
         _check_long(frame, name, (id_column, time_column, target))
     ids = _panel_ids(forecast[id_column], ids, max_series)
+    _check_history_tail(history_tail)
     if axes is None:
         axes = _grid(len(ids))
     axes = np.asarray(axes, dtype=object).ravel()
@@ -194,14 +203,36 @@ def plot_panel(history, forecast, actual=None, *, interval=None, ids=None, max_s
     empty = pd.Series([], dtype=np.float64, index=pd.Index([], name=time_column), name=target)
     for position, (ax, key) in enumerate(zip(axes, ids)):
         forecast_part = parts["forecast"][key]
-        plot_forecast(parts["history"].get(key, empty), forecast_part, parts["actual"].get(key),
-                      interval=bands.get(key), history_tail=history_tail, ax=ax,
-                      title=str(key))
+        history_part = parts["history"].get(key, empty)
+        tail = (_auto_tail(history_part.index, len(forecast_part)) if history_tail == "auto"
+                else history_tail)
+        plot_forecast(history_part, forecast_part, parts["actual"].get(key),
+                      interval=bands.get(key), history_tail=tail, ax=ax, title=str(key))
         if position > 0:
             ax.get_legend().remove()  # one legend (on the first subplot) explains them all
         if isinstance(forecast_part.index, pd.DatetimeIndex):
             _concise_dates(ax)
     return axes[: len(ids)]
+
+
+def _check_history_tail(value) -> None:
+    if value is None or (isinstance(value, str) and value == "auto"):
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"history_tail must be 'auto', None or an int >= 1; got "
+                         f"history_tail={value!r}.")
+
+
+def _auto_tail(times: pd.Index, horizon: int) -> int:
+    """``max(5 * horizon, 3 * season)``: the history steps drawn by default, ``season`` the
+    seasonal period of the frequency of ``times`` (1 without one)."""
+    if isinstance(times, pd.PeriodIndex):
+        freq = times.freq
+    elif isinstance(times, pd.DatetimeIndex):
+        freq = times.freq or infer_frequency(times)
+    else:
+        freq = None
+    return max(5 * max(horizon, 1), 3 * seasonal_period(freq))
 
 
 def _concise_dates(ax) -> None:
@@ -250,7 +281,8 @@ def _grid(n: int) -> np.ndarray:
 
     ncols = min(n, 2)
     nrows = -(-n // ncols)
-    figure, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 2.8 * nrows), squeeze=False)
+    figure, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 2.8 * nrows), squeeze=False,
+                                layout="constrained")
     for ax in axes.ravel()[n:]:
         ax.remove()
     return axes.ravel()[:n]
@@ -279,7 +311,9 @@ def _bands_by_id(interval, id_column, time_column, ids) -> dict:
 
 
 def save_figure(figure, path, *, dpi: int = 100) -> Path:
-    """Lay out ``figure``, write it to ``path`` (creating its folder) and close it.
+    """Lay out ``figure`` (tightly, unless it has a layout engine of its own, such as the
+    constrained layout of :func:`plot_panel`), write it to ``path`` (creating its folder) and
+    close it.
 
     Parameters
     ----------
@@ -300,7 +334,8 @@ def save_figure(figure, path, *, dpi: int = 100) -> Path:
     if not path.suffix:  # matplotlib adds the default format's suffix; return the real name
         path = path.with_name(f"{path.name}.{plt.rcParams['savefig.format']}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.tight_layout()
+    if figure.get_layout_engine() is None:
+        figure.tight_layout()
     figure.savefig(path, dpi=dpi)
     plt.close(figure)
     return path
