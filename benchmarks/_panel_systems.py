@@ -143,13 +143,13 @@ def run_raw_panel(wl: Workload, device: str, opts) -> dict:
 def run_tsforecast_panel(wl: Workload, device: str, opts) -> dict:
     """LSTMForecaster on the long frame; defaults (per-series scaler, instance norm, sequence
     head) except deseasonalize=False, fixed epochs and no validation."""
-    from tsforecast import LSTMForecaster
+    from tsforecast import LSTMForecaster, LSTMNetwork
 
     data = _PanelData(wl)
     frame = data.long_frame()
     model = LSTMForecaster(
-        window=wl.window, horizon=wl.horizon, hidden_size=HIDDEN, deseasonalize=False,
-        epochs=wl.epochs, batch_size=BATCH, lr=LR, validation_fraction=0.0,
+        window=wl.window, horizon=wl.horizon, network=LSTMNetwork(hidden_size=HIDDEN),
+        deseasonalize=False, epochs=wl.epochs, batch_size=BATCH, lr=LR, validation_fraction=0.0,
         early_stopping=False, device=device, random_state=SEED,
     )
     fit_s, _ = _clock(lambda: model.fit(frame), 1, device)

@@ -16,12 +16,14 @@ from statistics import median
 import numpy as np
 from _workloads import BATCH, HIDDEN, LR, SEED, Workload, make_series, rolling_actuals, split
 
-# Forecasting options of LSTMForecaster mapped to the plain "last hidden state -> Linear"
-# model; only those the installed version has are passed.
-PLAIN_OPTIONS = {
+# Network settings (LSTMNetwork) and forecasting options of LSTMForecaster mapped to the plain
+# "last hidden state -> Linear" model; only the options the installed version has are passed.
+PLAIN_NETWORK = {
     "instance_norm": None,  # per-window normalisation off
     "head": "last",  # the head reads the last hidden state only
     "seasonal_skip": False,  # no seasonal-naive correction
+}
+PLAIN_OPTIONS = {
     "season": None,  # only read by window=None, seasonal_skip and deseasonalize
     "normalize_windows": False,
     "head_hidden_size": None,
@@ -193,17 +195,14 @@ def _dataloader_rolling(net, data, W, H, device):
 
 
 def run_tsforecast(wl: Workload, device: str, opts) -> dict:
-    from tsforecast import LSTMForecaster
+    from tsforecast import LSTMForecaster, LSTMNetwork
 
     data = _Data(wl)
     params = dict(
         window=wl.window,
         horizon=wl.horizon,
-        hidden_size=HIDDEN,
-        num_layers=1,
-        dropout=0.0,
-        bidirectional=False,
-        proj_size=0,
+        network=LSTMNetwork(hidden_size=HIDDEN, num_layers=1, dropout=0.0, bidirectional=False,
+                            proj_size=0, **PLAIN_NETWORK),
         scaler="standard",
         epochs=wl.epochs,
         batch_size=BATCH,

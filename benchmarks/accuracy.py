@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsforecast import LSTMForecaster
+from tsforecast import ConformalIntervals, LSTMForecaster, LSTMNetwork
 from tsforecast.datasets import DATASETS
 from tsforecast.metrics import smape
 
@@ -45,6 +45,15 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "accuracy.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 BUNDLED_HORIZON = {"M": 18, "Y": 6}  # monthly 18, yearly 6 (the M1 horizons)
 METHODS = ("naive", "snaive", "ets", "arima", "lstm", "global")
+
+
+def forecaster_params(text: str) -> dict:
+    """LSTMForecaster parameters from JSON, where the parameter objects are dicts of their
+    settings: {"network": {"hidden_size": 32}} is network=LSTMNetwork(hidden_size=32), and
+    "intervals" a ConformalIntervals alike."""
+    objects = {"network": LSTMNetwork, "intervals": ConformalIntervals}
+    return {key: objects[key](**value) if key in objects and isinstance(value, dict) else value
+            for key, value in json.loads(text).items()}
 
 
 @dataclass
@@ -154,7 +163,8 @@ def fit_global(members: list[Series], params: dict, seeds: list[int],
     ]
     long = pd.concat(frames, ignore_index=True)
     if statics:
-        params = {**params, "static_columns": list(series_features(members[0]))}
+        columns = {**(params.get("columns") or {}), "static": list(series_features(members[0]))}
+        params = {**params, "columns": columns}
     total = 0.0
     for seed in seeds:
         model = LSTMForecaster(horizon=h, random_state=seed, **params).fit(long)
@@ -344,7 +354,9 @@ def main(argv=None) -> None:
     parser.add_argument("--origin", type=int, default=1,
                         help="with --split validation: hold out the training part's last "
                              "horizon (1) or the horizon before it (2, an earlier origin)")
-    parser.add_argument("--params", default="{}", help="JSON of LSTMForecaster parameters")
+    parser.add_argument("--params", default="{}",
+                        help='JSON of LSTMForecaster parameters (parameter objects as dicts, '
+                             'e.g. {"network": {"hidden_size": 32}})')
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--global-params", default="{}",
                         help="JSON of the global LSTMForecaster's parameters")
@@ -374,10 +386,10 @@ def main(argv=None) -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    params, methods = json.loads(args.params), args.methods.split(",")
+    params, methods = forecaster_params(args.params), args.methods.split(",")
     if "snaive" not in methods:  # every summary is relative to it, and it costs nothing
         methods.append("snaive")
-    global_params = json.loads(args.global_params)
+    global_params = forecaster_params(args.global_params)
     series = ([] if args.no_bundled else load_bundled()) + load_competitions(
         args.per_group, args.seed
     )
@@ -398,7 +410,9 @@ def main(argv=None) -> None:
         seeds = [model_seed + k for k in range(args.global_seeds)]
         global_out = global_forecasts(
             series, pool, args.global_scope, global_params, seeds, log=True, extra=extra,
-            group_params=json.loads(args.global_group_params), statics=args.global_statics,
+            group_params={group: forecaster_params(json.dumps(own)) for group, own
+                          in json.loads(args.global_group_params).items()},
+            statics=args.global_statics,
         )
     records = evaluate(series, params, model_seed, methods, log=True, global_out=global_out)
     elapsed = time.perf_counter() - start

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsforecast import LSTMForecaster, distributed
+from tsforecast import LSTMForecaster, LSTMNetwork, distributed
 from tsforecast._nn import LSTMNet
 
 
@@ -38,9 +38,9 @@ def make_panel(n_series: int, n_rows: int) -> pd.DataFrame:
 
 def timed_fit(n_series, n_rows, hidden, batch, epochs):
     """Run on every rank: fit this rank's series; return (seconds, forecasts, n windows)."""
-    model = LSTMForecaster(window=24, horizon=12, hidden_size=hidden, batch_size=batch,
-                           epochs=epochs, early_stopping=False, validation_fraction=0.0,
-                           n_threads=None, random_state=0, device="cpu")
+    model = LSTMForecaster(window=24, horizon=12, network=LSTMNetwork(hidden_size=hidden),
+                           batch_size=batch, epochs=epochs, early_stopping=False,
+                           validation_fraction=0.0, n_threads=None, random_state=0, device="cpu")
     part = distributed.shard_series(make_panel(n_series, n_rows))
     start = time.perf_counter()
     model.fit(part)

@@ -12,9 +12,9 @@ intervals of the conformal method (LSTMForecaster's defaults) and of quantile re
 frequency group on a long frame of every competition series of the group (as accuracy.py's
 ``global`` method with ``--global-pool all``), so the conformal errors of the validation
 windows of all those series are pooled. ``refit conformal`` and ``refit cqr`` (and their
-``global`` forms) calibrate with ``calibration="refit"``: a copy trained without the last
-third of each training part (global: each series' last ``h`` rows) forecasts the windows
-over those rows (``--held-fraction`` sets another share, through
+``global`` forms) calibrate with ``intervals=ConformalIntervals(calibration="refit")``: a copy
+trained without the last third of each training part (global: each series' last ``h`` rows)
+forecasts the windows over those rows (``--held-fraction`` sets another share, through
 ``calibrate(refit=True)``); ``cqr`` conformalizes the trained quantiles (``method="cqr"``).
 ``backtest conformal`` (only when named in ``--methods``, like ``cqr`` and ``global cqr``)
 fits on the first two thirds of each training part and calibrates on the
@@ -27,7 +27,6 @@ plus one batched forward pass over the same 100 windows (``predict_rolling``).
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 import time
@@ -36,9 +35,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from accuracy import Series, load_bundled, load_competitions, mase_scale, to_validation
+from accuracy import (
+    Series,
+    forecaster_params,
+    load_bundled,
+    load_competitions,
+    mase_scale,
+    to_validation,
+)
 
-from tsforecast import LSTMForecaster
+from tsforecast import ConformalIntervals, LSTMForecaster, LSTMNetwork
 from tsforecast.model_selection import backtest
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "intervals.md"
@@ -56,16 +62,16 @@ def lstm_intervals(series: Series, method: str, seed: int, params: dict,
 
     ``method``: "conformal", "quantile" or "cqr" (a model trained with ``QUANTILES``), read
     from fit's calibration; "refit conformal" or "refit cqr" fitted with
-    ``calibration="refit"`` (a copy trained without the last third of the training part
-    forecasts the windows over those rows), or with ``held_fraction`` instead of the third
-    (``calibrate(refit=True)`` after fit).
+    ``intervals=ConformalIntervals(calibration="refit")`` (a copy trained without the last
+    third of the training part forecasts the windows over those rows), or with
+    ``held_fraction`` instead of the third (``calibrate(refit=True)`` after fit).
     """
     h = len(series.test)
     index = pd.period_range("2000-01-01", periods=len(series.train), freq=series.freq)
     train = pd.Series(series.train, index=index)
     refit = method.startswith("refit ") and held_fraction is not None
     if method.startswith("refit ") and held_fraction is None:
-        params = {**params, "calibration": "refit"}
+        params = {**params, "intervals": ConformalIntervals(calibration="refit")}
     method = method.removeprefix("refit ")
     if method in ("quantile", "cqr"):
         params = {**params, "quantiles": QUANTILES}
@@ -133,7 +139,7 @@ def fit_global(members: list[Series], method: str, seed: int, params: dict) -> d
     if method in ("quantile", "cqr", "refit cqr"):
         params = {**params, "quantiles": QUANTILES}
     if method.startswith("refit "):  # a copy trained without each series' last h rows
-        params = {**params, "calibration": "refit"}
+        params = {**params, "intervals": ConformalIntervals(calibration="refit")}
         method = method.removeprefix("refit ")
     model = LSTMForecaster(horizon=h, random_state=seed, **params)
     bands = {}
@@ -286,8 +292,8 @@ def time_backtest(n: int = 10_000, cutoffs: int = 100, repeats: int = 5) -> list
     rng = np.random.default_rng(0)
     t = np.arange(n)
     series = 10 + np.sin(2 * np.pi * t / 24) + 0.3 * rng.normal(size=n)
-    params = dict(window=48, horizon=24, hidden_size=32, epochs=3, random_state=0,
-                  device="cpu")
+    params = dict(window=48, horizon=24, network=LSTMNetwork(hidden_size=32), epochs=3,
+                  random_state=0, device="cpu")
     first = n - params["horizon"] - (cutoffs - 1)  # first forecast row (step=1)
     timings = {"backtest": [], "fit": [], "rest": [], "forward": []}
     for _ in range(repeats):
@@ -332,8 +338,8 @@ def time_refits(n: int = 3_000, cutoffs: int = 8, jobs=(1, 2), repeats: int = 3)
     rng = np.random.default_rng(0)
     t = np.arange(n)
     series = 10 + np.sin(2 * np.pi * t / 24) + 0.3 * rng.normal(size=n)
-    params = dict(window=48, horizon=24, hidden_size=32, epochs=3, random_state=0,
-                  device="cpu")
+    params = dict(window=48, horizon=24, network=LSTMNetwork(hidden_size=32), epochs=3,
+                  random_state=0, device="cpu")
     seconds, forecasts = {}, {}
     for n_jobs in jobs:
         runs = []
@@ -374,11 +380,13 @@ def main(argv=None) -> None:
     parser.add_argument("--methods", default=",".join(METHODS),
                         help="comma-separated, from " + ", ".join(METHODS + EXTRA_METHODS))
     parser.add_argument("--params", default="{}",
-                        help="JSON of LSTMForecaster parameters (per-series and global models)")
+                        help="JSON of LSTMForecaster parameters (per-series and global "
+                             'models; parameter objects as dicts, e.g. {"network": '
+                             '{"hidden_size": 32}})')
     parser.add_argument("--held-fraction", type=float, default=None,
                         help="share of each training part the refit copy of the per-series "
                              "refit methods leaves out (at least h rows); default: "
-                             "calibration='refit' (the last third)")
+                             "ConformalIntervals(calibration='refit') (the last third)")
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--timing-only", action="store_true",
                         help="only the backtest timings (no data sets needed)")
@@ -390,7 +398,7 @@ def main(argv=None) -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    methods, params = args.methods.split(","), json.loads(args.params)
+    methods, params = args.methods.split(","), forecaster_params(args.params)
     if args.timing_only:
         print("\n".join([*time_backtest(), "", *time_refits()]))
         return

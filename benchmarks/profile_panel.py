@@ -31,13 +31,13 @@ def main() -> None:
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # torch._dynamo import, off the clock
     wl = dataclasses.replace(WORKLOADS["w4"], n_series=args.series, epochs=1)
 
-    from tsforecast import LSTMForecaster
+    from tsforecast import LSTMForecaster, LSTMNetwork
 
     frame = _PanelData(wl).long_frame()
     model = LSTMForecaster(
-        window=wl.window, horizon=wl.horizon, hidden_size=HIDDEN, deseasonalize=False,
-        epochs=1, batch_size=BATCH, lr=LR, validation_fraction=0.0, early_stopping=False,
-        random_state=SEED,
+        window=wl.window, horizon=wl.horizon, network=LSTMNetwork(hidden_size=HIDDEN),
+        deseasonalize=False, epochs=1, batch_size=BATCH, lr=LR, validation_fraction=0.0,
+        early_stopping=False, random_state=SEED,
     )
     systems = {
         "raw": lambda: run_raw_panel(wl, "cpu", types.SimpleNamespace(predict_calls=1)),

@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from tsforecast import LSTMForecaster, datasets
+from tsforecast import LSTMForecaster, LSTMNetwork, datasets
 
 # (data, hidden_size, batch_size)
 CONFIGS = [
@@ -37,9 +37,9 @@ def data(name: str) -> np.ndarray:
 
 
 def fit_seconds(series, hidden, batch, threads, epochs) -> float:
-    model = LSTMForecaster(window=24, horizon=1, hidden_size=hidden, batch_size=batch,
-                           epochs=epochs, early_stopping=False, device="cpu", random_state=0,
-                           n_threads=threads)
+    model = LSTMForecaster(window=24, horizon=1, network=LSTMNetwork(hidden_size=hidden),
+                           batch_size=batch, epochs=epochs, early_stopping=False, device="cpu",
+                           random_state=0, n_threads=threads)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

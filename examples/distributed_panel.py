@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsforecast import LSTMForecaster, distributed
+from tsforecast import LSTMForecaster, LSTMNetwork, distributed
 
-SETTINGS = {"window": 24, "horizon": 12, "hidden_size": 32, "batch_size": 64, "lr": 1e-2,
-            "random_state": 0, "device": "cpu"}
+SETTINGS = {"window": 24, "horizon": 12, "network": LSTMNetwork(hidden_size=32),
+            "batch_size": 64, "lr": 1e-2, "random_state": 0, "device": "cpu"}
 
 
 def make_panel(n_series: int = 8, n_rows: int = 200) -> pd.DataFrame:

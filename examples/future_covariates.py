@@ -4,11 +4,11 @@ Monthly airline passengers. Both models read a window of 6 months, half a season
 alone cannot show where the next 12 months sit in the year; both model the log of the series
 (``target_transform="log"``: the seasonal swings grow with the level) and neither removes the
 seasonal pattern beforehand (``deseasonalize=False``). One also reads the sine and cosine of
-the month (``tsforecast.calendar_features``) as ``future_columns``: over the window, and over
-the 12 months forecast, whose calendar is known in advance. Each is fitted on all but the last 24
-months with the same seeds, and scored on every rolling origin inside the held-out 24 months
-(13 origins of 12 steps). For reference, the default seasonal adjustment
-(``deseasonalize="auto"``) without calendar features is scored the same way.
+the month (``tsforecast.calendar_features``) as future columns (``columns={"future": [...]}``):
+over the window, and over the 12 months forecast, whose calendar is known in advance. Each is
+fitted on all but the last 24 months with the same seeds, and scored on every rolling origin
+inside the held-out 24 months (13 origins of 12 steps). For reference, the default seasonal
+adjustment (``deseasonalize="auto"``) without calendar features is scored the same way.
 
 Run: ``python examples/future_covariates.py`` (writes docs/images/future_covariates.png).
 """
@@ -50,12 +50,12 @@ def main(epochs: int = 200, seeds=(0, 1, 2),
         "no calendar": dict(target="passengers", deseasonalize=False, target_transform="log"),
         "calendar as future_columns": dict(target="passengers", deseasonalize=False,
                                            target_transform="log",
-                                           future_columns=CALENDAR),
+                                           columns={"future": CALENDAR}),
         "no calendar, deseasonalize='auto'": dict(target="passengers"),
     }
     results, forecasts = {}, {}
     for name, options in variants.items():
-        columns = ["passengers", *options.get("future_columns", [])]
+        columns = ["passengers", *options.get("columns", {}).get("future", [])]
         errors = []
         for seed in seeds:
             model = LSTMForecaster(window=WINDOW, horizon=HORIZON, epochs=epochs,
@@ -64,7 +64,7 @@ def main(epochs: int = 200, seeds=(0, 1, 2),
             if seed == seeds[0]:
                 future = frame[CALENDAR].iloc[-HOLDOUT : -HOLDOUT + HORIZON]
                 forecasts[name] = model.predict(
-                    X_future=future if "future_columns" in options else None)
+                    X_future=future if "columns" in options else None)
         mae, smape = np.mean(errors, axis=0)
         results[name] = {"mae": float(mae), "smape": float(smape),
                          "mae_per_seed": [float(e[0]) for e in errors]}

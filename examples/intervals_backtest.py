@@ -5,8 +5,9 @@ interval from ``LSTMForecaster(horizon=12)``:
 
 - ``validation``: conformal, calibrated on the errors of fit's own validation windows (the
   default; few and optimistic on a series of 200 months);
-- ``refit``: conformal, ``calibration="refit"``: fit also trains a copy of the model without
-  the last third of the series and calibrates on the copy's errors over that third;
+- ``refit``: conformal, ``intervals=ConformalIntervals(calibration="refit")``: fit also trains
+  a copy of the model without the last third of the series and calibrates on the copy's errors
+  over that third;
 - ``cqr``: ``quantiles=(0.05, 0.95)`` trained on the pinball loss, then conformalized on the
   same refit copy's errors (``method="cqr"``, what ``"auto"`` picks).
 
@@ -27,14 +28,14 @@ Run: ``python examples/intervals_backtest.py`` (writes docs/images/intervals_bac
 
 from __future__ import annotations
 
-from tsforecast import LSTMForecaster, datasets
+from tsforecast import ConformalIntervals, LSTMForecaster, datasets
 from tsforecast.model_selection import backtest
 
 HORIZON, COVERAGE = 12, 0.9
 VARIANTS = {
     "validation": dict(),
-    "refit": dict(calibration="refit"),
-    "cqr": dict(calibration="refit", quantiles=(0.05, 0.95)),
+    "refit": dict(intervals=ConformalIntervals(calibration="refit")),
+    "cqr": dict(intervals=ConformalIntervals(calibration="refit"), quantiles=(0.05, 0.95)),
 }
 
 

@@ -7,8 +7,8 @@ generated hourly "electricity load" with two correlated weather covariates (no d
 truth is known): temperature (a daily cycle plus slow AR(1) weather), humidity (falling when it
 is warm) and the load (a daily cycle plus a response to the temperature two hours earlier, plus
 noise). ``LSTMForecaster(target="load")`` reads windows of all three columns and forecasts the
-next ``horizon`` hours of the load in one pass, with ``num_layers=2``, ``dropout``,
-``bidirectional=True`` and ``proj_size``. The last 25% of the hours are held out; every origin
+next ``horizon`` hours of the load in one pass, with ``LSTMNetwork(num_layers=2, dropout=...,
+bidirectional=True, proj_size=...)``. The last 25% of the hours are held out; every origin
 there is forecast (``predict_rolling``) and compared with two naive baselines: repeat the last
 value, and repeat the value of the same hour one day earlier (seasonal naive).
 
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from tsforecast import LSTMForecaster, metrics
+from tsforecast import LSTMForecaster, LSTMNetwork, metrics
 from tsforecast.plotting import save_figure
 
 DAY = 24
@@ -65,9 +65,10 @@ def main(
     n_train = int(0.75 * n_hours)
     train = data.iloc[:n_train]
     test = data.iloc[n_train - window :]  # forecasts start at the first held-out hour
+    network = LSTMNetwork(hidden_size=hidden_size, num_layers=2, dropout=0.1, bidirectional=True,
+                          proj_size=proj_size)
     model = LSTMForecaster(
-        window=window, horizon=horizon, target="load", hidden_size=hidden_size,
-        num_layers=2, dropout=0.1, bidirectional=True, proj_size=proj_size,
+        window=window, horizon=horizon, target="load", network=network,
         epochs=epochs, lr=lr, batch_size=64, patience=5, random_state=0,
     )
     start = time.perf_counter()

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from tsforecast import LSTMForecaster, datasets, metrics
+from tsforecast import LSTMForecaster, LSTMNetwork, datasets, metrics
 from tsforecast.plotting import save_figure
 
 WINDOW = 10
@@ -32,8 +32,8 @@ def main(epochs: int = 1500, default_epochs: int = 100,
     actual = series[split + WINDOW :]
     models = {
         "tutorial settings": LSTMForecaster(
-            window=WINDOW, hidden_size=5, lr=1e-4, batch_size=256, epochs=epochs,
-            validation_fraction=0.0, early_stopping=False, random_state=0,
+            window=WINDOW, network=LSTMNetwork(hidden_size=5), lr=1e-4, batch_size=256,
+            epochs=epochs, validation_fraction=0.0, early_stopping=False, random_state=0,
         ),
         "toolkit defaults": LSTMForecaster(window=WINDOW, epochs=default_epochs, random_state=0),
     }

@@ -20,7 +20,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from tsforecast import LSTMForecaster, datasets, metrics, plotting
+from tsforecast import LSTMForecaster, LSTMNetwork, datasets, metrics, plotting
 
 HORIZON = 12
 
@@ -40,9 +40,10 @@ def main(epochs: int = 100, grid=None, plot: str | None = "docs/images/pipeline_
     X_train = X.iloc[:-HORIZON]
     pipeline = Pipeline([
         ("calendar", FunctionTransformer(calendar_features)),
-        ("model", LSTMForecaster(horizon=HORIZON, epochs=epochs, random_state=0)),
+        ("model", LSTMForecaster(horizon=HORIZON, network=LSTMNetwork(), epochs=epochs,
+                                 random_state=0)),
     ])
-    grid = grid or {"model__window": [12, 18], "model__hidden_size": [16, 64]}
+    grid = grid or {"model__window": [12, 18], "model__network__hidden_size": [16, 64]}
     search = GridSearchCV(pipeline, grid, cv=TimeSeriesSplit(n_splits=2, test_size=42))
     search.fit(X_train, y_train)
     forecast = search.best_estimator_.predict(X_train, y=y_train)  # the next 12 months

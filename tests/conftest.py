@@ -6,9 +6,12 @@ import pandas as pd
 import pytest
 import torch
 
+from tsforecast import LSTMNetwork
+
 matplotlib.use("Agg")
 
-TINY = {"hidden_size": 4, "epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
+TRAINING = {"epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
+TINY = {**TRAINING, "network": LSTMNetwork(hidden_size=4)}  # a forecaster's tiny settings
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -53,7 +56,7 @@ def frame():
 
 # Settings under which a small forecaster learns the series below in well under a second; the
 # seasonal adjustment is off so that what is measured is the network.
-LEARNING = {"hidden_size": 16, "epochs": 30, "lr": 1e-2, "batch_size": 16,
+LEARNING = {"network": LSTMNetwork(hidden_size=16), "epochs": 30, "lr": 1e-2, "batch_size": 16,
             "deseasonalize": False, "random_state": 0, "device": "cpu"}
 
 

@@ -229,7 +229,7 @@ def _api_panel_forecast(path, holdout, horizon):
     frame = pd.read_csv(path, parse_dates=["date"])  # rows as in the file: ids in the same order
     held = frame.groupby("store")["date"].rank(ascending=False) <= holdout
     history, actual = frame[~held], frame[held]
-    model = LSTMForecaster(horizon=horizon, id_column="store", time_column="date",
+    model = LSTMForecaster(horizon=horizon, columns={"id": "store", "time": "date"},
                            target="sales", epochs=2, random_state=0, device="cpu")
     forecast = model.fit(history).predict()
     return history.sort_values("date"), actual.sort_values("date"), forecast
@@ -375,7 +375,7 @@ def test_plot_draws_a_90_percent_band_by_default_and_interval_adds_output_column
         tmp_path, capsys, monkeypatch):
     """Check --plot draws the default 90% interval as a band and reports its coverage, and
     --interval 0.8 writes lower/upper columns that match the API's predict_interval."""
-    from tsforecast import LSTMForecaster, cli, datasets
+    from tsforecast import ConformalIntervals, LSTMForecaster, cli, datasets
 
     bands = {}
     monkeypatch.setattr(cli, "save_figure",
@@ -391,7 +391,7 @@ def test_plot_draws_a_90_percent_band_by_default_and_interval_adds_output_column
     assert list(written.columns) == ["passengers", "lower", "upper"]
     series = datasets.load_air_passengers()
     model = LSTMForecaster(horizon=12, season=12, epochs=2, random_state=0, device="cpu",
-                           calibration="refit")
+                           intervals=ConformalIntervals(calibration="refit"))
     expected = model.fit(series).predict_interval(coverage=0.8)
     np.testing.assert_allclose(written[["lower", "upper"]].to_numpy(), expected.to_numpy(),
                                rtol=1e-9)

@@ -8,14 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsforecast import LSTMForecaster, LSTMRegressor, distributed
+from tsforecast import ConformalIntervals, LSTMForecaster, LSTMNetwork, LSTMRegressor, distributed
 
 # Forecasts of a 2-process fit and of one process differ by float reduction order only: 0 for
 # this fit, 1.7e-7 and 1.0e-6 on values near 10 for the example and the benchmark
 # (docs/distributed.md).
 TOLERANCE = 1e-5
-PARAMS = {"window": None, "horizon": 3, "hidden_size": 8, "epochs": 4, "batch_size": 16,
-          "static_columns": "size", "random_state": 0, "device": "cpu"}
+PARAMS = {"window": None, "horizon": 3, "network": LSTMNetwork(hidden_size=8), "epochs": 4,
+          "batch_size": 16, "columns": {"static": "size"}, "random_state": 0, "device": "cpu"}
+REFIT = ConformalIntervals(calibration="refit")
 
 
 def make_panel(lengths=(20, 20, 20, 40, 40)):
@@ -59,13 +60,12 @@ def _rank_scenarios():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         uneven = distributed.shard_series(make_panel(lengths=[60, 60, 20, 20]))
-        LSTMForecaster(**{**PARAMS, "window": 10, "static_columns": None},
-                       calibration="refit").fit(uneven)
+        LSTMForecaster(**{**PARAMS, "window": 10, "columns": None}, intervals=REFIT).fit(uneven)
     out["uneven_refit_warnings"] = [str(w.message) for w in caught]
     if distributed.rank() == 0:  # one rank alone: calibrate must not wait for the others
         alone = pickle.loads(pickle.dumps(first)).calibrate(part)
         out["calibrated_alone"] = alone.conformal_errors_.shape
-    refit = LSTMForecaster(**PARAMS, calibration="refit").fit(part)
+    refit = LSTMForecaster(**PARAMS, intervals=REFIT).fit(part)
     out["refit_interval"] = refit.predict_interval(coverage=0.8)
     out["interval"] = first.predict_interval(coverage=0.8)
     retrained = LSTMForecaster(**PARAMS, retrain_on_all=True).fit(part)
@@ -129,7 +129,7 @@ def test_two_process_intervals_match_one_process(launched):
 def test_two_process_refit_calibration_matches_one_process(launched):
     """Check calibration="refit" under two ranks: each trains its part of the copy, and the
     intervals are those of the one-process fit."""
-    single = LSTMForecaster(**PARAMS, calibration="refit").fit(make_panel())
+    single = LSTMForecaster(**PARAMS, intervals=REFIT).fit(make_panel())
     expected = single.predict_interval(coverage=0.8)
     both = pd.concat([r["refit_interval"] for r in launched], ignore_index=True)
     assert list(both.columns) == list(expected.columns)

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsforecast import LSTMForecaster, datasets
+from tsforecast import LSTMForecaster, LSTMNetwork, datasets
 
-TINY = dict(hidden_size=4, epochs=2, random_state=0)
+TINY = dict(network=LSTMNetwork(hidden_size=4), epochs=2, random_state=0)
 
 
 @pytest.fixture

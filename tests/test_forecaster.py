@@ -15,7 +15,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_sco
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from tsforecast import LSTMForecaster, datasets
+from tsforecast import LSTMForecaster, LSTMNetwork, datasets
 
 
 def tiny(**params):
@@ -137,7 +137,8 @@ def test_network_options_train_and_forecast(sine, params):
     Trained on the first 80 points, each must forecast the rest at most 0.8x the naive
     forecast's MAE (measured: 0.64x, 0.54x, 0.55x; untrained: 1x).
     """
-    model = tiny(horizon=3, hidden_size=8, epochs=30, lr=1e-2, **params).fit(sine[:80])
+    network = LSTMNetwork(hidden_size=8, **params)
+    model = tiny(horizon=3, network=network, epochs=30, lr=1e-2).fit(sine[:80])
     assert model.module_.lstm.num_layers == params.get("num_layers", 1)
     assert model.predict().shape == (3,)
     assert beats_naive(model, sine)
@@ -151,7 +152,8 @@ def test_every_scaler_forecasts(sine, scaler):
     the naive forecast's MAE (measured: 0.50x standard, 0.63x minmax, 0.61x none; untrained: 1x).
     """
     series = sine * 100
-    model = tiny(horizon=3, hidden_size=8, epochs=30, lr=1e-2, scaler=scaler).fit(series[:80])
+    model = tiny(horizon=3, network=LSTMNetwork(hidden_size=8), epochs=30, lr=1e-2,
+                 scaler=scaler).fit(series[:80])
     assert np.isfinite(model.predict()).all()
     assert beats_naive(model, series)
 
@@ -253,10 +255,10 @@ def test_fit_and_predict_do_not_modify_the_input(frame):
 
 def test_params_clone_and_set_params_round_trip():
     """Check get_params returns constructor args unchanged and clone copies them."""
-    model = LSTMForecaster(window=7, horizon=3, hidden_size=5, target="a")
+    model = LSTMForecaster(window=7, horizon=3, network=LSTMNetwork(hidden_size=5), target="a")
     assert model.get_params()["window"] == 7 and model.get_params()["target"] == "a"
-    cloned = clone(model).set_params(hidden_size=9)
-    assert cloned.hidden_size == 9 and model.hidden_size == 5
+    cloned = clone(model).set_params(network__hidden_size=9)
+    assert cloned.network.hidden_size == 9 and model.network.hidden_size == 5
 
 
 def test_pickle_round_trip_predicts_the_same(frame):
@@ -352,11 +354,13 @@ def test_pipeline_scales_covariates_then_forecasts(frame):
         ({"horizon": -1}, ValueError, "horizon must be an int >= 1"),
         ({"scaler": "robust"}, ValueError, "scaler must be one of"),
         ({"loss": "l2"}, ValueError, "loss must be one of \\('mse', 'mae', 'huber'\\)"),
-        ({"dropout": 1.0}, ValueError, "dropout must be in"),
+        ({"network": LSTMNetwork(hidden_size=4, dropout=1.0)}, ValueError, "dropout must be in"),
         ({"validation_fraction": 1.0}, ValueError, "validation_fraction must be in"),
         ({"lr": 0}, ValueError, "lr must be in"),
-        ({"proj_size": 4}, ValueError, "proj_size must be smaller than hidden_size"),
-        ({"bidirectional": "yes"}, TypeError, "bidirectional must be True or False"),
+        ({"network": LSTMNetwork(hidden_size=4, proj_size=4)}, ValueError,
+         "proj_size must be smaller than hidden_size"),
+        ({"network": LSTMNetwork(hidden_size=4, bidirectional="yes")}, TypeError,
+         "bidirectional must be True or False"),
         ({"device": "tpu"}, ValueError, "device must be"),
         ({"device": "cuda:7"}, ValueError, "device='cuda:7' was requested"),
     ],

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import TINY
+from conftest import TINY, TRAINING
 
-from tsforecast import LSTMForecaster
+from tsforecast import LSTMForecaster, LSTMNetwork
 
 
 @pytest.mark.parametrize("instance_norm", ["last", "mean"])
@@ -17,8 +17,9 @@ def test_instance_norm_extrapolates_a_linear_trend(instance_norm):
     last value (59, what the untrained model forecasts) and a zero forecast both fail.
     """
     series = np.arange(60, dtype=float)
-    params = {**TINY, "epochs": 80, "batch_size": 64, "lr": 2e-2}
-    model = LSTMForecaster(**params, window=4, horizon=4, instance_norm=instance_norm)
+    params = {**TRAINING, "epochs": 80, "batch_size": 64, "lr": 2e-2}
+    network = LSTMNetwork(hidden_size=4, instance_norm=instance_norm)
+    model = LSTMForecaster(**params, window=4, horizon=4, network=network)
     forecast = model.fit(series).predict()
     assert forecast.min() > series.max()
     np.testing.assert_allclose(forecast, np.arange(60, 64), atol=0.5)
@@ -33,8 +34,9 @@ def test_without_instance_norm_a_trend_stays_near_the_training_range():
     stays below 61.5).
     """
     series = np.arange(60, dtype=float)
-    params = {**TINY, "epochs": 80, "batch_size": 64, "lr": 2e-2}
-    model = LSTMForecaster(**params, window=4, horizon=4, instance_norm=None).fit(series)
+    params = {**TRAINING, "epochs": 80, "batch_size": 64, "lr": 2e-2}
+    network = LSTMNetwork(hidden_size=4, instance_norm=None)
+    model = LSTMForecaster(**params, window=4, horizon=4, network=network).fit(series)
     forecast = model.predict()
     assert forecast.max() < 60 + 3
     assert forecast.min() > 40
@@ -46,16 +48,16 @@ def test_without_instance_norm_a_trend_stays_near_the_training_range():
 @pytest.mark.parametrize("horizon", [1, 5])
 def test_every_head_and_norm_forecast_with_the_right_shapes(sine, head, instance_norm, horizon):
     """Check that each head and normalisation gives (horizon,) forecasts and rolling forecasts."""
-    model = LSTMForecaster(
-        **TINY, window=6, horizon=horizon, head=head, instance_norm=instance_norm
-    ).fit(sine)
+    network = LSTMNetwork(hidden_size=4, head=head, instance_norm=instance_norm)
+    model = LSTMForecaster(**TRAINING, window=6, horizon=horizon, network=network).fit(sine)
     assert model.predict().shape == (horizon,)
     assert model.predict_rolling(sine[:40]).shape == (40 - 6 - horizon + 1, horizon)
 
 
 def test_sequence_head_with_a_window_shorter_than_the_horizon(sine):
     """Check that the sequence head reads min(horizon, window) steps."""
-    model = LSTMForecaster(**TINY, window=3, horizon=7, head="sequence").fit(sine)
+    network = LSTMNetwork(hidden_size=4, head="sequence")
+    model = LSTMForecaster(**TRAINING, window=3, horizon=7, network=network).fit(sine)
     assert model.predict().shape == (7,)
     assert model.module_.head_steps == 3
 
@@ -100,9 +102,8 @@ def test_explicit_window_is_kept(sine):
 def test_season_makes_the_network_correct_a_seasonal_naive_forecast(instance_norm):
     """Check that with seasonal_skip a network whose head outputs 0 forecasts seasonal naive."""
     series = np.tile([1.0, 5.0, 2.0, 8.0], 20) + np.arange(80) * 0.1
-    model = LSTMForecaster(
-        **TINY, window=8, horizon=6, season=4, seasonal_skip=True, instance_norm=instance_norm
-    )
+    network = LSTMNetwork(hidden_size=4, seasonal_skip=True, instance_norm=instance_norm)
+    model = LSTMForecaster(**TRAINING, window=8, horizon=6, season=4, network=network)
     model.fit(series)
     torch.nn.init.zeros_(model.module_.head.weight)
     torch.nn.init.zeros_(model.module_.head.bias)
@@ -119,7 +120,8 @@ def test_season_auto_follows_the_index_frequency(freq, expected):
 
 def test_season_longer_than_the_window_is_switched_off(sine):
     """Check that a season the window cannot hold leaves the network without the skip."""
-    model = LSTMForecaster(**TINY, window=5, horizon=2, season=12, seasonal_skip=True).fit(sine)
+    network = LSTMNetwork(hidden_size=4, seasonal_skip=True)
+    model = LSTMForecaster(**TRAINING, window=5, horizon=2, season=12, network=network).fit(sine)
     assert model.season_ == 12
     assert model.module_.season == 1
 
@@ -141,8 +143,9 @@ def test_default_head_starts_from_the_last_value(sine):
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"instance_norm": "std"}, "instance_norm must be one of"),
-        ({"head": "all"}, "head must be one of"),
+        ({"network": LSTMNetwork(hidden_size=4, instance_norm="std")},
+         "instance_norm must be one of"),
+        ({"network": LSTMNetwork(hidden_size=4, head="all")}, "head must be one of"),
         ({"window": 0}, "window must be"),
         ({"season": 0}, "season must be"),
     ],
@@ -150,22 +153,22 @@ def test_default_head_starts_from_the_last_value(sine):
 def test_bad_option_values_raise(sine, params, match):
     """Check that bad values of the new options raise a ValueError naming the parameter."""
     with pytest.raises(ValueError, match=match):
-        LSTMForecaster(**TINY, **params).fit(sine)
+        LSTMForecaster(**{**TINY, **params}).fit(sine)
 
 
 def test_seasonal_skip_must_be_a_bool(sine):
     """Check that a non-bool seasonal_skip raises a TypeError naming the parameter."""
     with pytest.raises(TypeError, match="seasonal_skip must be True or False"):
-        LSTMForecaster(**TINY, seasonal_skip=1).fit(sine)
+        LSTMForecaster(**TRAINING, network=LSTMNetwork(hidden_size=4, seasonal_skip=1)).fit(sine)
 
 
 @pytest.mark.parametrize("loss", ["mse", "mae", "huber"])
 def test_each_loss_trains_and_records_its_own_values(loss):
     """Check every loss option trains, and that the recorded losses differ between losses."""
     series = np.sin(np.arange(80) / 5) * 3
-    model = LSTMForecaster(window=8, hidden_size=4, epochs=3, early_stopping=False, loss=loss,
-                           random_state=0).fit(series)
+    model = LSTMForecaster(window=8, network=LSTMNetwork(hidden_size=4), epochs=3,
+                           early_stopping=False, loss=loss, random_state=0).fit(series)
     assert np.isfinite(model.predict()).all()
-    mse = LSTMForecaster(window=8, hidden_size=4, epochs=3, early_stopping=False, loss="mse",
-                         random_state=0).fit(series)
+    mse = LSTMForecaster(window=8, network=LSTMNetwork(hidden_size=4), epochs=3,
+                         early_stopping=False, loss="mse", random_state=0).fit(series)
     assert (model.history_["loss"][0] == mse.history_["loss"][0]) == (loss == "mse")

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 import tsforecast
-from tsforecast import LSTMForecaster, calendar_features
+from tsforecast import LSTMForecaster, LSTMNetwork, calendar_features
 
-TINY = dict(hidden_size=4, epochs=3, random_state=0)
+TINY = dict(network=LSTMNetwork(hidden_size=4), epochs=3, random_state=0)
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def monthly():
 
 @pytest.fixture
 def model(monthly):
-    return LSTMForecaster(window=6, horizon=4, future_columns=["month_sin", "month_cos"],
+    return LSTMForecaster(window=6, horizon=4, columns={"future": ["month_sin", "month_cos"]},
                           deseasonalize=False, **TINY).fit(monthly[:60])
 
 
@@ -49,7 +49,7 @@ def test_future_rows_targets_are_never_read(model, monthly):
 
 def test_future_columns_are_scaled_on_training_rows(monthly):
     """Check that the future columns are scaled per series like the others."""
-    model = LSTMForecaster(window=6, horizon=4, future_columns="month_cos", target="y",
+    model = LSTMForecaster(window=6, horizon=4, columns={"future": "month_cos"}, target="y",
                            validation_fraction=0, deseasonalize=False, **TINY).fit(monthly[:60])
     assert model.scaler_.offset.shape == (1, 3)
     assert model.scaler_.offset[0, -1] == pytest.approx(monthly["month_cos"][:60].mean())
@@ -89,7 +89,7 @@ def test_recursive_forecast_takes_future_values_for_every_step(model, monthly):
 def test_recursive_forecast_with_past_and_future_columns_is_refused(monthly):
     """Check that a past covariate still blocks recursion when others are future-known."""
     frame = monthly.assign(noise=np.arange(72.0))
-    model = LSTMForecaster(window=6, horizon=4, target="y", future_columns=["month_sin"],
+    model = LSTMForecaster(window=6, horizon=4, target="y", columns={"future": ["month_sin"]},
                            deseasonalize=False, **TINY).fit(frame[:60])
     future = frame[["month_sin"]][60:70]
     assert len(model.predict(X_future=future[:4])) == 4
@@ -101,7 +101,7 @@ def test_recursive_forecast_with_past_and_future_columns_is_refused(monthly):
 def test_fit_x_y_with_future_columns_of_x(monthly):
     """Check fit(X, y) where X holds the future-known columns."""
     X, y = monthly[["month_sin", "month_cos"]], monthly["y"]
-    model = LSTMForecaster(window=6, horizon=4, future_columns=["month_cos", "month_sin"],
+    model = LSTMForecaster(window=6, horizon=4, columns={"future": ["month_cos", "month_sin"]},
                            deseasonalize=False, **TINY).fit(X[:60], y[:60])
     forecast = model.predict(X[:60], y[:60], X_future=X[60:64])
     assert forecast.shape == (4,)
@@ -116,7 +116,7 @@ def test_panel_future_values_come_as_a_long_frame(monthly):
         frames.append(part.assign(unique_id=key))
     long = pd.concat(frames, ignore_index=True)
     train = long[long["ds"] < pd.Period("2005-01", "M")]
-    model = LSTMForecaster(window=6, horizon=3, future_columns=["month_sin", "month_cos"],
+    model = LSTMForecaster(window=6, horizon=3, columns={"future": ["month_sin", "month_cos"]},
                            deseasonalize=False, **TINY).fit(train)
     future = long[long["ds"] >= pd.Period("2005-01", "M")].drop(columns="y")
     forecast = model.predict(X_future=future)
@@ -136,7 +136,7 @@ def test_dict_panel_future_values_come_as_a_dict(monthly):
     """Check a dict panel of numpy arrays: X_future is a dict of arrays by key."""
     values = monthly.to_numpy()
     panel = {"a": values[:60], "b": values[:50] + 1.0}
-    model = LSTMForecaster(window=6, horizon=3, target=0, future_columns=[1, 2],
+    model = LSTMForecaster(window=6, horizon=3, target=0, columns={"future": [1, 2]},
                            deseasonalize=False, **TINY).fit(panel)
     forecast = model.predict(X_future={"a": values[60:63, 1:], "b": values[50:53, 1:]})
     assert set(forecast) == {"a", "b"} and forecast["a"].shape == (3,)
@@ -145,9 +145,12 @@ def test_dict_panel_future_values_come_as_a_dict(monthly):
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    (dict(future_columns=["holiday"]), ValueError, r"future column\(s\) \['holiday'\] not in X"),
-    (dict(future_columns=["y"], target="y"), ValueError, "both targets and future_columns"),
-    (dict(future_columns=3.5), TypeError, "future_columns must be a column name"),
+    (dict(columns={"future": ["holiday"]}), ValueError,
+     r"future column\(s\) \['holiday'\] not in X"),
+    (dict(columns={"future": ["y"]}, target="y"), ValueError,
+     r"both targets and columns\['future'\]"),
+    (dict(columns={"future": 3.5}), TypeError,
+     r"columns\['future'\] \(the future-known columns\) must be a column name"),
 ])
 def test_bad_future_columns_are_refused(monthly, kwargs, error, match):
     """Check the errors for a future column that is absent, a target, or of a wrong type."""

@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import TINY
 
-from tsforecast import LSTMForecaster, load, metrics
+from tsforecast import ConformalIntervals, LSTMForecaster, load, metrics
 from tsforecast._intervals import conformal_radius, conformal_table, pooled_table
 from tsforecast._losses import pinball_loss
 from tsforecast._nn import LSTMNet
@@ -278,12 +278,13 @@ def test_a_file_from_before_intervals_loads_and_explains_the_missing_calibration
 
 
 def test_calibration_fraction_calibrates_on_the_last_validation_windows():
-    """Check that calibration_fraction=0.5 calibrates on the last half of each series'
+    """Check that ConformalIntervals(fraction=0.5) calibrates on the last half of each series'
     validation windows, and early stopping watches only the first half."""
     n, window = 200, 8
     n_val = int(np.ceil(0.2 * (n - window - H + 1)))  # 38 validation windows
     full = model(window=window, random_state=0).fit(noisy(n))
-    half = model(window=window, calibration_fraction=0.5, random_state=0).fit(noisy(n))
+    half = model(window=window, intervals=ConformalIntervals(fraction=0.5),
+                 random_state=0).fit(noisy(n))
     assert full.conformal_ranks_[-1] == n_val
     assert half.conformal_ranks_[-1] == n_val // 2
     assert half.history_["val_loss"][0] != pytest.approx(full.history_["val_loss"][0])
@@ -295,9 +296,10 @@ def test_calibration_fraction_keeps_one_window_per_series_for_early_stopping():
     """Check that a series with two validation windows lends one to calibration, and that
     calibration falls back to every validation window when no series can spare one."""
     n_windows = 10 - 2 - H + 1  # 10 rows, window 2: 6 windows, 2 validation (fraction 0.2)
-    fitted = model(window=2, calibration_fraction=0.9).fit(noisy(10))
+    fitted = model(window=2, intervals=ConformalIntervals(fraction=0.9)).fit(noisy(10))
     assert fitted.conformal_ranks_[-1] == 1
-    single = model(window=2, validation_fraction=0.1, calibration_fraction=0.9).fit(noisy(10))
+    single = model(window=2, validation_fraction=0.1,
+                   intervals=ConformalIntervals(fraction=0.9)).fit(noisy(10))
     assert int(np.ceil(0.1 * n_windows)) == 1
     assert single.conformal_ranks_[-1] == 1 and len(single.history_["val_loss"]) > 0
 
@@ -305,9 +307,9 @@ def test_calibration_fraction_keeps_one_window_per_series_for_early_stopping():
 @pytest.mark.parametrize("value, error", [(1.5, ValueError), (-0.1, ValueError),
                                           ("half", TypeError)])
 def test_bad_calibration_fraction_is_refused(value, error):
-    """Check that calibration_fraction outside [0, 1] is refused at fit, naming it."""
-    with pytest.raises(error, match="calibration_fraction"):
-        model(calibration_fraction=value).fit(noisy())
+    """Check that ConformalIntervals(fraction=...) outside [0, 1] is refused at fit, naming it."""
+    with pytest.raises(error, match="fraction must be"):
+        model(intervals=ConformalIntervals(fraction=value)).fit(noisy())
 
 
 # -- conformal errors pooled over the horizon steps -------------------------------------------
@@ -338,9 +340,9 @@ def short_fit(**params):
 
 
 def test_pooled_interval_is_each_step_mean_error_times_one_quantile():
-    """Check that with conformal_pooling=True each step's half-width, divided by that step's
-    mean absolute validation error, is the same across the steps."""
-    fitted = short_fit(conformal_pooling=True)
+    """Check that with ConformalIntervals(pooling=True) each step's half-width, divided by that
+    step's mean absolute validation error, is the same across the steps."""
+    fitted = short_fit(intervals=ConformalIntervals(pooling=True))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         band = fitted.predict_interval(coverage=0.95)
@@ -349,14 +351,14 @@ def test_pooled_interval_is_each_step_mean_error_times_one_quantile():
 
 
 def test_auto_pools_only_the_coverages_a_step_has_too_few_errors_for():
-    """Check conformal_pooling='auto': pooled at 95% (8 errors per step need 19), per step at
-    80% (8 errors are enough); False warns at 95%, and the setting is read at predict."""
-    fitted = short_fit()
-    assert fitted.conformal_pooling == "auto"
+    """Check ConformalIntervals(pooling='auto'): pooled at 95% (8 errors per step need 19), per
+    step at 80% (8 errors are enough); False warns at 95%, and the setting is read at predict."""
+    fitted = short_fit(intervals=ConformalIntervals())
+    assert fitted.intervals.pooling == "auto"
     auto_95, auto_80 = fitted.predict_interval(coverage=0.95), fitted.predict_interval(coverage=0.8)
-    fitted.set_params(conformal_pooling=True)
+    fitted.set_params(intervals__pooling=True)
     np.testing.assert_array_equal(auto_95, fitted.predict_interval(coverage=0.95))
-    fitted.set_params(conformal_pooling=False)
+    fitted.set_params(intervals__pooling=False)
     np.testing.assert_array_equal(auto_80, fitted.predict_interval(coverage=0.8))
     with pytest.warns(UserWarning, match=r"needs at least 19 calibration errors \(per step"):
         fitted.predict_interval(coverage=0.95)
@@ -377,9 +379,10 @@ def test_too_few_pooled_errors_warn_and_say_what_the_interval_is():
 
 @pytest.mark.parametrize("value", ["always", 1, None])
 def test_bad_conformal_pooling_is_refused(value):
-    """Check that conformal_pooling other than 'auto', True or False is refused at fit."""
-    with pytest.raises(ValueError, match="conformal_pooling must be 'auto', True or False"):
-        model(conformal_pooling=value).fit(noisy(60))
+    """Check that ConformalIntervals(pooling=...) other than 'auto', True or False is refused at
+    fit."""
+    with pytest.raises(ValueError, match="pooling must be 'auto', True or False"):
+        model(intervals=ConformalIntervals(pooling=value)).fit(noisy(60))
 
 
 def test_pooled_calibration_saves_and_loads(tmp_path):
@@ -417,7 +420,8 @@ def test_calibrate_gives_a_model_without_validation_windows_its_intervals():
     assert fitted.conformal_ranks_[-1] == 40
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        band = fitted.set_params(conformal_pooling=False).predict_interval(coverage=0.95)
+        band = fitted.set_params(intervals=ConformalIntervals(pooling=False)).predict_interval(
+            coverage=0.95)
     point = fitted.predict()
     assert np.all(band[:, 0] <= point) and np.all(point <= band[:, 1])
 
@@ -488,7 +492,7 @@ def test_calibration_refit_at_fit_is_calibrate_refit_on_the_last_third():
     """Check calibration="refit": fit then calibrate(refit=True) on the windows of the last
     third of the series, the network untouched."""
     series = noisy(120)
-    fitted = model(random_state=0, calibration="refit").fit(series)
+    fitted = model(random_state=0, intervals=ConformalIntervals(calibration="refit")).fit(series)
     plain = model(random_state=0).fit(series)
     np.testing.assert_array_equal(fitted.predict(), plain.predict())
     plain.calibrate(series, n_windows=120 // 3 - H + 1, refit=True)
@@ -499,7 +503,7 @@ def test_calibration_refit_at_fit_is_calibrate_refit_on_the_last_third():
 
 def test_calibration_refit_of_a_panel_of_19_series_takes_one_window_each():
     frame = make_long(n_series=19, n=40)
-    fitted = model(calibration="refit").fit(frame)
+    fitted = model(intervals=ConformalIntervals(calibration="refit")).fit(frame)
     assert fitted.conformal_ranks_[-1] == 19
 
 
@@ -509,7 +513,8 @@ def test_calibration_refit_leaves_out_series_too_short_to_hold_rows_out():
     frame = make_long(n_series=3, n=60)
     short = frame.query("unique_id == 's0'").head(20).assign(unique_id="short")
     with pytest.warns(UserWarning, match="1 of 4 series have at most 20 rows"):
-        fitted = model(calibration="refit").fit(pd.concat([frame, short], ignore_index=True))
+        fitted = model(intervals=ConformalIntervals(calibration="refit")).fit(
+            pd.concat([frame, short], ignore_index=True))
     assert fitted.conformal_ranks_[-1] == 3 * 18
 
 
@@ -518,14 +523,14 @@ def test_calibration_refit_of_a_series_too_short_for_a_copy_warns_and_keeps_vali
     the intervals come from the validation windows."""
     series = noisy(15)  # the last third: 5 rows; the copy keeps 10 < window 8 + horizon 3
     with pytest.warns(UserWarning, match="calibrated on the validation windows instead"):
-        fitted = model(window=8, calibration="refit").fit(series)
+        fitted = model(window=8, intervals=ConformalIntervals(calibration="refit")).fit(series)
     plain = model(window=8).fit(series)
     np.testing.assert_array_equal(fitted.conformal_errors_, plain.conformal_errors_)
 
 
 def test_bad_calibration_is_refused():
     with pytest.raises(ValueError, match="calibration must be one of"):
-        model(calibration="backtest").fit(noisy(60))
+        model(intervals=ConformalIntervals(calibration="backtest")).fit(noisy(60))
 
 
 def test_refit_must_be_a_bool():
@@ -538,8 +543,8 @@ def test_refit_must_be_a_bool():
 
 
 def cqr_model(**params):
-    return model(quantiles=(0.1, 0.9), validation_fraction=0.4, conformal_pooling=False,
-                 random_state=0, **params)
+    return model(quantiles=(0.1, 0.9), validation_fraction=0.4,
+                 intervals=ConformalIntervals(pooling=False), random_state=0, **params)
 
 
 def test_cqr_moves_each_trained_quantile_by_the_conformal_rank_of_its_scores():

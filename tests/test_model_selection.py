@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from conftest import TINY
 
-from tsforecast import LSTMForecaster, metrics
+from tsforecast import ConformalIntervals, LSTMForecaster, LSTMNetwork, metrics
 from tsforecast.model_selection import backtest
 
 H = 3
@@ -39,7 +39,7 @@ def test_values_after_a_cutoff_never_change_its_forecasts(refit, calibration):
     (forecasts and intervals, also when a copy fitted inside fit calibrates them) and changes
     the actuals after it."""
     series = noisy()
-    forecaster = model(calibration=calibration)
+    forecaster = model(intervals=ConformalIntervals(calibration=calibration))
     before = backtest(forecaster, series, n_windows=4, refit=refit, coverage=0.8).forecasts
     cutoff = len(series) - H - 1 * H  # forecast rows of window 2 start here
     changed = series.copy()
@@ -105,8 +105,8 @@ def test_conformal_coverage_is_close_to_nominal_on_gaussian_noise():
     """Check that 90% conformal intervals hold 83-97% of 600 held-out values of a sine with
     Gaussian noise."""
     series = noisy(2400, seed=3)
-    result = backtest(model(hidden_size=8, epochs=4, batch_size=64), series, n_windows=200,
-                      step=H, coverage=0.9)
+    result = backtest(model(network=LSTMNetwork(hidden_size=8), epochs=4, batch_size=64), series,
+                      n_windows=200, step=H, coverage=0.9)
     assert len(result.forecasts) == 600
     assert 0.83 <= result.overall["coverage"] <= 0.97
 

@@ -180,7 +180,7 @@ def test_past_and_static_covariates_per_series():
     long = make_long(n_series=3)
     long["price"] = np.cos(np.arange(len(long)))
     long["size"] = long["unique_id"].map({"s0": 1.0, "s1": 2.0, "s2": 3.0})
-    fitted = model(static_columns=["size"], epochs=15, lr=0.03).fit(long)
+    fitted = model(columns={"static": ["size"]}, epochs=15, lr=0.03).fit(long)
     assert fitted.n_features_in_ == 2 and list(fitted.feature_names_in_) == ["y", "price"]
     assert fitted.static_.tolist() == [[1.0], [2.0], [3.0]]
     assert fitted.predict().shape == (3 * H, 3)
@@ -197,7 +197,8 @@ def test_past_and_static_covariates_per_series():
         (lambda d: d.drop(index=70), ValueError, "time labels of series 's1' leave"),
         (lambda d: d.assign(ds=d["ds"].astype(str)), TypeError, "datetimes, periods or int"),
         (lambda d: d.drop(columns="ds"), ValueError, "no time column 'ds'"),
-        (lambda d: d.rename(columns={"unique_id": "store"}), TypeError, "id_column='store'"),
+        (lambda d: d.rename(columns={"unique_id": "store"}), TypeError,
+         "columns={'id': 'store'}"),
     ],
 )
 def test_bad_panels_raise_errors_that_say_how_to_fix_them(edit, error, match):
@@ -219,7 +220,7 @@ def test_a_static_column_that_varies_within_a_series_raises():
     """Check static covariates must be constant per series."""
     long = make_long(n_series=2).assign(size=lambda d: np.arange(len(d), dtype=float))
     with pytest.raises(ValueError, match="static column 'size' changes within series 's0'"):
-        model(static_columns="size").fit(long)
+        model(columns={"static": "size"}).fit(long)
 
 
 def test_a_panel_model_saves_loads_and_pickles():

@@ -11,7 +11,7 @@ import pytest
 from conftest import TINY
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
-from tsforecast import LSTMForecaster
+from tsforecast import LSTMForecaster, LSTMNetwork
 
 # checked before the shared loky reference is computed, so a skip costs nothing
 needs_dask = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
@@ -19,13 +19,13 @@ needs_dask = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
 needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                reason="needs ray (pip install '.[ray]')")
 
-GRID = {"hidden_size": [4, 6], "lr": [3e-3, 1e-2]}
+GRID = {"network__hidden_size": [4, 6], "lr": [3e-3, 1e-2]}
 
 
 def _search(series, backend=None):
     """A grid search of window-8 forecasters over ``GRID`` (n_jobs=2) under ``backend``."""
     search = GridSearchCV(
-        LSTMForecaster(**{**TINY, "window": 8, "hidden_size": 4}), GRID,
+        LSTMForecaster(**{**TINY, "window": 8, "network": LSTMNetwork(hidden_size=4)}), GRID,
         cv=TimeSeriesSplit(2), n_jobs=2,
     )
     if backend is None:
@@ -106,7 +106,8 @@ def test_importing_and_fitting_imports_no_cluster_library():
     code = (
         "import sys, numpy as np\n"
         "import tsforecast\n"
-        "tsforecast.LSTMForecaster(window=4, hidden_size=2, epochs=1, device='cpu')"
+        "tsforecast.LSTMForecaster(window=4, network=tsforecast.LSTMNetwork(hidden_size=2), "
+        "epochs=1, device='cpu')"
         ".fit(np.sin(np.arange(40) / 3))\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'dask', 'distributed', 'ray', 'pyspark'}))\n"

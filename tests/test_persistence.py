@@ -23,10 +23,13 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 import tsforecast
-from tsforecast import LSTMForecaster
+from tsforecast import LSTMForecaster, LSTMNetwork
 from tsforecast.persistence import FORMAT_VERSION, METADATA, WEIGHTS
 
-TINY = {"hidden_size": 4, "epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
+TINY = {"network": LSTMNetwork(hidden_size=4), "epochs": 2, "batch_size": 16, "random_state": 0,
+        "device": "cpu"}
+DATA = Path(__file__).resolve().parent / "data"
+SEQ_TINY = {"hidden_size": 4, "epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
 
 
 def _series(kind):
@@ -107,21 +110,21 @@ def _rewrite(path, metadata=None, weights=None, fix_checksum=True, extra=None):
 
 
 def test_a_file_from_before_deseasonalize_loads_and_predicts_as_before(tmp_path):
-    """Check a file without the later parameters and attributes loads with values that
-    reproduce the saved model (no seasonal adjustment), predicting bit-identically."""
-    series, _ = _series("daily")
-    model = LSTMForecaster(window=6, horizon=3, deseasonalize=False, **TINY).fit(series)
+    """Check a format-1 file without the later parameters and attributes loads with values
+    that reproduce the saved model (no seasonal adjustment), predicting bit-identically."""
     path = tmp_path / "old.tsf"
-    model.save(path)
+    path.write_bytes((DATA / "forecaster_daily_v1.tsf").read_bytes())
+    expected = json.loads((DATA / "daily_v1_expected.json").read_text(encoding="utf-8"))
 
     def drop_later_keys(meta):
         del meta["params"]["deseasonalize"], meta["params"]["loss"]
+        del meta["attributes"]["seasonal_profile_"]
         return meta
 
     _rewrite(path, drop_later_keys)
     loaded = tsforecast.load(path)
     assert loaded.deseasonalize is False and loaded.seasonal_profile_ is None
-    np.testing.assert_array_equal(loaded.predict(), model.predict())
+    np.testing.assert_array_equal(loaded.predict().to_numpy(), expected["predict"])
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -345,7 +348,7 @@ def test_sequence_estimators_round_trip(tmp_path):
     sequence = pytest.importorskip("tsforecast.sequence")
     X, y_class, y_reg = _sequence_data()
     for cls, y in [(sequence.LSTMClassifier, y_class), (sequence.LSTMRegressor, y_reg)]:
-        model = cls(**TINY).fit(X, y)
+        model = cls(**SEQ_TINY).fit(X, y)
         model.save(tmp_path / "m.tsf")
         loaded = tsforecast.load(tmp_path / "m.tsf")
         assert type(loaded) is cls
@@ -359,7 +362,7 @@ def test_classmethod_load_refuses_another_estimator_type(tmp_path):
     """Check that LSTMForecaster.load on a classifier file raises TypeError naming both."""
     sequence = pytest.importorskip("tsforecast.sequence")
     X, y_class, _ = _sequence_data()
-    sequence.LSTMClassifier(**TINY).fit(X, y_class).save(tmp_path / "c.tsf")
+    sequence.LSTMClassifier(**SEQ_TINY).fit(X, y_class).save(tmp_path / "c.tsf")
     with pytest.raises(TypeError, match="holds a LSTMClassifier, not a LSTMForecaster"):
         LSTMForecaster.load(tmp_path / "c.tsf")
 
@@ -377,7 +380,7 @@ def test_zip_with_other_entries_names_them_without_calling_the_archive_damaged(t
 
 # -- format compatibility: files written by the first release of format version 1 ------------
 
-DATA = Path(__file__).resolve().parent / "data"
+
 
 
 def test_format_v1_forecaster_file_still_predicts_the_stored_forecast():
@@ -605,7 +608,7 @@ def test_edited_classifier_file_fails_at_load_not_in_predict(tmp_path, change):
     sequence = pytest.importorskip("tsforecast.sequence")
     X, y_class, _ = _sequence_data()
     path = tmp_path / "c.tsf"
-    sequence.LSTMClassifier(**TINY).fit(X, y_class).save(path)
+    sequence.LSTMClassifier(**SEQ_TINY).fit(X, y_class).save(path)
     _rewrite(path, metadata=change)
     with pytest.raises(ValueError, match="^Cannot load .*does not describe a valid"):
         tsforecast.load(path)
@@ -758,3 +761,23 @@ def test_save_refuses_what_load_would_refuse(fitted, tmp_path):
     with pytest.raises(ValueError, match="cannot be saved: unsupported array dtype '<U2000'"):
         fitted.save(tmp_path / "m.tsf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_model_of_100_000_series_saves_and_loads(tmp_path):
+    """Check that a panel's per-series arrays do not fill metadata.json: a global model of
+    100,000 series saves, loads and forecasts every series as before."""
+    n_series, length = 100_000, 8
+    rng = np.random.default_rng(0)
+    long = pd.DataFrame({"unique_id": np.repeat(np.arange(n_series), length),
+                         "ds": np.tile(np.arange(length), n_series),
+                         "y": rng.normal(size=n_series * length)})
+    model = LSTMForecaster(window=4, horizon=2, network=LSTMNetwork(hidden_size=2), epochs=1,
+                           batch_size=65536, validation_fraction=0.0, random_state=0,
+                           device="cpu").fit(long)
+    path = tmp_path / "big.tsf"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo(METADATA).file_size < 2**20 + 40 * n_series  # ids and labels
+    loaded = tsforecast.load(path)
+    assert loaded.n_series_ == n_series
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict())

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-from tsforecast import LSTMForecaster
+from tsforecast import LSTMForecaster, LSTMNetwork
 
 N_EXAMPLES = int(os.environ.get("TSFORECAST_HYPOTHESIS_EXAMPLES", "15"))
 PROPERTY = settings(
@@ -29,8 +29,8 @@ PROPERTY = settings(
                            HealthCheck.function_scoped_fixture],
 )
 WINDOW, HORIZON = 3, 2
-TINY = {"window": WINDOW, "horizon": HORIZON, "hidden_size": 2, "epochs": 1, "batch_size": 8,
-        "random_state": 0, "device": "cpu"}
+TINY = {"window": WINDOW, "horizon": HORIZON, "network": LSTMNetwork(hidden_size=2), "epochs": 1,
+        "batch_size": 8, "random_state": 0, "device": "cpu"}
 LENGTHS = [0, 1, 2, WINDOW, WINDOW + HORIZON, WINDOW + HORIZON + 1, 8, 13]
 MAGNITUDES = [1.0, 1e-300, 1e-30, 1e5, 1e30, 1e300]
 SPECIALS = [np.nan, np.inf, -np.inf]
@@ -306,15 +306,16 @@ def test_bad_training_params_raise(params, error, match):
 def test_divergence_without_a_good_epoch_raises_with_advice():
     """Check that a loss that is infinite from the first epoch raises, saying what to try."""
     huge = np.sin(np.arange(40) / 4) * 1e30
+    network = LSTMNetwork(hidden_size=2, instance_norm=None)
     with pytest.raises(ValueError, match="Training diverged.*lower lr.*scaler='standard'"):
-        LSTMForecaster(scaler=None, instance_norm=None, **TINY).fit(huge)
+        LSTMForecaster(scaler=None, **{**TINY, "network": network}).fit(huge)
 
 
 @pytest.mark.parametrize("lr", [1e8, 1e12])
 def test_finite_divergence_warns_and_keeps_the_initial_weights(lr):
     """Check that a huge lr whose losses stay finite but explode warns and forecasts sanely."""
     series = 1 + 0.1 * np.sin(np.arange(80) / 4)  # values near 1
-    params = {**TINY, "epochs": 5, "window": 8, "hidden_size": 8}
+    params = {**TINY, "epochs": 5, "window": 8, "network": LSTMNetwork(hidden_size=8)}
     with pytest.warns(UserWarning, match="Training diverged.*initial weights.*lower lr"):
         model = LSTMForecaster(**{**params, "lr": lr}).fit(series)
     assert model.best_epoch_ == -1
@@ -489,7 +490,7 @@ def test_same_random_state_is_bit_identical_across_n_jobs():
     """Check that joblib workers (n_jobs=2) give exactly the scores and model of a serial run."""
     series = np.sin(np.arange(60) / 4) + np.arange(60) / 60
     model = LSTMForecaster(**{**TINY, "epochs": 2})
-    grid, cv = {"hidden_size": [2, 3]}, TimeSeriesSplit(2)
+    grid, cv = {"network__hidden_size": [2, 3]}, TimeSeriesSplit(2)
     serial = GridSearchCV(model, grid, cv=cv, n_jobs=1).fit(series)
     parallel = GridSearchCV(model, grid, cv=cv, n_jobs=2).fit(series)
     for key in ("split0_test_score", "split1_test_score"):

@@ -32,7 +32,7 @@ def test_a_single_series_reads_its_dates_from_time_column(frame, dated):
     becomes the index (same forecasts as X.set_index('date')), the forecast continues it, and
     the caller's frame is left as it was."""
     before = dated.copy()
-    fitted = model(time_column="date", target="sales").fit(dated)
+    fitted = model(columns={"time": "date"}, target="sales").fit(dated)
     reference = model(target="sales").fit(frame)
     pd.testing.assert_series_equal(fitted.predict(), reference.predict())
     assert isinstance(fitted.predict().index, pd.DatetimeIndex)
@@ -44,7 +44,7 @@ def test_a_single_series_reads_its_dates_from_time_column(frame, dated):
 def test_a_single_series_time_column_may_be_unsorted(frame, dated):
     """Check that the rows are put in time order, as they are in a long panel."""
     shuffled = dated.sample(frac=1.0, random_state=0)
-    fitted = model(time_column="date", target="sales").fit(shuffled)
+    fitted = model(columns={"time": "date"}, target="sales").fit(shuffled)
     pd.testing.assert_series_equal(fitted.predict(),
                                   model(target="sales").fit(frame).predict())
 
@@ -52,7 +52,7 @@ def test_a_single_series_time_column_may_be_unsorted(frame, dated):
 def test_a_single_series_time_column_feeds_x_future(dated):
     """Check X_future of a single series may hold the dates in the same column."""
     known = dated.assign(promo=(np.arange(len(dated)) % 7 == 0).astype(float))
-    fitted = model(time_column="date", target="sales", future_columns=["promo"]).fit(known)
+    fitted = model(columns={"time": "date", "future": ["promo"]}, target="sales").fit(known)
     dates = pd.date_range(known["date"].iloc[-1], periods=H + 1, freq="D")[1:]
     future = pd.DataFrame({"date": dates, "promo": [1.0, 0.0, 0.0]})
     forecast = fitted.predict(X_future=future)
@@ -64,7 +64,7 @@ def test_a_single_series_time_column_of_text_says_to_convert_it(dated):
     """Check that dates written as text are refused with the conversion to make."""
     text = dated.assign(date=dated["date"].dt.strftime("%Y-%m-%d"))
     with pytest.raises(TypeError, match=r"time column 'date'.*pd.to_datetime"):
-        model(time_column="date", target="sales").fit(text)
+        model(columns={"time": "date"}, target="sales").fit(text)
 
 
 # -- repeated timestamps of a long frame read as one series -------------------------------------
@@ -87,8 +87,8 @@ def test_repeated_dates_in_an_index_are_read_as_a_long_panel():
     with pytest.raises(ValueError, match="duplicate timestamps") as error:
         model().fit(indexed)
     message = str(error.value)
-    assert "long panel" in message and "id_column='store'" in message
-    assert "reset_index()" in message and "time_column='ds'" in message
+    assert "long panel" in message and "columns={'id': 'store'" in message
+    assert "reset_index()" in message and "'time': 'ds'}" in message
     assert "groupby(level=0).mean()" not in message.split("long panel")[0]
 
 
@@ -98,7 +98,7 @@ def test_repeated_dates_in_a_time_column_are_read_as_a_long_panel():
     both = long.set_index(pd.DatetimeIndex(long["ds"], name="when"))
     for frame in (both, long):
         with pytest.raises(ValueError, match=r"duplicate timestamps.*long panel.*"
-                                             r"id_column='store', time_column='ds'"):
+                                             r"columns=\{'id': 'store', 'time': 'ds'\}"):
             model().fit(frame)
 
 
@@ -187,14 +187,14 @@ def test_x_future_with_text_timestamps_is_told_to_convert_them():
     index = pd.date_range("2024-01-01", periods=40, freq="D", name="ds")
     frame = pd.DataFrame({"y": np.sin(np.arange(40.0)), "promo": np.arange(40.0) % 2},
                          index=index)
-    fitted = model(future_columns=["promo"]).fit(frame)
+    fitted = model(columns={"future": ["promo"]}).fit(frame)
     future = pd.DataFrame({"promo": [1.0, 0.0, 1.0]},
                           index=pd.date_range("2024-02-10", periods=3, freq="D").astype(str))
     with pytest.raises(ValueError, match=r"X_future's index holds str.*datetimes.*pd.to_datetime"):
         fitted.predict(X_future=future)
     long = _long_numeric_ids().assign(promo=lambda d: d["y"] % 2).rename(
         columns={"store": "unique_id"})
-    panel = model(future_columns=["promo"]).fit(long)
+    panel = model(columns={"future": ["promo"]}).fit(long)
     rows = pd.DataFrame({"unique_id": np.repeat([1, 2, 3], 3), "promo": 1.0,
                          "ds": np.tile(["2024-01-31", "2024-02-01", "2024-02-02"], 3)})
     with pytest.raises(ValueError, match=r"X_future's time column 'ds' holds str.*datetimes"):
@@ -205,6 +205,6 @@ def test_a_column_both_static_and_future_is_named_as_such():
     """Check a column in both static_columns and future_columns: it said "not in X"."""
     long = _long_numeric_ids().assign(size=lambda d: d["store"] * 1.0).rename(
         columns={"store": "unique_id"})
-    with pytest.raises(ValueError, match=r"\['size'\] (is|are) in both static_columns and "
-                                         r"future_columns"):
-        model(static_columns=["size"], future_columns=["size"]).fit(long)
+    with pytest.raises(ValueError, match=r"\['size'\] (is|are) in both columns\['static'\] "
+                                         r"and columns\['future'\]"):
+        model(columns={"static": ["size"], "future": ["size"]}).fit(long)

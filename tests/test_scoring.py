@@ -14,7 +14,7 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from tsforecast import LSTMForecaster, metrics
+from tsforecast import LSTMForecaster, LSTMNetwork, metrics
 from tsforecast.scoring import (
     get_scorer,
     make_forecast_scorer,
@@ -24,7 +24,7 @@ from tsforecast.scoring import (
     neg_smape_scorer,
 )
 
-TINY = dict(hidden_size=4, epochs=2, random_state=0)
+TINY = dict(network=LSTMNetwork(hidden_size=4), epochs=2, random_state=0)
 
 
 @pytest.fixture

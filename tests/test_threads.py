@@ -9,9 +9,9 @@ import torch
 from conftest import TINY
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-from tsforecast import LSTMClassifier, LSTMForecaster, LSTMRegressor
+from tsforecast import LSTMClassifier, LSTMForecaster, LSTMNetwork, LSTMRegressor
 
-DROPOUT = {**TINY, "num_layers": 2, "dropout": 0.3, "epochs": 3}
+DROPOUT = {**TINY, "network": LSTMNetwork(hidden_size=4, num_layers=2, dropout=0.3), "epochs": 3}
 
 
 def _in_threads(functions):
@@ -57,7 +57,7 @@ def test_threaded_fits_leave_the_global_torch_rng_alone(sine):
 
 def test_grid_search_with_threading_backend_is_repeatable(sine):
     """Check that GridSearchCV(n_jobs=2) under joblib's threading backend scores the same twice."""
-    grid = {"hidden_size": [3, 4], "random_state": [0, 1]}
+    grid = {"network__hidden_size": [3, 4], "random_state": [0, 1]}
     params = {**DROPOUT, "window": 6}
 
     def scores():
@@ -112,7 +112,8 @@ def test_auto_threads_keeps_torch_setting_for_large_models(monkeypatch, sine):
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        LSTMForecaster(**{**TINY, "hidden_size": 256, "batch_size": 256, "epochs": 1}).fit(sine)
+        LSTMForecaster(**{**TINY, "network": LSTMNetwork(hidden_size=256), "batch_size": 256,
+                          "epochs": 1}).fit(sine)
     finally:
         torch.set_num_threads(before)
     assert set(seen) == {2}

@@ -6,14 +6,18 @@ is private.
 
 from . import datasets, distributed, metrics, model_selection, plotting, scoring
 from ._version import __version__
+from .conformal import ConformalIntervals
 from .features import calendar_features
 from .forecaster import LSTMForecaster
+from .networks import LSTMNetwork
 from .persistence import load
 from .sequence import LSTMClassifier, LSTMRegressor
 
 __all__ = [
+    "ConformalIntervals",
     "LSTMClassifier",
     "LSTMForecaster",
+    "LSTMNetwork",
     "LSTMRegressor",
     "calendar_features",
     "datasets",

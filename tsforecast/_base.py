@@ -31,6 +31,7 @@ from ._torch_utils import (
 from ._training import train_module
 from ._validation import check_bool, check_float, check_int
 from ._warnings import warn
+from .networks import LSTMNetwork
 
 
 def with_torch_threads(method):
@@ -41,9 +42,8 @@ def with_torch_threads(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        n = resolve_threads(
-            getattr(self, "n_threads", "auto"), self.hidden_size, self.batch_size
-        )
+        n = resolve_threads(getattr(self, "n_threads", "auto"), _hidden_size(self),
+                            self.batch_size)
         with torch_threads(n):
             return method(self, *args, **kwargs)
 
@@ -155,6 +155,16 @@ def _check_distributed(signature: dict, data_parallel: bool, series_ids, seed):
         signature = {key: value for key, value in signature.items() if key != "random_state"}
     _distributed.check_agreement(signature, series_ids)
     return True, _distributed.all_gather(seed)[0]
+
+
+def _hidden_size(estimator) -> int:
+    """The hidden size of an estimator's LSTM: its own parameter, or its network's."""
+    if hasattr(estimator, "hidden_size"):
+        return estimator.hidden_size
+    network = getattr(estimator, "network", None)
+    if network is None or not isinstance(network, LSTMNetwork):  # checked, with a message, at fit
+        network = LSTMNetwork()
+    return network.hidden_size
 
 
 class _LSTMBase(BaseEstimator):

@@ -42,7 +42,9 @@ def interval_method(state: ForecasterState, method, levels) -> str:
     if method not in INTERVAL_METHODS:
         raise ValueError(f"method must be one of {INTERVAL_METHODS}; got method={method!r}.")
     trained = state.quantiles
-    have_levels = level_positions(trained, levels) is not None
+    decreasing = state.target_decreasing is not None and bool(np.any(state.target_decreasing))
+    asked = [*levels, *(1 - a for a in levels)] if decreasing else levels  # both, see bands
+    have_levels = level_positions(trained, asked) is not None
     if method == "auto":
         method = ("conformal" if not have_levels
                   else "cqr" if _can_conformalize(state, levels) else "quantile")
@@ -124,14 +126,24 @@ def predict_bands(state: ForecasterState, rows: Rows, ends, series, levels, meth
     transforms = rows.transforms
     last_steps = transforms.steps[ends - 1]
     point = transforms.invert(median, series, last_steps)
-    if method == "quantile":
-        scaled = outputs[..., level_positions(state.quantiles, levels)]  # (N, H, T, K)
-    elif method == "cqr":
-        scaled = _conformalized(state, outputs, median, levels, pooling)
-    else:
-        shifts = [_conformal_shift(state, level, pooling) for level in levels]  # K x (H, T)
-        scaled = median[..., None] + np.stack(shifts, axis=-1)  # (N, H, T, K)
+    scaled = _scaled_bands(state, outputs, median, levels, method, pooling)  # (N, H, T, K)
+    flip = None if transforms.target is None else transforms.target.decreasing  # (T,)
+    if flip is not None and flip.any():  # a decreasing inverse: network 1 - a -> data a
+        mirrored = _scaled_bands(state, outputs, median, [1 - a for a in levels], method,
+                                 pooling)
+        scaled = np.where(flip[:, None], mirrored, scaled)
     return point, _invert_bands(transforms, scaled, series, last_steps)
+
+
+def _scaled_bands(state: ForecasterState, outputs, median, levels, method,
+                  pooling) -> np.ndarray:
+    """The quantiles ``levels`` (N, H, T, K) in network units, as ``method`` makes them."""
+    if method == "quantile":
+        return outputs[..., level_positions(state.quantiles, levels)]
+    if method == "cqr":
+        return _conformalized(state, outputs, median, levels, pooling)
+    shifts = [_conformal_shift(state, level, pooling) for level in levels]  # K x (H, T)
+    return median[..., None] + np.stack(shifts, axis=-1)
 
 
 def _conformal_shift(state: ForecasterState, level: float, pooling) -> np.ndarray:
@@ -176,8 +188,8 @@ def _radius(table: Calibration, coverage: float, errors, pooled, pooling) -> np.
 
 
 def _invert_bands(transforms: Transforms, scaled: np.ndarray, series, last_steps) -> np.ndarray:
-    """Quantiles (N, H, T, K) in network units -> data units (each map is increasing, so their
-    order is kept)."""
+    """Quantiles (N, H, T, K) in network units -> data units (the scaling and the seasonal
+    profile increase; a decreasing target transform was met by mirrored levels)."""
     n, horizon, n_targets, k = scaled.shape
     flat = scaled.transpose(0, 3, 1, 2).reshape(n * k, horizon, n_targets)  # (N * K, H, T)
     data = transforms.invert(flat, np.repeat(series, k), np.repeat(last_steps, k))

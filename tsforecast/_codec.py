@@ -21,6 +21,8 @@ from ._panel import Form
 from ._scaling import ColumnScaler
 from ._seasonality import SeasonalProfile
 from ._state import Calibration, ForecasterState
+from .conformal import ConformalIntervals
+from .networks import LSTMNetwork
 
 # Limits of the format (docs/persistence.md, "Limits"). A real model stays far below each one;
 # a file that claims more is refused before the memory is spent.
@@ -37,6 +39,8 @@ METADATA = "metadata.json"
 # The value classes stored field by field ("record"); a new field needs a default that
 # reproduces the models saved before it existed.
 RECORDS = {cls.__name__: cls for cls in (ForecasterState, Calibration, Form)}
+# The parameter objects an estimator's parameters may hold, stored by their own parameters.
+PARAMETER_OBJECTS = {cls.__name__: cls for cls in (LSTMNetwork, ConformalIntervals)}
 # numpy dtypes (dtype.str) written to the tensor member, and their safetensors names
 TENSOR_DTYPES = {"<f8": "F64", "<f4": "F32", "<i8": "I64", "|b1": "BOOL"}
 
@@ -78,6 +82,10 @@ def encode(value, where: str, arrays: dict | None = None):
             "shape": list(value.shape),
             "data": [encode(v, where) for v in value.ravel().tolist()],
         }
+    if type(value).__name__ in PARAMETER_OBJECTS and (
+            type(value) is PARAMETER_OBJECTS[type(value).__name__]):
+        return {"__type__": "parameters", "class": type(value).__name__,
+                "params": encode(value.get_params(deep=False), f"{where}.params", arrays)}
     if type(value).__name__ in RECORDS and type(value) is RECORDS[type(value).__name__]:
         fields = _record_fields(type(value))
         return {"__type__": "record", "class": type(value).__name__,
@@ -389,6 +397,19 @@ def _decode_record(data, decode):
     return cls(**{name: decode(value) for name, value in fields.items()})
 
 
+def _decode_parameters(data, decode):
+    """A parameter object of the registry (LSTMNetwork, ConformalIntervals), from its
+    parameters."""
+    cls = PARAMETER_OBJECTS.get(data["class"]) if isinstance(data["class"], str) else None
+    params = decode(data["params"])
+    if cls is None or not isinstance(params, dict):
+        raise FileError(f"unknown parameter object {short(data['class'])}.")
+    known = set(cls().get_params(deep=False))
+    if set(params) - known:
+        raise FileError(f"{cls.__name__} has no parameters {sorted(set(params) - known)}.")
+    return cls(**params)
+
+
 def tensor_references(data, depth: int = 0) -> dict:
     """{name: (dtype, shape)} of every "tensor" reference in decoded JSON ``data``, checked:
     a dtype the tensor member can hold, a shape of ints, no name twice."""
@@ -426,6 +447,7 @@ def _required_fields(cls) -> tuple:
 _DECODERS = {
     "tensor": _decode_tensor,
     "record": _decode_record,
+    "parameters": _decode_parameters,
     "float": _decode_float,
     "scalar": _decode_scalar,
     "ndarray": _decode_ndarray,

@@ -50,6 +50,44 @@ class Rows(NamedTuple):
     transforms: Transforms
 
 
+def column_settings(columns) -> dict:
+    """``columns`` (None or a dict with keys "id", "time", "static", "future") as the keyword
+    arguments of ``as_panel``, with the defaults filled in."""
+    names = {"id": "unique_id", "time": "ds", "static": None, "future": None}
+    if columns is None:
+        columns = {}
+    if not isinstance(columns, dict) or set(columns) - set(names):
+        unknown = sorted(map(str, set(columns) - set(names))) if isinstance(columns, dict) else ""
+        raise ValueError(
+            f"columns must be None or a dict with keys among {list(names)}; got "
+            f"{columns!r}{f' (unknown keys {unknown})' if unknown else ''}."
+        )
+    names.update(columns)
+    for key in ("id", "time"):
+        value = names[key]
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise TypeError(f"columns[{key!r}] must be a column name (str or int); got {value!r}.")
+    if names["id"] == names["time"]:
+        raise ValueError(f"columns 'id' and 'time' must differ; both are {names['id']!r}.")
+    _check_future_columns(names["future"])
+    return {"id_column": names["id"], "time_column": names["time"],
+            "static_columns": names["static"], "future_columns": names["future"]}
+
+
+def _check_future_columns(value) -> None:
+    """Raise unless ``columns["future"]`` is None, a column name or position, or a list of them."""
+    names = [value] if isinstance(value, (str, int, np.integer)) else value
+    ok = value is None or (
+        isinstance(names, (list, tuple))
+        and all(isinstance(n, (str, int, np.integer)) and not isinstance(n, bool) for n in names)
+    )
+    if not ok:
+        raise TypeError(
+            f"columns['future'] (the future-known columns) must be a column name or position, "
+            f"a list of them, or None; got {value!r}."
+        )
+
+
 def read_panel(state: ForecasterState, X, y) -> Panel:
     """A context ``X`` (and ``y``) as a Panel laid out as at fit; raise when it is not."""
     _check_y_given(state, y is not None)
@@ -111,7 +149,7 @@ def future_rows(state: ForecasterState, X_future, n_steps: int, context: Context
             raise ValueError(
                 "X_future was given, but this forecaster was fitted without "
                 "future_columns, so it reads no future values; drop X_future or refit "
-                "with future_columns=[...]."
+                "with columns={'future': [...]}."
             )
         return None
     rows = max(n_steps, state.horizon)

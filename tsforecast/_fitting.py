@@ -22,6 +22,7 @@ import torch
 from ._base import check_common_params, train_network
 from ._batches import DevicePanel
 from ._calibration import calibrate, panel_calibration
+from ._context import column_settings
 from ._distributed import all_lengths, all_rows, smallest
 from ._intervals import check_levels, trained_levels
 from ._losses import pinball_loss
@@ -32,19 +33,18 @@ from ._state import Calibration, ForecasterState
 from ._target import check_target_transform
 from ._torch_utils import resolve_device
 from ._transforms import Recipe, fit_transforms
-from ._validation import check_bool, check_float, check_int, regular_frequency, seasonal_period
+from ._validation import check_bool, check_int, regular_frequency, seasonal_period
 from ._warnings import warn
 from ._windowing import WindowIndex, min_rows, ragged_arange, window_index
+from .conformal import interval_settings
+from .networks import network_settings
 
 LOSSES = {"mse": "mse_loss", "mae": "l1_loss", "huber": "huber_loss"}  # torch.nn.functional
-INSTANCE_NORMS = ("last", "mean", None)
-HEADS = ("last", "sequence")
-CALIBRATIONS = ("validation", "refit")
 
 
 def fit_forecaster(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
-    """The state of ``LSTMForecaster(**params).fit`` on a checked panel (``has_y``: the
-    targets came as ``y``)."""
+    """The state of ``LSTMForecaster.fit`` on a checked panel (``has_y``: the targets came
+    as ``y``); ``params`` are its :func:`forecaster_settings`."""
     state = fit_model(params, panel, has_y)
     if params["calibration"] == "refit":
         state = _calibrated_on_a_copy(params, state, panel, has_y)
@@ -142,25 +142,37 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
         scaler_kind=p.scaler, seasonal_test=isinstance(p.deseasonalize, str),
         target_transform=None if target is None else target.kind,
         target_lambda=None if target is None else target.lam,
+        target_decreasing=None if target is None else target.decreasing,
         quantiles=levels, history=trained.history, best_epoch=trained.best_epoch,
         calibration=calibration,
     )
 
 
-def check_params(params: dict) -> None:
-    """Check every parameter of LSTMForecaster; raise with the parameter's name."""
-    p = SimpleNamespace(**params)
+def forecaster_settings(params: dict) -> dict:
+    """LSTMForecaster's parameters, checked, with its parameter objects spread out: the
+    network's and the intervals' settings and the column names become flat entries, as the
+    fit path and the agreement of distributed ranks read them."""
+    settings = {key: value for key, value in params.items()
+                if key not in ("columns", "network", "intervals")}
+    intervals = interval_settings(params["intervals"])
+    settings.update(
+        **network_settings(params["network"]), **column_settings(params["columns"]),
+        calibration=intervals["calibration"], calibration_fraction=intervals["fraction"],
+        conformal_pooling=intervals["pooling"],
+    )
+    _check_settings(settings)
+    return settings
+
+
+def _check_settings(settings: dict) -> None:
+    """Check the settings of LSTMForecaster that its parameter objects do not check."""
+    p = SimpleNamespace(**settings)
     if p.window is not None:
         check_int("window", p.window, 1)
     check_int("horizon", p.horizon, 1)
     if p.scaler is not None and p.scaler not in TIME_SCALERS:
         raise ValueError(
             f"scaler must be one of {TIME_SCALERS} or None; got {p.scaler!r}."
-        )
-    if p.instance_norm not in INSTANCE_NORMS:
-        raise ValueError(
-            f"instance_norm must be one of {INSTANCE_NORMS}; got "
-            f"instance_norm={p.instance_norm!r}."
         )
     if p.season not in ("auto", None):
         check_int("season", p.season, 1)
@@ -170,50 +182,13 @@ def check_params(params: dict) -> None:
             f"deseasonalize must be 'auto', True or False; got "
             f"deseasonalize={p.deseasonalize!r}."
         )
-    check_bool("seasonal_skip", p.seasonal_skip)
     check_bool("retrain_on_all", p.retrain_on_all)
-    if p.head not in HEADS:
-        raise ValueError(f"head must be one of {HEADS}; got head={p.head!r}.")
     if p.loss not in LOSSES:
         raise ValueError(f"loss must be one of {tuple(LOSSES)}; got loss={p.loss!r}.")
     if p.quantiles is not None:
         check_levels(p.quantiles, "quantiles")
-    for name in ("id_column", "time_column"):
-        value = params[name]
-        if not isinstance(value, (str, int)) or isinstance(value, bool):
-            raise TypeError(f"{name} must be a column name (str or int); got {value!r}.")
-    if p.id_column == p.time_column:
-        raise ValueError(
-            f"id_column and time_column must differ; both are {p.id_column!r}."
-        )
-    if p.calibration not in CALIBRATIONS:
-        raise ValueError(
-            f"calibration must be one of {CALIBRATIONS}; got calibration="
-            f"{p.calibration!r}."
-        )
-    check_float("calibration_fraction", p.calibration_fraction, 0.0, 1.0)
-    if not (isinstance(p.conformal_pooling, (bool, np.bool_))
-            or (isinstance(p.conformal_pooling, str) and p.conformal_pooling == "auto")):
-        raise ValueError(
-            f"conformal_pooling must be 'auto', True or False; got "
-            f"conformal_pooling={p.conformal_pooling!r}."
-        )
     check_target_transform(p.target_transform)
-    _check_future_columns(p.future_columns)
-    check_common_params(params)
-
-def _check_future_columns(value) -> None:
-    """Raise unless ``future_columns`` is None, a column name or position, or a list of them."""
-    names = [value] if isinstance(value, (str, int, np.integer)) else value
-    ok = value is None or (
-        isinstance(names, (list, tuple))
-        and all(isinstance(n, (str, int, np.integer)) and not isinstance(n, bool) for n in names)
-    )
-    if not ok:
-        raise TypeError(
-            f"future_columns must be a column name or position, a list of them, or None; got "
-            f"future_columns={value!r}."
-        )
+    check_common_params(settings)
 
 
 # -- calibration on a copy --------------------------------------------------------------------
@@ -258,6 +233,7 @@ def refit_calibration(params: dict, state: ForecasterState, panel: Panel, has_y:
         )
         panel = panel.take(long_enough)
     settings = {**params, "window": state.window, "calibration": "validation"}
+    _check_settings(settings)
     copy = fit_model(settings, panel.head(panel.lengths - held), has_y)
     return panel_calibration(copy, panel, n_windows, gather=True)
 

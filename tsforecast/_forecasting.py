@@ -155,7 +155,8 @@ def _recursive_covariates_message(state: ForecasterState, n_steps: int, n_past: 
         f"recursive (each block of {state.horizon} steps is read back as targets for the "
         f"next), but the model reads {which}, whose values over the forecast are unknown. "
         f"Forecast at most horizon={state.horizon} steps, refit with a larger horizon, or "
-        f"declare those columns future-known (future_columns=...) and pass their values as "
+        f"declare those columns future-known (columns={{'future': [...]}}) and pass their "
+        f"values as "
         f"X_future."
     )
 

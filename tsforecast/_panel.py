@@ -124,11 +124,11 @@ def as_panel(
                 "the target(s) and the past covariates, and pick the targets with target=...."
             )
         return _from_covariates_and_targets(X, y, target, freq, future)
-    statics = _names(static_columns, "static_columns")
+    statics = _names(static_columns, "columns['static']")
     both = [name for name in future if name in statics]
     if both:
         raise ValueError(
-            f"column(s) {both} are in both static_columns and future_columns; a static "
+            f"column(s) {both} are in both columns['static'] and columns['future']; a static "
             f"covariate holds one value per series, a future-known one a value per time step. "
             f"Name each column in one of them."
         )
@@ -144,7 +144,7 @@ def as_panel(
         X, time_name = _indexed_by_time_column(X, time_column)
     if statics:
         raise ValueError(
-            f"static_columns={static_columns!r} needs a panel (a long frame with an "
+            f"columns['static']={static_columns!r} needs a panel (a long frame with an "
             f"{id_column!r} column, a (series, time) MultiIndex, or a dict of frames); a single "
             f"series has no static covariates."
         )
@@ -189,12 +189,13 @@ def _check_not_an_unnamed_panel(frame: pd.DataFrame, id_column, time_column) -> 
     dtypes = list(frame.dtypes.items())
     times = [c for c, dtype in dtypes if pd.api.types.is_datetime64_any_dtype(dtype)
              or isinstance(dtype, pd.PeriodDtype)]
-    time_hint = f", time_column={times[0]!r}" if times and time_column not in frame.columns else ""
+    time_hint = (f", 'time': {times[0]!r}" if times and time_column not in frame.columns
+                 else "")
     raise TypeError(
         f"X has non-numeric (text) columns {text} and no {id_column!r} column. If "
         f"{text[0]!r} identifies "
-        f"the series of a long panel, say so: LSTMForecaster(id_column={text[0]!r}"
-        f"{time_hint}); otherwise drop the text columns or encode them as numbers."
+        f"the series of a long panel, say so: LSTMForecaster(columns={{'id': {text[0]!r}"
+        f"{time_hint}}}); otherwise drop the text columns or encode them as numbers."
     )
 
 
@@ -320,8 +321,8 @@ def _from_long(frame, target, id_column, time_column, statics, hint, future=()) 
     if time_column not in frame.columns:
         raise ValueError(
             f"X has an id column {id_column!r} (a long panel) but no time column "
-            f"{time_column!r}; name it with time_column=..., e.g. "
-            f"LSTMForecaster(time_column='date')."
+            f"{time_column!r}; name it in columns, e.g. "
+            f"LSTMForecaster(columns={{'time': 'date'}})."
         )
     value_columns = [c for c in frame.columns if c not in (id_column, time_column, *statics)]
     form = dict(kind="long", id_name=id_column, time_name=time_column)
@@ -465,7 +466,7 @@ def _select(table, target, future) -> tuple[list[int], list[int], int]:
     if not future:
         return (*select_columns(table, target), 0)
     columns = table.columns if table.columns is not None else list(range(table.values.shape[1]))
-    check_column_names(future, columns, "future_columns", "future")
+    check_column_names(future, columns, "columns['future']", "future")
     if target is None:
         target = [c for c in columns if c not in future]
         if not target:
@@ -477,7 +478,7 @@ def _select(table, target, future) -> tuple[list[int], list[int], int]:
     both = [columns[i] for i in known if i in targets]
     if both:
         raise ValueError(
-            f"column(s) {both} are both targets and future_columns; a target cannot be known "
+            f"column(s) {both} are both targets and columns['future']; a target cannot be known "
             f"in advance. Drop them from one of the two."
         )
     return targets, [c for c in covariates if c not in known] + known, len(known)

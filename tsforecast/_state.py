@@ -75,6 +75,7 @@ class ForecasterState:
     history: dict = field(default_factory=dict)
     best_epoch: int = -1
     calibration: Calibration = Calibration()
+    target_decreasing: np.ndarray | None = None  # (T,) where a transformer decreases
 
     @property
     def n_series(self) -> int:
@@ -89,7 +90,8 @@ class ForecasterState:
         """The fitted target transform (None for a model without one)."""
         if self.target_transform is None:
             return None
-        return TargetMap(self.target_transform, self.target_lambda, self.n_targets)
+        return TargetMap(self.target_transform, self.target_lambda, self.n_targets,
+                         self.target_decreasing)
 
     def median_position(self) -> int:
         """Where the point forecast sits among the network's outputs (0 without quantiles)."""

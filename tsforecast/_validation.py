@@ -125,7 +125,8 @@ def _table_from_frame(frame: pd.DataFrame, name: str) -> Table:
     if kinds:
         times = [col for col in frame.columns if str(col) in kinds and _is_time(frame[col])]
         hint = (
-            f" Column {times[0]!r} holds dates or times: make it the index with "
+            f" Column {times[0]!r} holds dates or times: name it as the time column, "
+            f"LSTMForecaster(columns={{'time': {times[0]!r}}}), or make it the index with "
             f"{name}.set_index({times[0]!r})."
             if times and frame.shape[1] > 1
             else ""
@@ -198,8 +199,8 @@ def repeated_times_error(labels: pd.Index, name: str, frame: pd.DataFrame | None
     seen = f", told apart by {ids!r}" if ids is not None else ""
     return ValueError(
         f"{found}: it looks like a long panel (several series stacked{seen}) read as one "
-        f"series. Name its id and time columns: {make}LSTMForecaster(id_column={id_text}, "
-        f"time_column={time_text}). If it is one series, aggregate the repeats instead, e.g. "
+        f"series. Name its id and time columns: {make}LSTMForecaster(columns={{'id': {id_text}, "
+        f"'time': {time_text}}}). If it is one series, aggregate the repeats instead, e.g. "
         f"{aggregate}."
     )
 

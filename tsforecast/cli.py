@@ -20,6 +20,7 @@ import pandas as pd
 from . import datasets, metrics
 from ._csv_input import FILL_METHODS, Panel, panel_of_one, read_panel_csv
 from ._version import __version__
+from .conformal import ConformalIntervals
 from .forecaster import LSTMForecaster
 from .plotting import plot_forecast, plot_panel, save_figure
 
@@ -133,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         "0.9: a band in --plot, lower/upper columns in --output, and its held-out coverage in "
         "the report. Default: 0.9 with --plot, else none; 0: none")
     add("--calibration", choices=("refit", "validation"), default="refit", help="how the "
-        "interval is calibrated (LSTMForecaster's calibration): 'refit' (default) on the errors "
+        "interval is calibrated (ConformalIntervals' calibration): 'refit' (default) on the errors "
         "of a copy of the model trained without the last third of the series (the last horizon "
         "of each series of a panel of 19 or more), which costs one more fit; 'validation' on "
         "the model's own validation windows (faster, usually too narrow on short series)")
@@ -282,12 +283,13 @@ def _plot_ids(args, data: Panel) -> list:
 def _build_model(args, data: Panel, horizon: int, season: int, target: str) -> LSTMForecaster:
     """The forecaster the options describe (not fitted): a panel's names its columns, a single
     series' its target only beside covariates."""
-    columns = ({"id_column": data.id_column, "time_column": data.time_column, "target": target}
+    columns = ({"columns": {"id": data.id_column, "time": data.time_column}, "target": target}
                if data.is_panel else {"target": target if data.frame.shape[1] > 1 else None})
+    calibration = args.calibration if _wants_interval(args) else "validation"
     return LSTMForecaster(
-        window=args.window, horizon=horizon, season=season, **columns,
-        epochs=args.epochs, calibration=args.calibration if _wants_interval(args) else "validation",
-        device=args.device, random_state=args.seed, verbose=args.verbose,
+        window=args.window, horizon=horizon, season=season, **columns, epochs=args.epochs,
+        intervals=ConformalIntervals(calibration=calibration), device=args.device,
+        random_state=args.seed, verbose=args.verbose,
     )
 
 

@@ -32,7 +32,7 @@ def calendar_features(index, features=("month",)):
     ``n = 12``) becomes ``sin(2 pi p / n)`` and ``cos(2 pi p / n)``, so that the last and the
     first position of the cycle are neighbours. Build them for the history (as columns of
     ``X``) and for the forecast steps (``X_future``) alike, and name them in
-    ``LSTMForecaster(future_columns=...)``.
+    ``LSTMForecaster(columns={"future": [...]})``.
 
     Parameters
     ----------

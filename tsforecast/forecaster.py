@@ -17,14 +17,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _LSTMBase, with_torch_threads
 from ._calibration import horizon_bands, interval_method, panel_calibration
-from ._context import future_rows, read_context, read_panel
-from ._fitting import check_params, fit_forecaster, refit_calibration
+from ._context import column_settings, future_rows, read_context, read_panel
+from ._fitting import fit_forecaster, forecaster_settings, refit_calibration
 from ._forecasting import check_n_steps, forecast_ahead, origins, rolling, rolling_pairs
 from ._intervals import check_coverage, check_levels, interval_levels
 from ._outputs import band_output, forecast_output, rolling_output
 from ._panel import as_panel
 from ._state import FITTED_ATTRIBUTES, ForecasterState
 from ._validation import check_bool
+from .conformal import interval_settings
 
 
 class LSTMForecaster(RegressorMixin, _LSTMBase):
@@ -38,7 +39,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     trains one ``batch_first`` LSTM on the windows of all series (a global model) whose linear
     head emits all ``horizon`` steps at once (direct multi-output).
 
-    A panel is a long DataFrame with ``id_column`` and ``time_column`` columns, a DataFrame or
+    A panel is a long DataFrame with id and time columns (``columns``), a DataFrame or
     Series with a (series, time) MultiIndex, or a dict or list of Series, DataFrames or arrays;
     forecasts come back in the same form. Anything else is one series (a DataFrame's columns
     are its variables).
@@ -55,28 +56,20 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         With ``fit(X)``: the column(s) of ``X`` to forecast; the other columns are past
         covariates. None forecasts every column (for a long panel: its ``"y"`` column when it
         has one). Must stay None with ``fit(X, y)``.
-    id_column, time_column : str, default="unique_id", "ds"
-        The series id and time columns of a long panel (the layout of Nixtla's libraries). A
-        DataFrame with an ``id_column`` column is read as a long panel.
-    static_columns : str, list or None, default=None
-        Columns of a panel holding one numeric value per series (static covariates, such as a
-        store's size); each series' windows carry them at every step.
-    future_columns : str, int, list or None, default=None
-        Covariate columns of ``X`` whose values are known in advance (calendar features,
-        planned prices, holidays; names, or positions for numpy input). The network reads them
-        over the window like past covariates and also over the forecast horizon, so
-        ``predict`` needs their future values (``X_future``). With ``target=None`` they are
-        not targets. They are scaled per series like the other columns.
-    hidden_size : int, default=16
-        Features in the LSTM's hidden state.
-    num_layers : int, default=1
-        Stacked LSTM layers.
-    dropout : float, default=0.0
-        Dropout between stacked layers (ignored with one layer).
-    bidirectional : bool, default=False
-        Read each window in both directions.
-    proj_size : int, default=0
-        If > 0, project the hidden state to this size (must be < ``hidden_size``).
+    columns : dict or None, default=None
+        Column names of a panel, for the few users whose data need them: ``"id"`` and
+        ``"time"`` (default ``"unique_id"`` and ``"ds"``, the layout of Nixtla's libraries; a
+        DataFrame with the id column is read as a long panel), ``"static"`` (columns holding
+        one numeric value per series, such as a store's size, carried by each series' windows
+        at every step) and ``"future"`` (covariate columns known in advance: calendar
+        features, planned prices; names, or positions for numpy input; the network also reads
+        them over the horizon, so ``predict`` needs their future values, ``X_future``, and
+        with ``target=None`` they are not targets). E.g. ``{"id": "store", "time": "date",
+        "future": ["promo"]}``.
+    network : LSTMNetwork or None, default=None
+        The network's architecture (:class:`~tsforecast.LSTMNetwork`: hidden size, layers,
+        dropout, head, per-window normalisation); None is ``LSTMNetwork()``. Tune its settings
+        as ``network__hidden_size`` with an explicit ``network=LSTMNetwork()``.
     scaler : {"standard", "minmax", "naive", "none"} or None, default="standard"
         Per-series, per-column scaling, fitted on each series' training rows only and inverted
         on output. A series new to the model is scaled on its own context. "naive" divides
@@ -84,11 +77,6 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         adjustment; at least 1% of its standard deviation): the in-sample error of the
         seasonal naive forecast, so that the training loss weighs each series as MASE does.
         It centres on the mean and scales covariates as "standard" does.
-    instance_norm : {"last", "mean"} or None, default="last"
-        Per-window normalisation inside the network: every input window has each column's last
-        value ("last") or window mean ("mean") subtracted, and the targets' reference is added
-        back to the forecast, in training and in every predict path alike. It lets the model
-        extrapolate trends beyond the training range. None feeds the scaled window as is.
     season : int, "auto" or None, default="auto"
         Seasonal period, used by ``window=None`` and ``seasonal_skip``. "auto" infers it from
         the index frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily, 5 business-daily,
@@ -113,13 +101,6 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         (e.g. ``FunctionTransformer(np.sqrt, inverse_func=np.square)``) is cloned and fitted
         once on the training rows of all series together; such a model can be pickled but
         not saved with ``save``.
-    seasonal_skip : bool, default=False
-        If True (and ``1 < season_ <= window_``), the network forecasts a correction to the
-        seasonal naive forecast read from each window (its last ``season_`` values, repeated)
-        instead of to the window's reference level.
-    head : {"last", "sequence"}, default="sequence"
-        What the linear head reads: "last" the final hidden state only; "sequence" the LSTM
-        outputs of the last ``min(horizon, window)`` time steps, flattened.
     epochs : int, default=100
         Maximum passes over the training windows.
     batch_size : int, default=32
@@ -143,53 +124,22 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         every window. A series with too few windows to split trains on all of them; when no
         series has enough, the fit warns and trains without validation (``history_["val_loss"]``
         stays empty) on up to ``epochs`` epochs, early stopping on the training loss.
-    calibration : {"validation", "refit"}, default="validation"
-        Which forecast errors calibrate the conformal intervals (and ``method="cqr"``).
-        "validation": those of the validation windows (see ``calibration_fraction``): free,
-        but few on a short series and optimistic (early stopping chose the epoch on them).
-        "refit": fit then trains a copy of the model (same parameters and window) on each
-        series without its last ``k + horizon - 1`` rows and keeps its errors on the ``k``
-        windows that forecast them, as :meth:`calibrate` with ``refit=True`` does; the cost
-        is a second fit. ``k`` is 1 for a panel of 19 series or more (enough errors for a
-        95% interval), else the windows of the last third of the median series (at least
-        1). Series too short to hold those rows out are left out of it, with a warning.
-        Best for short series and panels; on a long series whose validation windows are
-        many, a break inside the held-out rows can make it needlessly wide (check with
-        ``model_selection.backtest``).
-    calibration_fraction : float, default=0.0
-        Share of each series' validation windows, the last in time, kept away from early
-        stopping and used only for the conformal errors of :meth:`predict_interval`, so that
-        those errors come from windows that chose nothing (the epoch is chosen on the other
-        validation windows). Each series keeps at least one window for early stopping; a
-        series with one validation window gives none. 0 calibrates on every validation window,
-        the same windows early stopping watched (optimistic errors, but more of them); when no
-        series can spare a window, calibration falls back to that.
-    conformal_pooling : {"auto", True, False}, default="auto"
-        How the conformal intervals read the ``n`` validation errors of each horizon step.
-        False: each step's own errors (the ``ceil((n + 1) * coverage)``-th smallest). True:
-        the errors of every step, each divided by its step's mean absolute error, pooled into
-        ``n * horizon`` errors whose conformal quantile is scaled back by each step's mean
-        absolute error, so that short series get ``horizon`` times as many errors per
-        quantile. "auto": pool for a coverage whose rank needs more than the ``n`` errors of
-        a step (``n < coverage / (1 - coverage)``, e.g. fewer than 19 errors at 95%), else per
-        step. Read at predict, so it can be changed on a fitted model.
     early_stopping : bool, default=True
         Stop when the validation loss (training loss if ``validation_fraction=0``) has not
         improved for ``patience`` epochs, and keep the best epoch's weights.
     patience : int, default=10
         Epochs without improvement before stopping early.
     retrain_on_all : bool, default=False
-        Once early stopping has chosen the epoch on the validation windows, fit again on every
-        window, the validation ones included, for that many epochs (``best_epoch_ + 1``) and
-        without validation, and forecast with that fit: the most recent rows of every series
-        then shape the forecast (and the scaling) too, at the cost of a second fit. The result
-        is what ``set_params(validation_fraction=0, early_stopping=False, epochs=best_epoch_ +
-        1).fit(X)`` gives, except that ``history_`` and ``best_epoch_`` are the first fit's, and
-        so are the conformal tables: the first network's errors on validation windows it never
-        trained on, in scaled units, carried over to the second fit's scaling as
-        :meth:`calibrate` with ``refit=True`` carries its copy's. No effect without validation
-        windows, without early stopping, or when the first fit kept its initial weights; when
-        the second fit diverges, the model keeps the first fit (with a warning).
+        Once early stopping has chosen the epoch, fit again on every window, the validation
+        ones included, for ``best_epoch_ + 1`` epochs without validation, and forecast with
+        that fit (a second fit's cost). ``history_``, ``best_epoch_`` and the conformal
+        tables stay the first fit's (its errors on windows it never trained on, in scaled
+        units). No effect without validation windows or early stopping, or when the first fit
+        kept its initial weights; when the second fit diverges, the model keeps the first.
+    intervals : ConformalIntervals or None, default=None
+        How the conformal intervals of :meth:`predict_interval` are calibrated
+        (:class:`~tsforecast.ConformalIntervals`: on the validation windows, or on a copy
+        refitted without the last rows); None is ``ConformalIntervals()``.
     device : str, default="auto"
         "auto" (cuda, then mps, then cpu), "cpu", "cuda", "cuda:N" or "mps".
     n_threads : int, "auto" or None, default="auto"
@@ -268,28 +218,21 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         How the fit input was laid out, so that ``predict()`` answers in the same form.
     quantiles_ : tuple of float or None
         The quantile levels the network forecasts (``quantiles`` sorted, with 0.5), or None.
-    conformal_errors_ : ndarray of shape (n_ranks, horizon_, n_targets_) or None
-        Sorted absolute errors of the point forecast on the validation windows (those kept by
-        ``calibration_fraction`` when it is above 0), per step and target, in network units
-        (each series' scaled units), at most 1,000 order statistics: the calibration of the
-        conformal intervals. None without validation windows.
-    conformal_ranks_ : ndarray of shape (n_ranks,) or None
-        The ranks (1-based) of those rows among all validation errors; the last is their count.
-    conformal_pooled_ : ndarray of shape (n_pooled_ranks, n_targets_) or None
-        The same errors divided by their step's mean absolute error and pooled over the
-        horizon steps, sorted (at most 1,000 order statistics), for ``conformal_pooling``.
-    conformal_pooled_ranks_ : ndarray of shape (n_pooled_ranks,) or None
-        Their ranks among the ``n * horizon_`` pooled errors.
-    conformal_scale_ : ndarray of shape (horizon_, n_targets_) or None
-        Each step's mean absolute validation error, in network units.
-    quantile_errors_ : ndarray of shape (n_ranks, horizon_, n_targets_, n_pairs) or None
-        With trained quantiles: for each central pair of them (levels ``a`` and ``1 - a``,
-        lowest ``a`` first), the sorted conformity scores of conformalized quantile
-        regression on the calibration windows (how far each actual value lay outside the
-        pair's band, negative inside), in network units, at the ranks ``conformal_ranks_``.
-    quantile_pooled_ : ndarray of shape (n_pooled_ranks, n_targets_, n_pairs) or None
-        The same scores divided by their step's ``conformal_scale_`` and pooled over the
-        steps, at the ranks ``conformal_pooled_ranks_``.
+    conformal_errors_, conformal_ranks_ : ndarray or None
+        The calibration of the conformal intervals: sorted absolute errors of the point
+        forecast on the calibration windows, per step and target, in network units (each
+        series' scaled units), (n_ranks, horizon_, n_targets_), at most 1,000 order
+        statistics, and their ranks (1-based; the last is their count). None without them.
+    conformal_pooled_, conformal_pooled_ranks_, conformal_scale_ : ndarray or None
+        The same errors divided by their step's mean absolute error (``conformal_scale_``,
+        (horizon_, n_targets_)) and pooled over the steps, sorted, and their ranks.
+    quantile_errors_, quantile_pooled_ : ndarray or None
+        With trained quantiles: the conformity scores of conformalized quantile regression of
+        each central pair of them (how far each actual value lay outside the pair's band,
+        negative inside), per step (n_ranks, horizon_, n_targets_, n_pairs) and pooled.
+    state_ : ForecasterState
+        Everything above in one frozen object, which ``predict`` and its siblings read; the
+        attributes above are read off it.
 
     Examples
     --------
@@ -309,22 +252,12 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         window=None,
         horizon=1,
         target=None,
-        id_column="unique_id",
-        time_column="ds",
-        static_columns=None,
-        future_columns=None,
-        hidden_size=16,
-        num_layers=1,
-        dropout=0.0,
-        bidirectional=False,
-        proj_size=0,
+        columns=None,
+        network=None,
         scaler="standard",
-        instance_norm="last",
         season="auto",
         deseasonalize="auto",
         target_transform=None,
-        seasonal_skip=False,
-        head="sequence",
         epochs=100,
         batch_size=32,
         lr=3e-3,
@@ -332,12 +265,10 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         quantiles=None,
         gradient_clip=None,
         validation_fraction=0.1,
-        calibration="validation",
-        calibration_fraction=0.0,
-        conformal_pooling="auto",
         early_stopping=True,
         patience=10,
         retrain_on_all=False,
+        intervals=None,
         device="auto",
         n_threads="auto",
         random_state=None,
@@ -346,22 +277,12 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.window = window
         self.horizon = horizon
         self.target = target
-        self.id_column = id_column
-        self.time_column = time_column
-        self.static_columns = static_columns
-        self.future_columns = future_columns
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.dropout = dropout
-        self.bidirectional = bidirectional
-        self.proj_size = proj_size
+        self.columns = columns
+        self.network = network
         self.scaler = scaler
-        self.instance_norm = instance_norm
         self.season = season
         self.deseasonalize = deseasonalize
         self.target_transform = target_transform
-        self.seasonal_skip = seasonal_skip
-        self.head = head
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -369,12 +290,10 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.quantiles = quantiles
         self.gradient_clip = gradient_clip
         self.validation_fraction = validation_fraction
-        self.calibration = calibration
-        self.calibration_fraction = calibration_fraction
-        self.conformal_pooling = conformal_pooling
         self.early_stopping = early_stopping
         self.patience = patience
         self.retrain_on_all = retrain_on_all
+        self.intervals = intervals
         self.device = device
         self.n_threads = n_threads
         self.random_state = random_state
@@ -413,13 +332,9 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self : LSTMForecaster
             A fit that raises leaves an earlier fit's state untouched.
         """
-        params = self.get_params(deep=False)
-        check_params(params)
-        panel = as_panel(
-            X, y, target=self.target, id_column=self.id_column, time_column=self.time_column,
-            static_columns=self.static_columns, future_columns=self.future_columns,
-        )
-        self.state_ = fit_forecaster(params, panel, y is not None)
+        settings = forecaster_settings(self.get_params(deep=False))
+        panel = as_panel(X, y, target=self.target, **column_settings(self.columns))
+        self.state_ = fit_forecaster(settings, panel, y is not None)
         return self
 
     @with_torch_threads
@@ -438,7 +353,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         y : array-like or Series, optional
             The target context, when the model was fitted as ``fit(X, y)``.
         X_future : DataFrame, array-like, dict or list, optional
-            The values of ``future_columns`` over the forecast: needed when the model was
+            The values of the future-known columns over the forecast: needed when the model was
             fitted with future-known columns, one row per forecast step (``max(n_steps,
             horizon)`` rows). One series: a DataFrame of those columns indexed by the
             forecast's time labels (checked against them), or an array of shape
@@ -551,7 +466,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             on the ``n`` calibration windows (fit's validation windows, or those of
             :meth:`calibrate`), per step and target, in each series' scaled units (so that the
             interval scales with each series); pooled over the steps as
-            ``conformal_pooling`` says. "quantile": the trained quantiles at
+            ``ConformalIntervals.pooling`` says. "quantile": the trained quantiles at
             ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` (a model fitted with
             ``quantiles=`` holding both). "cqr" (conformalized quantile regression): those
             trained quantiles, each moved outwards (inwards when negative) by the same rank
@@ -560,7 +475,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             when the model holds both levels and their scores, "quantile" when it holds the
             levels only (a file saved before "cqr" existed), else "conformal".
         X_future : as in :meth:`predict`
-            The values of ``future_columns`` over the horizon, for a model fitted with them.
+            The values of the future-known columns over the horizon, for a model fitted with them.
 
         Returns
         -------
@@ -593,7 +508,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             trained). "auto": "cqr" when every level was trained with its pair and scores,
             "quantile" when every level was trained, else "conformal".
         X_future : as in :meth:`predict`
-            The values of ``future_columns`` over the horizon, for a model fitted with them.
+            The values of the future-known columns over the horizon, for a model fitted with them.
 
         Returns
         -------
@@ -611,7 +526,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         method = interval_method(state, method, levels)
         context = read_context(state, X, y)
         future = future_rows(state, X_future, state.horizon, context)
-        bands = horizon_bands(state, context, future, levels, method, self.conformal_pooling)
+        pooling = interval_settings(self.intervals)["pooling"]
+        bands = horizon_bands(state, context, future, levels, method, pooling)
         return band_output(bands, context.form, context.ids, context.labels(state.horizon), names)
 
     @with_torch_threads
@@ -661,7 +577,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         check_bool("refit", refit)
         panel = read_panel(state, X, y)
         if refit:
-            tables = refit_calibration(self.get_params(deep=False), state, panel, y is not None,
+            settings = forecaster_settings(self.get_params(deep=False))
+            tables = refit_calibration(settings, state, panel, y is not None,
                                        1 if n_windows is None else n_windows)
         else:
             tables = panel_calibration(state, panel, n_windows)

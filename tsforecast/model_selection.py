@@ -16,12 +16,13 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 
 from ._calibration import interval_method, predict_bands
-from ._context import Rows, panel_transforms, read_panel
+from ._context import Rows, column_settings, panel_transforms, read_panel
 from ._forecasting import forecast
 from ._intervals import check_coverage, interval_levels
 from ._panel import Panel, as_panel
 from ._validation import check_int
 from ._windowing import ragged_arange
+from .conformal import interval_settings
 from .forecaster import LSTMForecaster
 from .metrics import naive_mae
 
@@ -124,8 +125,7 @@ def backtest(estimator, y, X=None, *, n_windows=5, step=None, refit=False, cover
         coverage = check_coverage(coverage)
     panel = as_panel(
         y if X is None else X, None if X is None else y, target=estimator.target,
-        id_column=estimator.id_column, time_column=estimator.time_column,
-        static_columns=estimator.static_columns,
+        **column_settings(estimator.columns),
     )
     starts = _forecast_starts(panel, n_windows, step, horizon)  # (n_series, n_windows)
     groups = [range(first, min(first + every, n_windows)) for first in range(0, n_windows, every)]
@@ -194,7 +194,7 @@ def _fit_and_forecast(estimator, y, X, limit, starts, coverage, method):
     levels = interval_levels(coverage)
     method = interval_method(state, method, levels)
     point, bands = predict_bands(state, rows, ends, series, levels, method,
-                                 estimator.conformal_pooling)
+                                 interval_settings(estimator.intervals)["pooling"])
     return point.reshape(shape), bands.reshape(*shape, 2), state.season
 
 
@@ -207,8 +207,9 @@ def _head(data, limit, estimator):
         return {key: _head(value, int(limit[key]), estimator) for key, value in data.items()}
     if isinstance(data, (list, tuple)):
         return [_head(value, int(limit[i]), estimator) for i, value in enumerate(data)]
-    if isinstance(data, pd.DataFrame) and estimator.id_column in data.columns:
-        ids, times = data[estimator.id_column], data[estimator.time_column]
+    columns = column_settings(estimator.columns)
+    if isinstance(data, pd.DataFrame) and columns["id_column"] in data.columns:
+        ids, times = data[columns["id_column"]], data[columns["time_column"]]
     else:  # a (series, time) MultiIndex
         ids, times = data.index.get_level_values(0), data.index.get_level_values(1)
     keep = _positions(ids, times) < limit.reindex(pd.Index(ids)).to_numpy()
@@ -240,7 +241,9 @@ def _tidy(panel: Panel, estimator, starts, points, bands) -> pd.DataFrame:
     rows = first + h
     columns = {}
     if panel.ids is not None:
-        name = panel.form.id_name if panel.form.id_name is not None else estimator.id_column
+        name = panel.form.id_name
+        if name is None:
+            name = column_settings(estimator.columns)["id_column"]
         columns[name] = np.asarray(panel.ids, dtype=object)[s]
     columns["window"] = k
     if panel.time is None:

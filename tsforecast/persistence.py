@@ -39,7 +39,7 @@ from ._codec import (
     short,
     tensor_references,
 )
-from ._context import read_context
+from ._context import column_settings, read_context
 from ._forecasting import forecast_ahead
 from ._nn import LSTMNet
 from ._panel import Form
@@ -50,6 +50,8 @@ from ._torch_utils import usable_device
 from ._validation import integer_step
 from ._version import __version__
 from ._warnings import warn
+from .conformal import ConformalIntervals
+from .networks import LSTMNetwork
 
 FORMAT = "tsforecast-estimator"
 FORMAT_VERSION = 2
@@ -446,13 +448,36 @@ def _panel_of_one(attributes: dict, params: dict) -> dict:
 UPGRADES = {"LSTMForecaster": _panel_of_one}  # fitted attributes of earlier layouts -> today's
 
 
+def _grouped_parameters(params: dict) -> dict:
+    """LSTMForecaster's parameters of format 1, one per setting, as today's parameter objects:
+    the network's settings in ``network``, the intervals' in ``intervals``, the column names
+    in ``columns``."""
+    if "network" in params:
+        return params
+    flat = dict(params)
+    network = LSTMNetwork(**{name: flat.pop(name) for name in LSTMNetwork().get_params()})
+    intervals = ConformalIntervals(calibration=flat.pop("calibration"),
+                                   fraction=flat.pop("calibration_fraction"),
+                                   pooling=flat.pop("conformal_pooling"))
+    names = {"id": flat.pop("id_column"), "time": flat.pop("time_column"),
+             "static": flat.pop("static_columns"), "future": flat.pop("future_columns")}
+    defaults = {"id": "unique_id", "time": "ds", "static": None, "future": None}
+    columns = {key: value for key, value in names.items() if value != defaults[key]}
+    return {**flat, "network": network, "intervals": intervals, "columns": columns or None}
+
+
+GROUPED = {"LSTMForecaster": _grouped_parameters}  # parameters of format 1 -> today's
+
+
 def _build(cls: type, metadata: dict, archive: zipfile.ZipFile):
     """Make a new estimator from checked metadata and weights (nothing is shared with the file)."""
     decode = Decoder()
     params = decode(metadata["params"])
     if not isinstance(params, dict):
         raise FileError("params must be a JSON object.")
-    params = {**ADDED_PARAMETERS.get(cls.__name__, {}), **params}
+    if metadata["format_version"] == 1:  # one parameter per setting, some added later
+        params = {**ADDED_PARAMETERS.get(cls.__name__, {}), **params}
+        params = GROUPED.get(cls.__name__, lambda p: p)(params)
     expected = set(cls().get_params(deep=False))
     if set(params) != expected:
         raise FileError(
@@ -520,8 +545,9 @@ def _state_of_format_1(attributes: dict, params: dict) -> ForecasterState:
         network=None, device=attributes["device_"], net_config=attributes["_net_config"],
         window=attributes["window_"], horizon=attributes["horizon_"],
         season=attributes["season_"],
-        reading={key: params[key]
-                 for key in ("target", "id_column", "time_column", "static_columns")},
+        reading={"target": params["target"], **{
+            key: value for key, value in column_settings(params["columns"]).items()
+            if key != "future_columns"}},
         future_columns=attributes["future_columns_"],
         form=Form(**attributes["output_form_"]),
         fitted_with_y=attributes["_fitted_with_y"],

@@ -1,0 +1,86 @@
+"""How a forecaster calibrates its conformal intervals, as a parameter object:
+``LSTMForecaster(intervals=ConformalIntervals(...))``.
+
+The forecaster itself answers ``predict_interval`` and ``predict_quantiles``; this object only
+says which forecast errors calibrate them and how they are read, so that the choice can be
+tuned and saved like any other parameter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._settings import Settings
+from ._validation import check_float
+
+__all__ = ["ConformalIntervals"]
+
+CALIBRATIONS = ("validation", "refit")
+
+
+class ConformalIntervals(Settings):
+    """Conformal prediction intervals from forecast errors on windows the model did not train on.
+
+    Parameters
+    ----------
+    calibration : {"validation", "refit"}, default="validation"
+        Which forecast errors calibrate the conformal intervals (and ``method="cqr"``).
+        "validation": those of the validation windows of fit (see ``fraction``): free, but
+        few on a short series and optimistic (early stopping chose the epoch on them).
+        "refit": fit then trains a copy of the model (same parameters and window) on each
+        series without its last ``k + horizon - 1`` rows and keeps its errors on the ``k``
+        windows that forecast them, as ``calibrate(refit=True)`` does; the cost is a second
+        fit. ``k`` is 1 for a panel of 19 series or more (enough errors for a 95% interval),
+        else the windows of the last third of the median series (at least 1). Series too
+        short to hold those rows out are left out of it, with a warning. Best for short
+        series and panels; on a long series whose validation windows are many, a break
+        inside the held-out rows can make it needlessly wide.
+    fraction : float, default=0.0
+        Share of each series' validation windows, the last in time, kept away from early
+        stopping and used only for the conformal errors, so that those errors come from
+        windows that chose nothing. Each series keeps at least one window for early stopping;
+        0 calibrates on every validation window, the same windows early stopping watched
+        (optimistic errors, but more of them); when no series can spare a window, calibration
+        falls back to that.
+    pooling : {"auto", True, False}, default="auto"
+        How the ``n`` errors of each horizon step are read. False: each step's own errors
+        (the ``ceil((n + 1) * coverage)``-th smallest). True: the errors of every step, each
+        divided by its step's mean absolute error, pooled into ``n * horizon`` errors whose
+        conformal quantile is scaled back by each step's mean absolute error. "auto": pool
+        for a coverage whose rank needs more than the ``n`` errors of a step (``n < coverage
+        / (1 - coverage)``, e.g. fewer than 19 errors at 95%), else per step. Read at
+        predict, so it can be changed on a fitted model.
+
+    Examples
+    --------
+    >>> from tsforecast import ConformalIntervals, LSTMForecaster
+    >>> model = LSTMForecaster(horizon=6, intervals=ConformalIntervals(calibration="refit"))
+    """
+
+    def __init__(self, calibration="validation", fraction=0.0, pooling="auto"):
+        self.calibration = calibration
+        self.fraction = fraction
+        self.pooling = pooling
+
+
+def interval_settings(intervals) -> dict:
+    """The checked settings of ``intervals`` (None: the default ConformalIntervals())."""
+    if intervals is None:
+        intervals = ConformalIntervals()
+    if not isinstance(intervals, ConformalIntervals):
+        raise TypeError(
+            f"intervals must be a ConformalIntervals (e.g. ConformalIntervals("
+            f"calibration='refit')) or None; got {type(intervals).__name__}."
+        )
+    settings = intervals.get_params()
+    if settings["calibration"] not in CALIBRATIONS:
+        raise ValueError(
+            f"calibration must be one of {CALIBRATIONS}; got calibration="
+            f"{settings['calibration']!r}."
+        )
+    check_float("fraction", settings["fraction"], 0.0, 1.0)
+    pooling = settings["pooling"]
+    if not (isinstance(pooling, (bool, np.bool_))
+            or (isinstance(pooling, str) and pooling == "auto")):
+        raise ValueError(f"pooling must be 'auto', True or False; got pooling={pooling!r}.")
+    return settings
