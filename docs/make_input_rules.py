@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsforecast import LSTMForecaster
+from tsforecast import ConformalIntervals, LSTMForecaster, LSTMNetwork
 
-TINY = {"window": 3, "horizon": 2, "hidden_size": 2, "epochs": 1, "device": "cpu",
-        "random_state": 0}
+TINY = {"window": 3, "horizon": 2, "network": LSTMNetwork(hidden_size=2), "epochs": 1,
+        "device": "cpu", "random_state": 0}
 t = np.arange(30.0)
 GOOD = pd.DataFrame({"sales": np.sin(t / 3), "price": np.cos(t / 4)},
                     index=pd.date_range("2024-01-01", periods=30, freq="D"))
@@ -67,7 +67,7 @@ RULES = [
      fit(ArrayLike(np.column_stack([DATES.astype(object), np.sin(t).astype(object)])))),
     ("Values", "DataFrame columns are numeric or bool (no text, category, datetime)",
      fit(GOOD.assign(shop="north"))),
-    ("Values", "dates belong in the index, not in a column",
+    ("Values", "a date column is named as the time column (or made the index)",
      fit(GOOD.reset_index(names="date"))),
     ("Values", "no NaN, pd.NA or inf anywhere", fit(with_nan())),
     ("Values", "values fit the float32 network after scaling",
@@ -122,9 +122,20 @@ RULES = [
     ("Parameters", "horizon is an int >= 1", fit(GOOD, horizon=1.5)),
     ("Parameters", "scaler is 'standard', 'minmax', 'none' or None "
      "('naive' too for LSTMForecaster)", fit(GOOD, scaler="robust")),
-    ("Parameters", "hidden_size is an int >= 1", fit(GOOD, hidden_size=0)),
-    ("Parameters", "proj_size < hidden_size", fit(GOOD, proj_size=2)),
-    ("Parameters", "dropout in [0, 1)", fit(GOOD, dropout=1.0)),
+    ("Parameters", "`LSTMNetwork`: hidden_size is an int >= 1",
+     fit(GOOD, network=LSTMNetwork(hidden_size=0))),
+    ("Parameters", "`LSTMNetwork`: proj_size < hidden_size",
+     fit(GOOD, network=LSTMNetwork(hidden_size=2, proj_size=2))),
+    ("Parameters", "`LSTMNetwork`: dropout in [0, 1)",
+     fit(GOOD, network=LSTMNetwork(hidden_size=2, dropout=1.0))),
+    ("Parameters", "`LSTMNetwork`: head is 'last' or 'sequence'",
+     fit(GOOD, network=LSTMNetwork(hidden_size=2, head="first"))),
+    ("Parameters", "columns is None or a dict with keys 'id', 'time', 'static', 'future'",
+     fit(GOOD, columns={"id_column": "store"})),
+    ("Parameters", "intervals is a `ConformalIntervals` or None",
+     fit(GOOD, intervals="refit")),
+    ("Parameters", "`ConformalIntervals`: calibration is 'validation' or 'refit'",
+     fit(GOOD, intervals=ConformalIntervals(calibration="holdout"))),
     ("Parameters", "lr > 0", fit(GOOD, lr=0)),
     ("Parameters", "gradient_clip > 0 or None", fit(GOOD, gradient_clip=0)),
     ("Parameters", "validation_fraction in [0, 1)", fit(GOOD, validation_fraction=1.0)),
@@ -135,7 +146,8 @@ RULES = [
     ("Parameters", "device exists", fit(GOOD, device="cuda:7")),
     ("Parameters", "n_threads is 'auto', None or an int >= 1", fit(GOOD, n_threads=0)),
     ("Training", "the loss stays finite (no usable epoch)",
-     fit(np.sin(t) * 1e30, scaler=None, instance_norm=None)),
+     fit(np.sin(t) * 1e30, scaler=None,
+         network=LSTMNetwork(hidden_size=2, instance_norm=None))),
     ("Panels", "a long frame has its time column", fit(LONG.drop(columns="ds"))),
     ("Panels", "a frame with text columns names its id column",
      fit(LONG.rename(columns={"unique_id": "store"}))),
@@ -144,7 +156,7 @@ RULES = [
     ("Panels", "each (series, time) pair appears once", fit(pd.concat([LONG, LONG.iloc[[3]]]))),
     ("Panels", "every series is on one regular grid, without gaps", fit(LONG.drop(index=20))),
     ("Panels", "static columns hold one value per series",
-     fit(LONG.assign(size=np.arange(len(LONG), dtype=float)), static_columns="size")),
+     fit(LONG.assign(size=np.arange(len(LONG), dtype=float)), columns={"static": "size"})),
     ("Panels", "fit(X, y) takes one series", lambda: LSTMForecaster(**TINY).fit(LONG, LONG["y"])),
     ("Panels", "a dict's series share their columns",
      fit({"a": GOOD, "b": GOOD[["sales"]]})),
@@ -160,7 +172,8 @@ def main() -> None:
         "do not edit by hand. Bad values raise `ValueError`, wrong types `TypeError`; nothing",
         "else escapes for bad input (tests/test_robustness.py checks this with hypothesis).",
         "The sequence estimators share the parameter and value rules (`_base.py`,",
-        "`_validation.py`).",
+        "`_validation.py`); they take `hidden_size`, `proj_size` and `dropout` directly, where",
+        "`LSTMForecaster` takes them in `network=LSTMNetwork(...)`.",
         "",
         "Also accepted, with no error: int, float16/32/64 and bool values; nullable `Int64` /",
         "`Float64` columns without missing values; time-zone-aware and `PeriodIndex` indexes;",
