@@ -19,7 +19,11 @@ from tqdm.auto import tqdm
 from ._distributed import Shard
 from ._warnings import warn
 
-PREDICT_CHUNK = 8192  # windows per forward pass at inference: large, but bounded in memory
+PREDICT_CHUNK = 8192  # windows gathered per step at inference: large, but bounded in memory
+# On a one-thread CPU the network runs on FORWARD_CHUNK of them at a time: at 8192 windows
+# oneDNN's LSTM faults in ~100 MB of fresh memory per call and runs about 1.8x slower per window
+# (benchmarks/notes/performance-log.md). _forward says why the outputs stay bitwise the same.
+FORWARD_CHUNK = 512
 # A fit whose best monitored loss is above this multiple of the untrained network's diverged: it
 # goes back to the initial weights. Fits that learn stay far below 1; the suite's 2-epoch fits
 # that do not yet beat the untrained network reach 1.26 at most; lr=1e8 reaches 1e13.
@@ -215,7 +219,7 @@ def evaluate_loss(module, batches: Batches, idx: torch.Tensor, loss_fn, shard=No
     for start in range(0, len(idx), PREDICT_CHUNK):
         chunk = idx[start : start + PREDICT_CHUNK]
         inputs, targets = batches(chunk)
-        total += loss_fn(module(inputs), targets) * len(chunk)
+        total += loss_fn(_forward(module, inputs), targets) * len(chunk)
     if shard is not None:
         return shard.mean(total, len(idx))
     return total.item() / len(idx)
@@ -232,5 +236,22 @@ def predict_module(module: nn.Module, inputs) -> torch.Tensor:
     gather, n = (inputs.__getitem__, len(inputs)) if torch.is_tensor(inputs) else inputs
     module.eval()
     chunks = range(0, n, PREDICT_CHUNK)
-    outputs = [module(gather(slice(start, start + PREDICT_CHUNK))) for start in chunks]
+    outputs = [_forward(module, gather(slice(start, start + PREDICT_CHUNK))) for start in chunks]
     return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+
+def _forward(module: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+    """``module(inputs)``; on a one-thread CPU, in pieces of ``FORWARD_CHUNK`` windows.
+
+    Every window's output is bitwise the one ``module(inputs)`` gives: the pieces start at
+    multiples of ``FORWARD_CHUNK`` and the last one takes the remainder (none is shorter than
+    ``FORWARD_CHUNK``), so each window keeps its place in the CPU kernels' row blocks and no
+    piece takes their path for a few rows (tests/test_inference_chunks.py checks it).
+    Elsewhere the call stays whole: with several threads a one-output ``Linear`` splits the
+    rows between threads by the batch's length, and on a GPU large batches are efficient.
+    """
+    n = len(inputs)
+    if n < 2 * FORWARD_CHUNK or inputs.device.type != "cpu" or torch.get_num_threads() != 1:
+        return module(inputs)
+    bounds = [*range(0, n // FORWARD_CHUNK * FORWARD_CHUNK, FORWARD_CHUNK), n]
+    return torch.cat([module(inputs[a:b]) for a, b in zip(bounds, bounds[1:])])
