@@ -31,6 +31,13 @@ def make_panel(lengths=(20, 20, 20, 40, 40)):
     return pd.concat(frames, ignore_index=True)
 
 
+def categorical_panel():
+    """make_panel with categorical ids whose category order is not alphabetical."""
+    long = make_panel()
+    order = ["s3", "s0", "s4", "s1", "s2"]
+    return long.assign(unique_id=pd.Categorical(long["unique_id"], categories=order))
+
+
 def weights(model):
     """Every parameter of the network, flattened."""
     return np.concatenate([p.detach().numpy().ravel() for p in model.module_.parameters()])
@@ -82,6 +89,8 @@ def _rank_scenarios():
     out["sequence_warning"] = [str(w.message) for w in caught]
     with distributed.local_fits():
         out["local_active"] = distributed.is_active()
+    categorical = distributed.shard_series(categorical_panel())
+    out["categorical"] = LSTMForecaster(**PARAMS).fit(categorical).predict()
     return out
 
 
@@ -102,6 +111,27 @@ def test_two_process_fit_matches_one_process_fit(launched):
     assert [r["window"] for r in launched] == [single.window_] * 2  # from every rank's lengths
     np.testing.assert_allclose(launched[0]["history"]["val_loss"], single.history_["val_loss"],
                                rtol=1e-5)
+
+
+def test_two_process_fit_of_categorical_ids_matches_one_process_fit(launched):
+    """Check ids of a categorical whose categories are not in alphabetical order: the ranks'
+    parts follow the fit's numbering (category order), so two ranks forecast as one process."""
+    single = LSTMForecaster(**PARAMS).fit(categorical_panel())
+    both = pd.concat([r["categorical"] for r in launched], ignore_index=True)
+    expected = single.predict()
+    assert list(both["unique_id"]) == list(expected["unique_id"])
+    np.testing.assert_allclose(both["y"], expected["y"], rtol=0, atol=TOLERANCE)
+
+
+def test_shard_series_follows_the_fits_order_of_categorical_ids():
+    """Check that the parts of a panel with categorical ids are consecutive blocks of the
+    series in the order a fit numbers them (the categories' order)."""
+    panel = categorical_panel()
+    fitted = LSTMForecaster(**{**PARAMS, "epochs": 1}).fit(panel)
+    parts = [distributed.shard_series(panel, rank=r, world_size=2) for r in range(2)]
+    blocks = [set(map(str, pd.unique(part["unique_id"]))) for part in parts]
+    order = [str(i) for i in fitted.series_ids_]
+    assert blocks == [set(order[:3]), set(order[3:])]
 
 
 def test_two_process_retrain_on_all_matches_one_process(launched):

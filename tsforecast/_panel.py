@@ -497,6 +497,12 @@ def _future_last(x_table, future) -> tuple[list[int], int]:
     return [i for i in range(n_columns) if i not in known] + known, len(known)
 
 
+def factorize_ids(ids) -> tuple[np.ndarray, pd.Index]:
+    """Each row's series number and the ids in that order, as a fit numbers the series of a
+    long frame or a MultiIndex: by sorted id (a categorical's categories in their order)."""
+    return _factorize(pd.Series(ids), sort=True)
+
+
 def _factorize(ids: pd.Series, sort: bool):
     """Series numbers by sorted id (so that row order never matters), or by first appearance
     when ids do not sort (mixed types) or come as dict keys."""

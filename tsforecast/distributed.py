@@ -20,6 +20,7 @@ import torch
 import torch.distributed as dist
 
 from ._distributed import active, local_fits
+from ._panel import factorize_ids
 
 __all__ = ["is_active", "local_fits", "rank", "run", "shard_series", "world_size"]
 
@@ -91,13 +92,9 @@ def shard_series(X, *, id_column="unique_id", rank=None, world_size=None):
             f"DataFrame or Series with a (series, time) MultiIndex, a dict or a list; got "
             f"{type(X).__name__}."
         )
-    unique = pd.unique(ids)
-    try:
-        unique = np.sort(unique)  # the fit numbers series by sorted id when they sort
-    except TypeError:
-        pass
-    mine = np.array_split(unique, world_size)[rank]
-    return X[ids.isin(mine).to_numpy()]
+    codes, unique = factorize_ids(ids)  # numbered as the fit numbers them
+    mine = np.array_split(np.arange(len(unique)), world_size)[rank]
+    return X[np.isin(codes, mine)]
 
 
 def run(fn, n_procs=2, *, args=(), backend="auto", threads=None, timeout=600):
