@@ -172,3 +172,18 @@ def test_bad_arguments_are_refused(kwargs, error, message):
         backtest(model(), noisy(), **kwargs)
     with pytest.raises(TypeError, match="takes an LSTMForecaster"):
         backtest(object(), noisy())
+
+
+@pytest.mark.parametrize("horizon", [3, 4])
+def test_backtest_reads_future_known_columns_as_fit_does(horizon):
+    """Check a panel whose value column is not called "y", with a future-known column and no
+    target: the backtest scores the same forecasts as with the target named (the future
+    column is never a second target)."""
+    long = make_long().rename(columns={"y": "sales"})
+    long = long.assign(promo=long["ds"].dt.dayofweek.isin([5, 6]).astype(float))
+    params = {"horizon": horizon, "columns": {"future": ["promo"]}}
+    implicit = backtest(model(**params), long, n_windows=3)
+    named = backtest(model(**params, target="sales"), long, n_windows=3)
+    assert "target" not in implicit.forecasts.columns
+    pd.testing.assert_frame_equal(implicit.metrics, named.metrics)
+    pd.testing.assert_frame_equal(implicit.forecasts, named.forecasts)
