@@ -240,3 +240,17 @@ def test_a_panel_model_saves_loads_and_pickles():
 
         os.remove(path)
     pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(fitted)).predict(), fitted.predict())
+
+
+def test_a_shorter_list_context_holds_new_series_not_the_fitted_ones_by_position():
+    """Check fit([a, b]) then predict([b]): b is forecast with its own scaling (as a new
+    series), not with a's by position; a dict keyed by position picks the fitted series."""
+    t = np.arange(60)
+    a = 10 + np.sin(t / 3)
+    b = 1000 + 50 * np.cos(t / 5)
+    fitted = model().fit([a, b])
+    alone = fitted.predict([b])[0]
+    np.testing.assert_array_equal(alone, fitted.predict({"new": b})["new"])
+    assert np.all(np.abs(alone - 1000) < 200)  # near b's level, not a's
+    np.testing.assert_array_equal(fitted.predict({1: b})[1], fitted.predict()[1])
+    np.testing.assert_array_equal(fitted.predict([a, b])[1], fitted.predict()[1])

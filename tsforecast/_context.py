@@ -133,7 +133,14 @@ def panel_transforms(state: ForecasterState, panel: Panel) -> Transforms:
 
 
 def fitted_positions(state: ForecasterState, panel: Panel) -> np.ndarray:
-    """For each context series, its position among the fitted series, or -1 if new."""
+    """For each context series, its position among the fitted series, or -1 if new.
+
+    Ids match: a long frame's, a MultiIndex's or a dict's. A list has no ids but positions: it
+    is read as the fitted series only when the fit was a list of as many series (the same
+    list); any other list holds series new to the model."""
+    if panel.form.kind == "list" and (state.form.kind != "list"
+                                      or panel.n_series != state.n_series):
+        return np.full(panel.n_series, -1)
     if state.ids is None:
         return np.zeros(1, dtype=np.int64) if panel.ids is None else np.full(panel.n_series, -1)
     if panel.ids is None:
