@@ -6,7 +6,7 @@ import pytest
 from conftest import TINY
 
 from tsforecast import ConformalIntervals, LSTMForecaster, LSTMNetwork, metrics
-from tsforecast.model_selection import backtest
+from tsforecast.model_selection import PanelSplit, backtest
 
 H = 3
 
@@ -187,3 +187,46 @@ def test_backtest_reads_future_known_columns_as_fit_does(horizon):
     assert "target" not in implicit.forecasts.columns
     pd.testing.assert_frame_equal(implicit.metrics, named.metrics)
     pd.testing.assert_frame_equal(implicit.forecasts, named.forecasts)
+
+
+def test_panel_split_cuts_every_series_in_time():
+    """Check that every fold of PanelSplit trains on each series' rows before its cutoff and
+    tests on the test_size rows after it, counted from each series' end, in any row order."""
+    long = make_long()  # series of 60, 55 and 50 rows, rows shuffled
+    folds = list(PanelSplit(3, test_size=8, gap=2).split(long))
+    assert len(folds) == 3
+    for k, (train, test) in enumerate(folds):
+        for sid, rows in long.groupby("unique_id").groups.items():
+            series = long.loc[rows].sort_values("ds")
+            cutoff = len(series) - (3 - k) * 8
+            tested, trained = long.iloc[test], long.iloc[train]
+            in_test = tested.loc[tested["unique_id"] == sid, "ds"]
+            in_train = trained.loc[trained["unique_id"] == sid, "ds"]
+            assert list(in_test.sort_values()) == list(series["ds"].iloc[cutoff:cutoff + 8])
+            assert list(in_train.sort_values()) == list(series["ds"].iloc[:cutoff - 2])
+
+
+def test_grid_search_on_a_panel_with_panel_split_scores_later_times_of_every_series():
+    """Check GridSearchCV over a long frame with PanelSplit and a forecast scorer: every fold
+    scores the series the model was fitted on, so no warning about unseen series."""
+    import warnings
+
+    from sklearn.model_selection import GridSearchCV
+
+    from tsforecast.scoring import neg_mae_scorer
+
+    long = make_long()
+    search = GridSearchCV(model(), {"lr": [1e-3, 1e-2]}, cv=PanelSplit(2, test_size=14),
+                          scoring=neg_mae_scorer, error_score="raise")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", message=".*fewer than")  # short validation parts
+        search.fit(long)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_panel_split_refuses_one_series_and_short_series():
+    with pytest.raises(TypeError, match="TimeSeriesSplit"):
+        next(PanelSplit(2).split(np.arange(30.0)))
+    with pytest.raises(ValueError, match="needs at least 53 rows in every series"):
+        next(PanelSplit(4, test_size=13).split(make_long()))

@@ -26,7 +26,7 @@ from .conformal import interval_settings
 from .forecaster import LSTMForecaster
 from .metrics import naive_mae
 
-__all__ = ["BacktestResult", "backtest"]
+__all__ = ["BacktestResult", "PanelSplit", "backtest"]
 
 
 @dataclass(frozen=True)
@@ -297,3 +297,92 @@ def _naive_scales(panel: Panel, starts, season: int) -> np.ndarray:
     scale = naive_mae(panel.values[:, : panel.n_targets], panel.offsets, max(int(season), 1),
                       ends=starts)
     return np.where(scale > 0, scale, np.nan)
+
+
+class PanelSplit:
+    """Cross-validation folds that split every series of a panel in time.
+
+    scikit-learn's ``TimeSeriesSplit`` cuts rows in their order, so on a long frame sorted by
+    series its folds hold different series, not later times. ``PanelSplit`` cuts each series
+    as ``TimeSeriesSplit`` cuts one series: fold ``k`` trains on every series' rows before its
+    own ``k``-th cutoff and tests on the ``test_size`` rows after it, counted back from each
+    series' end, so series that end on different dates are cut at the same distance from
+    their ends. Use it as ``cv=`` in ``GridSearchCV`` or ``cross_val_score`` with a long
+    frame or a (series, time) MultiIndex, and score with :mod:`tsforecast.scoring`.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Folds.
+    test_size : int or None, default=None
+        Rows of each series in every test fold; None: the shortest series' length //
+        ``(n_splits + 1)``. A tsforecast scorer forecasts every origin inside the test fold,
+        so it needs at least ``window + horizon`` rows.
+    gap : int, default=0
+        Rows of each series left out between a training part and its test fold.
+    id_column, time_column : str, default="unique_id", "ds"
+        The id and time columns of a long frame (a MultiIndex's levels need no names).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from tsforecast.model_selection import PanelSplit
+    >>> long = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 12),
+    ...                      "ds": np.tile(np.arange(12), 2), "y": np.arange(24.0)})
+    >>> [(len(train), len(test)) for train, test in PanelSplit(3).split(long)]
+    [(6, 6), (12, 6), (18, 6)]
+    """
+
+    def __init__(self, n_splits=5, *, test_size=None, gap=0, id_column="unique_id",
+                 time_column="ds"):
+        self.n_splits = n_splits
+        self.test_size = test_size
+        self.gap = gap
+        self.id_column = id_column
+        self.time_column = time_column
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """The number of folds."""
+        return self.n_splits
+
+    def split(self, X, y=None, groups=None):
+        """Yield ``(train, test)`` row positions of ``X`` (in any row order) for every fold."""
+        check_int("n_splits", self.n_splits, 1)
+        check_int("gap", self.gap, 0)
+        position, length = self._positions(X)
+        test_size = self.test_size
+        if test_size is None:
+            test_size = int(length.min()) // (self.n_splits + 1)
+        check_int("test_size", test_size, 1)
+        needed = self.n_splits * test_size + self.gap + 1
+        if length.min() < needed:
+            raise ValueError(
+                f"PanelSplit(n_splits={self.n_splits}, test_size={test_size}, gap={self.gap}) "
+                f"needs at least {needed} rows in every series; the shortest has "
+                f"{int(length.min())}. Pass fewer splits or a smaller test_size."
+            )
+        back = position - length  # -1 for each series' last row
+        for k in range(self.n_splits):
+            start = -(self.n_splits - k) * test_size
+            test = (back >= start) & (back < start + test_size)
+            train = back < start - self.gap
+            yield np.flatnonzero(train), np.flatnonzero(test)
+
+    def _positions(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's position in time within its series and its series' length."""
+        if isinstance(X, pd.DataFrame) and self.id_column in X.columns:
+            ids, times = X[self.id_column], X[self.time_column]
+        elif isinstance(X, (pd.DataFrame, pd.Series)) and isinstance(X.index, pd.MultiIndex):
+            ids, times = X.index.get_level_values(0), X.index.get_level_values(1)
+        else:
+            raise TypeError(
+                f"PanelSplit splits a panel: a long DataFrame with an {self.id_column!r} "
+                f"column or a (series, time) MultiIndex; got {type(X).__name__}. For one "
+                f"series use sklearn's TimeSeriesSplit."
+            )
+        codes = pd.factorize(pd.Index(ids))[0]
+        return _positions(ids, times), np.bincount(codes)[codes]
+
+    def __repr__(self) -> str:
+        return (f"PanelSplit(n_splits={self.n_splits}, test_size={self.test_size}, "
+                f"gap={self.gap})")
