@@ -137,54 +137,82 @@ def predict_bands(state: ForecasterState, rows: Rows, ends, series, levels, meth
 
 def _scaled_bands(state: ForecasterState, outputs, median, levels, method,
                   pooling) -> np.ndarray:
-    """The quantiles ``levels`` (N, H, T, K) in network units, as ``method`` makes them."""
+    """The quantiles ``levels`` (N, H, T, K) in network units, as ``method`` makes them; the
+    conformal levels of one request all read the same table (per step or pooled)."""
     if method == "quantile":
         return outputs[..., level_positions(state.quantiles, levels)]
+    table = state.calibration
+    widest = max(abs(2 * level - 1) for level in levels)
+    read = _Reading(pooling, pools(pooling, int(table.ranks[-1]), widest))
     if method == "cqr":
-        return _conformalized(state, outputs, median, levels, pooling)
-    shifts = [_conformal_shift(state, level, pooling) for level in levels]  # K x (H, T)
+        return _conformalized(state, outputs, median, levels, read)
+    shifts = [_conformal_shift(table, level, read) for level in levels]  # K x (H, T)
     return median[..., None] + np.stack(shifts, axis=-1)
 
 
-def _conformal_shift(state: ForecasterState, level: float, pooling) -> np.ndarray:
+class _Reading(NamedTuple):
+    """How a request reads the conformal tables: the ``pooling`` setting (named in
+    warnings), and whether its levels read the pooled tables."""
+
+    pooling: object
+    pooled: bool
+
+
+def _conformal_shift(table: Calibration, level: float, read: _Reading) -> np.ndarray:
     """(H, T) distance in network units from the point forecast to the conformal quantile
     ``level``: minus (below 0.5) or plus the radius of coverage ``|2 * level - 1|``."""
-    table = state.calibration
     if abs(level - 0.5) < 1e-9:
         return np.zeros(table.errors.shape[1:])
-    radius = _radius(table, abs(2 * level - 1), table.errors, table.pooled, pooling)
+    radius = _radius(table, abs(2 * level - 1), table.errors, table.pooled, read)
     return radius if level > 0.5 else -radius
 
 
-def _conformalized(state: ForecasterState, outputs, median, levels, pooling) -> np.ndarray:
-    """The trained quantiles ``levels`` (N, H, T, K) of conformalized quantile regression:
-    each moved outwards (inwards when negative) by the conformal radius of its pair's
-    scores, never past the point forecast ``median`` (N, H, T)."""
+def _conformalized(state: ForecasterState, outputs, median, levels,
+                   read: _Reading) -> np.ndarray:
+    """The trained quantiles ``levels`` (N, H, T, K) of conformalized quantile regression.
+
+    Each central pair of trained quantiles is moved outwards (inwards when negative) by the
+    conformal radius of its own scores, never past the point forecast ``median`` (N, H, T);
+    then each bound is widened to hold the intervals of the narrower trained pairs (a lower
+    bound is the least of its own and those of the pairs inside it, an upper bound the
+    greatest), so that the quantiles never cross and the intervals are nested. Each interval
+    holds its calibrated one, so its coverage guarantee holds.
+    """
     table, trained = state.calibration, np.asarray(state.quantiles)
-    lows = [trained[low] for low, _ in quantile_pairs(state.quantiles)]
-    bounds = []
-    for level in levels:
-        own = outputs[..., int(level_positions(state.quantiles, (level,))[0])]
-        if abs(level - 0.5) < 1e-9:
-            bounds.append(own)
-            continue
-        pair = int(np.argmin(np.abs(np.asarray(lows) - min(level, 1 - level))))
-        radius = _radius(table, abs(2 * level - 1), table.quantile_errors[..., pair],
-                         table.quantile_pooled[..., pair], pooling)
-        bounds.append(np.maximum(own + radius, median) if level > 0.5
-                      else np.minimum(own - radius, median))
+    pairs = quantile_pairs(state.quantiles)  # widest first
+    lows = np.array([trained[low] for low, _ in pairs])
+    central = [abs(level - 0.5) < 1e-9 for level in levels]
+    wanted = [-1 if mid else int(np.argmin(np.abs(lows - min(level, 1 - level))))
+              for level, mid in zip(levels, central)]
+    if all(central):
+        return np.repeat(median[..., None], len(levels), axis=-1)
+    first = min(pair for pair in wanted if pair >= 0)  # the widest pair asked
+    lower, upper = [], []
+    for pair in range(first, len(pairs)):  # it and the narrower pairs inside it
+        low, high = pairs[pair]
+        radius = _radius(table, 1 - 2 * trained[low], table.quantile_errors[..., pair],
+                         table.quantile_pooled[..., pair], read, quiet=pair not in wanted)
+        lower.append(np.minimum(outputs[..., low] - radius, median))
+        upper.append(np.maximum(outputs[..., high] + radius, median))
+    # from the narrowest pair outwards: the least lower and the greatest upper bound so far
+    lower = np.minimum.accumulate(np.stack(lower[::-1], axis=-1), axis=-1)[..., ::-1]
+    upper = np.maximum.accumulate(np.stack(upper[::-1], axis=-1), axis=-1)[..., ::-1]
+    bounds = [median if mid else (upper if level > 0.5 else lower)[..., pair - first]
+              for level, mid, pair in zip(levels, central, wanted)]
     return np.stack(bounds, axis=-1)
 
 
-def _radius(table: Calibration, coverage: float, errors, pooled, pooling) -> np.ndarray:
+def _radius(table: Calibration, coverage: float, errors, pooled, read: _Reading,
+            quiet: bool = False) -> np.ndarray:
     """(H, T) conformal radius of ``coverage`` from a per-step table (n_ranks, H, T), or
-    from its ``pooled`` table (n_pooled_ranks, T) times each step's scale, as ``pooling``
-    says."""
+    from its ``pooled`` table (n_pooled_ranks, T) times each step's scale, as ``read``
+    says. ``quiet``: no warning about too few errors (a level nobody asked for)."""
     n = int(table.ranks[-1])
-    if pooled is not None and pools(pooling, n, coverage):
-        what = f"{n} windows x {len(table.scale)} steps, pooled"
+    if pooled is not None and read.pooled:
+        what = None if quiet else f"{n} windows x {len(table.scale)} steps, pooled"
         return table.scale * conformal_radius(pooled, table.pooled_ranks, coverage, what)
-    return conformal_radius(errors, table.ranks, coverage, f"per step; pooling={pooling!r}")
+    what = None if quiet else f"per step; pooling={read.pooling!r}"
+    return conformal_radius(errors, table.ranks, coverage, what)
 
 
 def _invert_bands(transforms: Transforms, scaled: np.ndarray, series, last_steps) -> np.ndarray:

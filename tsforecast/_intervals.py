@@ -150,8 +150,9 @@ def quantile_tables(scores: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, 
 
 
 def pools(pooling, n: int, coverage: float) -> bool:
-    """Whether a coverage is read from the pooled errors: always (True), never (False), or with
-    "auto" when the ``n`` errors of each step are fewer than its finite-sample rank needs."""
+    """Whether a request whose widest coverage is ``coverage`` reads the pooled errors (all its
+    levels then do): always (True), never (False), or with "auto" when the ``n`` errors of
+    each step are fewer than that coverage's finite-sample rank needs."""
     if pooling == "auto":
         return needed_errors(coverage) > n
     return bool(pooling)
@@ -163,18 +164,18 @@ def needed_errors(coverage: float) -> int:
 
 
 def conformal_radius(table: np.ndarray, ranks: np.ndarray, coverage: float,
-                     what: str = "per step") -> np.ndarray:
+                     what: str | None = "per step") -> np.ndarray:
     """Half-width (table's trailing shape) of the split-conformal interval of ``coverage``.
 
     With ``n`` calibration errors, the radius is their ``ceil((n + 1) * coverage)``-th smallest
     (the finite-sample correction); when the table holds a subsample of the ranks, the next
     larger stored rank (never a narrower interval). When that rank exceeds ``n`` (too few
     errors for the coverage), warn, saying what the interval then is, and use the largest
-    error. ``what`` names the errors in that warning.
+    error. ``what`` names the errors in that warning (None: no warning).
     """
     n = int(ranks[-1])
     rank = math.ceil((n + 1) * coverage - TOLERANCE)
-    if rank > n:
+    if rank > n and what is not None:
         warn(
             f"coverage={number(coverage)} needs at least {needed_errors(coverage)} calibration "
             f"errors ({what}), but calibration gave {n}: the interval is the point forecast "
@@ -184,5 +185,5 @@ def conformal_radius(table: np.ndarray, ranks: np.ndarray, coverage: float,
             f"windows (calibrate(X, n_windows=...)), fit one model on many series, or ask a "
             f"coverage of at most {number(math.floor(1000 * n / (n + 1)) / 1000)}."
         )
-        rank = n
+    rank = min(rank, n)
     return table[int(np.searchsorted(ranks, rank))]
