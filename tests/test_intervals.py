@@ -1,5 +1,7 @@
 """Tests of quantile forecasts and prediction intervals, through the public API."""
 
+import sys
+import threading
 import warnings
 from dataclasses import replace
 
@@ -442,6 +444,63 @@ def test_bad_n_windows_is_refused(value, error):
     with pytest.raises(error, match="n_windows"):
         fitted.calibrate(noisy(60), n_windows=value)
 
+
+
+def test_intervals_read_while_calibrate_runs_come_from_one_calibration():
+    """Check that predict_interval and predict_quantiles in threads, while another thread
+    calibrates the model again and again on two contexts in turn, always answer those of one
+    of the two calibrations exactly, never a mix of their tables. The interpreter switches
+    threads every microsecond, so that reads between two stores of the tables would be met;
+    the 99 levels of predict_quantiles read the tables 98 times in one call."""
+    series, other = noisy(200), noisy(200, seed=5)
+    fitted = model().fit(series)
+    contexts = [series[:150], other]
+    asks = {"interval": lambda: fitted.predict_interval(coverage=0.9),
+            "quantiles": lambda: fitted.predict_quantiles(alpha=GRID)}
+    expected = {name: [] for name in asks}
+    for context in contexts:
+        fitted.calibrate(context, n_windows=30)
+        for name, ask in asks.items():
+            expected[name].append(ask())
+    for one, two in expected.values():  # every bound but the median tells the two apart
+        assert np.sum(one == two) == (0 if one.shape[-1] == 2 else H)
+    done, seen, failures = threading.Event(), {name: [] for name in asks}, []
+
+    def calibrate():
+        try:
+            for round_ in range(150):
+                fitted.calibrate(contexts[round_ % 2], n_windows=30)
+        except Exception as error:  # reported below
+            failures.append(error)
+        finally:
+            done.set()
+
+    def read(name):
+        try:
+            while not done.is_set():
+                seen[name].append(asks[name]())
+        except Exception as error:  # reported below
+            failures.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=read, args=(name,)) for name in [*asks, *asks]]
+        threads.append(threading.Thread(target=calibrate))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not failures, failures
+    matches = {name: np.array([[np.array_equal(band, one) for one in expected[name]]
+                               for band in bands]) for name, bands in seen.items()}
+    torn = {name: f"{np.sum(~found.any(axis=1))} of {len(found)}"
+            for name, found in matches.items()}
+    assert all(found.any(axis=1).all() for found in matches.values()), (
+        f"answers that match neither calibration: {torn}")
+    assert all(found.any(axis=0).all() for found in matches.values())  # both were read
 
 # -- calibrate(refit=True): errors of a copy that never saw the calibration rows --------------
 
