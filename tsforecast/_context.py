@@ -188,9 +188,12 @@ def _check_y_given(state: ForecasterState, given_y: bool) -> None:
     if state.fitted_with_y:
         raise ValueError(
             "This forecaster was fitted with fit(X, y), so a forecast needs the target "
-            "history too: predict(X, y). (Wrappers that call predict(X) alone, such as "
-            "TransformedTargetRegressor, cannot give it; for a transformed target use "
-            "LSTMForecaster(target_transform=...) instead.)"
+            "history too: predict(X, y). (Callers of predict(X) alone cannot give it: "
+            "scikit-learn's scorers, e.g. scoring='neg_mean_absolute_error', compare "
+            "predict(X_test) with y_test; score forecasts with tsforecast.scoring's scorers, "
+            "scoring=tsforecast.scoring.neg_mae_scorer or get_scorer('neg_mae'). For a "
+            "transformed target use LSTMForecaster(target_transform=...), not "
+            "TransformedTargetRegressor.)"
         )
     raise ValueError("This forecaster was fitted with fit(X); drop y.")
 

@@ -125,6 +125,9 @@ SCORERS = {
 }
 """Ready scorers by name (errors negated: higher is better)."""
 
+SKLEARN_NAMES = {"neg_mean_absolute_error": "neg_mae", "neg_root_mean_squared_error": "neg_rmse"}
+"""scikit-learn's names of the metrics above, answered with the name of the forecast scorer."""
+
 
 def get_scorer(name):
     """A ready scorer by name: ``"neg_mae"``, ``"neg_rmse"``, ``"neg_mase"`` or ``"neg_smape"``.
@@ -133,6 +136,11 @@ def get_scorer(name):
     ``y_test``, which does not fit a forecaster (see the user guide); pass these objects as
     ``scoring=`` instead.
     """
+    if name in SKLEARN_NAMES:
+        raise ValueError(
+            f"{name!r} is scikit-learn's scorer, which compares predict(X_test) with y_test; "
+            f"the forecast scorer of that metric is get_scorer({SKLEARN_NAMES[name]!r})."
+        )
     if name not in SCORERS:
         raise ValueError(f"Unknown scorer {name!r}; choose one of {sorted(SCORERS)}.")
     return SCORERS[name]
