@@ -14,7 +14,7 @@ from ._batches import DevicePanel
 from ._context import Context, Rows, check_context_length, panel_transforms
 from ._panel import Panel
 from ._state import ForecasterState
-from ._torch_utils import to_numpy
+from ._torch_utils import to_numpy, to_tensor
 from ._training import predict_module
 from ._validation import check_int
 from ._windowing import count_windows, ragged_arange
@@ -36,19 +36,39 @@ def device_rows(state: ForecasterState, rows: Rows) -> DevicePanel:
                        state.horizon, state.n_targets, state.device, future=state.n_future > 0)
 
 
-def network_outputs(state: ForecasterState, rows: Rows, ends, series) -> np.ndarray:
+def rewrite_rows(data: DevicePanel, rows: Rows, written: np.ndarray) -> None:
+    """Put rows ``written`` (n_series, k) of ``rows`` (row ``written[s, j]`` of series ``s``)
+    on the device again, in network units: only those rows are transformed and uploaded.
+
+    The transforms act row by row (each row's target transform, seasonal step and series'
+    scaling), so the rows come out bit-identical to transforming all rows anew.
+    """
+    values, offsets, transforms = rows
+    flat = written.ravel()
+    series = np.repeat(np.arange(len(offsets) - 1), written.shape[1])
+    own = replace(transforms, steps=transforms.steps[flat])
+    data.values[data.long_tensor(flat)] = to_tensor(own.apply(values[flat], series),
+                                                    data.device)
+
+
+def network_outputs(state: ForecasterState, rows: Rows, ends, series,
+                    data: DevicePanel | None = None) -> np.ndarray:
     """The network's outputs (N, H, T, Q) in network units for the windows ending
-    (exclusive) at rows ``ends`` (N,) of ``series`` (N,); Q is 1 without quantiles."""
-    data = device_rows(state, rows)
+    (exclusive) at rows ``ends`` (N,) of ``series`` (N,); Q is 1 without quantiles.
+    ``data``: the rows already on the device (by default they are transformed and put
+    there now)."""
+    data = device_rows(state, rows) if data is None else data
     inputs = data.forecast_inputs(ends - state.window, series, rows.offsets[series])
     outputs = to_numpy(predict_module(state.network, (inputs, len(ends))))  # (N, H * T * Q)
     return outputs.reshape(len(ends), state.horizon, state.n_targets, -1)
 
 
-def forecast(state: ForecasterState, rows: Rows, ends, series) -> np.ndarray:
+def forecast(state: ForecasterState, rows: Rows, ends, series,
+             data: DevicePanel | None = None) -> np.ndarray:
     """Forecasts (N, H, T) in data units from the windows ending (exclusive) at rows ``ends``
-    (N,) of ``series`` (N,): one batched pass over the transformed rows."""
-    outputs = network_outputs(state, rows, ends, series)
+    (N,) of ``series`` (N,): one batched pass over the transformed rows (``data``, as in
+    :func:`network_outputs`)."""
+    outputs = network_outputs(state, rows, ends, series, data)
     scaled = outputs[..., state.median_position()]  # (N, H, T, Q) -> (N, H, T)
     return rows.transforms.invert(scaled, series, rows.transforms.steps[ends - 1])
 
@@ -61,6 +81,9 @@ def forecast_ahead(state: ForecasterState, context: Context, n_steps: int,
     gets ``max(n_steps, horizon)`` rows appended (their future-known columns from
     ``future``, (n_series, rows, F)), and blocks of ``horizon`` steps are forecast one
     after the other, each block's forecasts written into the rows the next block reads.
+    The rows are transformed and put on the device once; after each block only its new
+    forecast rows are (so the cost grows linearly with ``n_steps``), and only the forecasts
+    are inverted.
     """
     horizon, n_targets = state.horizon, state.n_targets
     rows = Rows(context.values, context.offsets, context.transforms)
@@ -72,11 +95,16 @@ def forecast_ahead(state: ForecasterState, context: Context, n_steps: int,
         raise ValueError(_recursive_covariates_message(state, n_steps, n_past))
     extra = max(n_steps, horizon)
     rows = append_rows(rows, extra, future, n_targets)
+    data = device_rows(state, rows)
     ends, covered = rows.offsets[1:] - extra, 0  # each series' first appended row
-    for origin in _block_origins(extra, horizon):
-        forecasts = forecast(state, rows, ends + origin, series)
+    blocks = _block_origins(extra, horizon)
+    for origin in blocks:
+        forecasts = forecast(state, rows, ends + origin, series, data)
         new = np.arange(covered - origin, horizon)  # steps not forecast by an earlier block
-        rows.values[(ends + origin)[:, None] + new, :n_targets] = forecasts[:, new]
+        written = (ends + origin)[:, None] + new  # (n_series, new steps)
+        rows.values[written, :n_targets] = forecasts[:, new]
+        if origin != blocks[-1]:  # a later block reads them
+            rewrite_rows(data, rows, written)
         covered = origin + horizon
     return rows.values[ends[:, None] + np.arange(n_steps), :n_targets]
 
