@@ -1,4 +1,7 @@
-"""predict(n_steps=...): fewer steps than the horizon, and recursive forecasts beyond it."""
+"""predict(n_steps=...): fewer steps than the horizon, and recursive forecasts beyond it; panel
+contexts with series shorter than the window."""
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -85,3 +88,37 @@ def test_x_future_without_future_columns_is_refused(model):
     """Check that X_future for a model fitted without future_columns is an error."""
     with pytest.raises(ValueError, match="fitted without future_columns"):
         model.predict(X_future=np.zeros((3, 1)))
+
+
+def _short_panel_model():
+    rng = np.random.default_rng(2)
+    panel = {k: np.sin(np.arange(40) / 4 + i) + rng.normal(0, 0.05, 40)
+             for i, k in enumerate("ab")}
+    return panel, LSTMForecaster(window=8, horizon=2, season=None, **TINY).fit(panel)
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_interval"])
+def test_a_panel_context_with_series_shorter_than_the_window_warns_once(method):
+    """Check that predict(X) and predict_interval(X) warn once, naming how many series of the
+    context are shorter than window and that they are padded with their first row; a context
+    without short series does not warn."""
+    panel, model = _short_panel_model()
+    forecast = getattr(model, method)
+    context = {"a": panel["a"], "b": panel["b"][:5], "new": panel["a"][:3]}
+    with pytest.warns(UserWarning) as record:
+        forecast(context)
+    messages = [str(w.message) for w in record if "padded" in str(w.message)]
+    assert len(messages) == 1
+    assert "2 of 3 series" in messages[0] and "window=8" in messages[0]
+    assert "first row" in messages[0] and "series 'b', 5 rows" in messages[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        forecast(panel)
+        forecast()
+
+
+def test_a_single_series_context_shorter_than_the_window_is_refused(sine):
+    """Check that one series shorter than window is an error, not a padded forecast."""
+    model = LSTMForecaster(window=8, horizon=2, **TINY).fit(sine)
+    with pytest.raises(ValueError, match="has 5 rows, but this forecaster needs at least 8"):
+        model.predict(sine[:5])

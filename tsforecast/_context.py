@@ -17,6 +17,7 @@ from ._outputs import future_labels
 from ._panel import Form, Panel, as_panel
 from ._state import ForecasterState
 from ._transforms import Recipe, Transforms, context_transforms, scale_static
+from ._warnings import warn
 
 
 class Context:
@@ -107,6 +108,8 @@ def read_context(state: ForecasterState, X=None, y=None) -> Context:
     panel = read_panel(state, X, y)
     if panel.form.kind == "single":
         check_context_length(state, panel.lengths[0], state.window, "predict")
+    else:
+        _warn_short_series(state, panel)
     return Context(panel.values, panel.offsets, panel_transforms(state, panel), panel.form,
                    panel.ids, panel.last_labels(), panel.lengths, panel.freq)
 
@@ -179,6 +182,23 @@ def check_context_length(state: ForecasterState, n_rows: int, needed: int, what:
             + (f", horizon={state.horizon}" if needed > state.window else "")
             + "). Pass a longer context."
         )
+
+
+def _warn_short_series(state: ForecasterState, panel: Panel) -> None:
+    """Warn once when series of a panel context are shorter than ``window``: their windows
+    repeat their first row in front, as those of short series at fit."""
+    short = np.flatnonzero(panel.lengths < state.window)
+    if not len(short):
+        return
+    first = int(short[0])
+    name = first if panel.ids is None else panel.ids[first : first + 1].tolist()[0]
+    warn(
+        f"{len(short)} of {panel.n_series} series of the context have fewer than "
+        f"window={state.window} rows (first: series {name!r}, {int(panel.lengths[first])} "
+        f"rows): "
+        f"they are forecast from windows padded at the front with their first row. Pass "
+        f"at least {state.window} rows per series for forecasts from a full window."
+    )
 
 
 def _check_y_given(state: ForecasterState, given_y: bool) -> None:
