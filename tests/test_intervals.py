@@ -711,15 +711,8 @@ def test_conformal_quantiles_of_a_panel_never_cross_at_any_series():
     assert_ordered(out[[f"q{level:g}" for level in GRID]].to_numpy())
 
 
-ACROSS_THE_SWITCH = pytest.mark.xfail(
-    strict=True,
-    reason="with pooling='auto', a coverage beyond the n errors of a step reads the pooled "
-           "table, which can give a step less than the largest of its own errors, the radius "
-           "of a lower coverage read per step; making it never less changes pinned intervals")
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("pooling", [pytest.param("auto", marks=ACROSS_THE_SWITCH), True, False])
+@pytest.mark.parametrize("pooling", ["auto", True, False])
 def test_conformal_interval_at_94_lies_inside_that_at_96(seed, pooling):
     """Check nesting across separate calls, with 18 errors per step: enough for 94% per step,
     too few for 96% (pooled with pooling='auto')."""
@@ -757,7 +750,7 @@ def test_cqr_quantiles_never_cross(seed, pooling):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("pooling", [pytest.param("auto", marks=ACROSS_THE_SWITCH), True, False])
+@pytest.mark.parametrize("pooling", ["auto", True, False])
 def test_cqr_intervals_of_separate_calls_are_nested(seed, pooling):
     fitted = close_fit(seed, pooling)
     with warnings.catch_warnings():

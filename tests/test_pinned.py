@@ -1,6 +1,7 @@
 """Forecasts and intervals pinned to the numbers the code gave before the estimator was
-reshaped around its fitted state (tests/data/make_pinned_forecasts.py wrote them): one series,
-a Box-Cox model with a refit calibration, trained quantiles, and two panels."""
+reshaped around its fitted state (tests/data/make_pinned_forecasts.py wrote them; its docstring
+names the two intervals pinned again since): one series, a Box-Cox model with a refit
+calibration, trained quantiles, and two panels."""
 
 import importlib.util
 import json

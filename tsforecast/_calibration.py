@@ -137,45 +137,33 @@ def predict_bands(state: ForecasterState, rows: Rows, ends, series, levels, meth
 
 def _scaled_bands(state: ForecasterState, outputs, median, levels, method,
                   pooling) -> np.ndarray:
-    """The quantiles ``levels`` (N, H, T, K) in network units, as ``method`` makes them; the
-    conformal levels of one request all read the same table (per step or pooled)."""
+    """The quantiles ``levels`` (N, H, T, K) in network units, as ``method`` makes them."""
     if method == "quantile":
         return outputs[..., level_positions(state.quantiles, levels)]
-    table = state.calibration
-    widest = max(abs(2 * level - 1) for level in levels)
-    read = _Reading(pooling, pools(pooling, int(table.ranks[-1]), widest))
     if method == "cqr":
-        return _conformalized(state, outputs, median, levels, read)
-    shifts = [_conformal_shift(table, level, read) for level in levels]  # K x (H, T)
-    return median[..., None] + np.stack(shifts, axis=-1)
+        return _conformalized(state, outputs, median, levels, pooling)
+    shifts = [_conformal_shift(state.calibration, level, pooling) for level in levels]
+    return median[..., None] + np.stack(shifts, axis=-1)  # K x (H, T) -> (N, H, T, K)
 
 
-class _Reading(NamedTuple):
-    """How a request reads the conformal tables: the ``pooling`` setting (named in
-    warnings), and whether its levels read the pooled tables."""
-
-    pooling: object
-    pooled: bool
-
-
-def _conformal_shift(table: Calibration, level: float, read: _Reading) -> np.ndarray:
+def _conformal_shift(table: Calibration, level: float, pooling) -> np.ndarray:
     """(H, T) distance in network units from the point forecast to the conformal quantile
     ``level``: minus (below 0.5) or plus the radius of coverage ``|2 * level - 1|``."""
     if abs(level - 0.5) < 1e-9:
         return np.zeros(table.errors.shape[1:])
-    radius = _radius(table, abs(2 * level - 1), table.errors, table.pooled, read)
+    radius = _radius(table, abs(2 * level - 1), table.errors, table.pooled, pooling)
     return radius if level > 0.5 else -radius
 
 
-def _conformalized(state: ForecasterState, outputs, median, levels,
-                   read: _Reading) -> np.ndarray:
+def _conformalized(state: ForecasterState, outputs, median, levels, pooling) -> np.ndarray:
     """The trained quantiles ``levels`` (N, H, T, K) of conformalized quantile regression.
 
     Each central pair of trained quantiles is moved outwards (inwards when negative) by the
     conformal radius of its own scores, never past the point forecast ``median`` (N, H, T);
     then each bound is widened to hold the intervals of the narrower trained pairs (a lower
     bound is the least of its own and those of the pairs inside it, an upper bound the
-    greatest), so that the quantiles never cross and the intervals are nested. Each interval
+    greatest), so that the quantiles never cross and the intervals are nested, also between
+    calls (a bound depends on its level and the calibration only). Each interval
     holds its calibrated one, so its coverage guarantee holds.
     """
     table, trained = state.calibration, np.asarray(state.quantiles)
@@ -191,7 +179,7 @@ def _conformalized(state: ForecasterState, outputs, median, levels,
     for pair in range(first, len(pairs)):  # it and the narrower pairs inside it
         low, high = pairs[pair]
         radius = _radius(table, 1 - 2 * trained[low], table.quantile_errors[..., pair],
-                         table.quantile_pooled[..., pair], read, quiet=pair not in wanted)
+                         table.quantile_pooled[..., pair], pooling, quiet=pair not in wanted)
         lower.append(np.minimum(outputs[..., low] - radius, median))
         upper.append(np.maximum(outputs[..., high] + radius, median))
     # from the narrowest pair outwards: the least lower and the greatest upper bound so far
@@ -202,16 +190,20 @@ def _conformalized(state: ForecasterState, outputs, median, levels,
     return np.stack(bounds, axis=-1)
 
 
-def _radius(table: Calibration, coverage: float, errors, pooled, read: _Reading,
+def _radius(table: Calibration, coverage: float, errors, pooled, pooling,
             quiet: bool = False) -> np.ndarray:
     """(H, T) conformal radius of ``coverage`` from a per-step table (n_ranks, H, T), or
-    from its ``pooled`` table (n_pooled_ranks, T) times each step's scale, as ``read``
-    says. ``quiet``: no warning about too few errors (a level nobody asked for)."""
+    from its ``pooled`` table (n_pooled_ranks, T) times each step's scale, as ``pooling``
+    says. Pooled for "auto" (a coverage beyond the ``n`` errors of a step), it is never less
+    than the step's largest error, the widest radius the step's own errors give, so that the
+    radius never decreases with the coverage. ``quiet``: no warning about too few errors (a
+    level nobody asked for)."""
     n = int(table.ranks[-1])
-    if pooled is not None and read.pooled:
+    if pooled is not None and pools(pooling, n, coverage):
         what = None if quiet else f"{n} windows x {len(table.scale)} steps, pooled"
-        return table.scale * conformal_radius(pooled, table.pooled_ranks, coverage, what)
-    what = None if quiet else f"per step; pooling={read.pooling!r}"
+        radius = table.scale * conformal_radius(pooled, table.pooled_ranks, coverage, what)
+        return np.maximum(radius, errors[-1]) if pooling == "auto" else radius
+    what = None if quiet else f"per step; pooling={pooling!r}"
     return conformal_radius(errors, table.ranks, coverage, what)
 
 

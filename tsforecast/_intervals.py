@@ -150,9 +150,8 @@ def quantile_tables(scores: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, 
 
 
 def pools(pooling, n: int, coverage: float) -> bool:
-    """Whether a request whose widest coverage is ``coverage`` reads the pooled errors (all its
-    levels then do): always (True), never (False), or with "auto" when the ``n`` errors of
-    each step are fewer than that coverage's finite-sample rank needs."""
+    """Whether a coverage is read from the pooled errors: always (True), never (False), or with
+    "auto" when the ``n`` errors of each step are fewer than its finite-sample rank needs."""
     if pooling == "auto":
         return needed_errors(coverage) > n
     return bool(pooling)

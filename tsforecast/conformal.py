@@ -47,23 +47,19 @@ class ConformalIntervals(Settings):
         (the ``ceil((n + 1) * coverage)``-th smallest). True: the errors of every step, each
         divided by its step's mean absolute error, pooled into ``n * horizon`` errors whose
         conformal quantile is scaled back by each step's mean absolute error. "auto": pool
-        a request whose widest coverage needs a rank beyond the ``n`` errors of a step
-        (``n < coverage / (1 - coverage)``, e.g. fewer than 19 errors at 95%), else read it
-        per step; all the levels of one ``predict_quantiles`` call read the same table.
+        for a coverage whose rank needs more than the ``n`` errors of a step (``n < coverage
+        / (1 - coverage)``, e.g. fewer than 19 errors at 95%), but never give a step less
+        than the largest of its own errors (the widest interval they give), else per step.
         Read at predict, so it can be changed on a fitted model.
 
     Notes
     -----
-    What is guaranteed at every step of every series: the quantiles of one
-    ``predict_quantiles`` call never decrease with the level, and the central intervals they
-    bound are nested. Between separate calls (``predict_interval`` at 90% and at 95%) the
-    intervals are nested whenever both read the same table: always with ``pooling=True`` or
-    False, and with "auto" when both coverages are read per step or both pooled; a call
-    read per step and one pooled can disagree at a step (ask both coverages in one
-    ``predict_quantiles`` call, or fix ``pooling``, to have them nested). For
-    ``method="cqr"`` each trained pair is widened to hold the intervals of the trained
-    pairs inside it, so that its quantiles never cross and its intervals are nested under the
-    same conditions; an interval is never narrower than its conformalized band, so the
+    At every step of every series, and with every ``pooling``, the bound of a level depends
+    only on the level and the calibration: quantiles never decrease with the level and the
+    central intervals are nested, within one ``predict_quantiles`` call and between calls
+    (``predict_interval`` at 90% lies inside the one at 95%). For ``method="cqr"`` each
+    trained pair is widened to hold the intervals of the trained pairs inside it, with the
+    same guarantees; an interval is never narrower than its conformalized band, so the
     coverage guarantee of conformalized quantile regression holds.
 
     Examples
