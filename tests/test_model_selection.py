@@ -225,6 +225,20 @@ def test_grid_search_on_a_panel_with_panel_split_scores_later_times_of_every_ser
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
+def test_row_order_folds_of_a_long_frame_warn_towards_panel_split():
+    """Check TimeSeriesSplit over a long frame sorted by series: its test folds hold series
+    the fit never saw (or only the tail of one), and scoring them says so and points to
+    PanelSplit."""
+    from sklearn.model_selection import TimeSeriesSplit, cross_val_score
+
+    from tsforecast.scoring import neg_mae_scorer
+
+    long = make_long(n_series=4).sort_values(["unique_id", "ds"], ignore_index=True)
+    with pytest.warns(UserWarning, match="never seen at fit.*PanelSplit"):
+        cross_val_score(model(), long, cv=TimeSeriesSplit(3), scoring=neg_mae_scorer,
+                        error_score="raise")
+
+
 def test_panel_split_refuses_one_series_and_short_series():
     with pytest.raises(TypeError, match="TimeSeriesSplit"):
         next(PanelSplit(2).split(np.arange(30.0)))

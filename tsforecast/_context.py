@@ -151,6 +151,25 @@ def fitted_positions(state: ForecasterState, panel: Panel) -> np.ndarray:
     return state.ids.get_indexer(panel.ids)
 
 
+def warn_unseen_series(state: ForecasterState, panel: Panel) -> None:
+    """Warn when a panel scored holds series the fit never saw: the symptom of
+    cross-validation folds cut by rows (scikit-learn's TimeSeriesSplit over a long frame sorted
+    by series hands each fold other series, not later times)."""
+    if state.ids is None or panel.ids is None:
+        return
+    unseen = int((fitted_positions(state, panel) < 0).sum())
+    if unseen == 0:
+        return
+    warn(
+        f"{unseen} of the {panel.n_series} series scored were never seen at fit, so they are "
+        f"scaled on their own rows and their score says little about the model. A "
+        f"cross-validation splitter that cuts a long frame by rows (scikit-learn's "
+        f"TimeSeriesSplit) gives each fold other series, not later times: use "
+        f"tsforecast.model_selection.PanelSplit to split every series in time, or "
+        f"model_selection.backtest."
+    )
+
+
 def future_rows(state: ForecasterState, X_future, n_steps: int, context: Context):
     """The future-known columns over the forecast as (n_series, rows, F), or None for a model
     without them; raise when they are missing, short or misaligned."""

@@ -11,7 +11,13 @@ from dataclasses import replace
 import numpy as np
 
 from ._batches import DevicePanel
-from ._context import Context, Rows, check_context_length, panel_transforms
+from ._context import (
+    Context,
+    Rows,
+    check_context_length,
+    panel_transforms,
+    warn_unseen_series,
+)
 from ._panel import Panel
 from ._state import ForecasterState
 from ._torch_utils import to_numpy, to_tensor
@@ -132,7 +138,8 @@ def rolling(state: ForecasterState, panel: Panel, starts, series) -> np.ndarray:
 
 def rolling_pairs(state: ForecasterState, panel: Panel):
     """Actual values and rolling-origin forecasts (N, H, T) of every origin of a context, and
-    the series of each origin (N,)."""
+    the series of each origin (N,); warn when the panel holds series the fit never saw."""
+    warn_unseen_series(state, panel)
     starts, series = origins(state, panel)
     forecasts = rolling(state, panel, starts, series)
     rows = starts[:, None] + state.window + np.arange(state.horizon)  # (N, H)
