@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import safetensors.torch
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -223,7 +224,8 @@ def test_newer_format_version_is_refused(fitted, tmp_path):
             lambda m: {**m, "attributes": {**m["attributes"], "x_": {"__type__": "pickle"}}},
             "unknown value type 'pickle'",
         ),
-        (_field("net_config", {"input_size": 9}), "does not describe a valid LSTMForecaster"),
+        (_field("net_config", {"input_size": 9}), "network's configuration .* lacks "
+                                                   r"\['output_size'\]"),
         (lambda m: {**m, "fitted": "yes"}, "must hold .fitted. as a JSON boolean"),
     ],
 )
@@ -574,8 +576,9 @@ def _nested(depth):
         # a state that no longer refers to an array the file holds
         (_field("scaler", None), "other tensors than its network and arrays need"),
         (_field("last_window", 5), "other tensors than its network and arrays need"),
-        (_field("horizon", 5), "cannot reshape"),
-        (_field("n_targets", 3), "does not describe a valid LSTMForecaster"),
+        (_field("horizon", 5), "fitted state does not fit together: the network .* has "
+                               "output_size=3, but the state needs output_size=5"),
+        (_field("n_targets", 3), "fitted state does not fit together: .* fewer than n_targets=3"),
         (_attribute("__dict__", {}), "attribute named '__dict__', which is not allowed"),
         (_attribute("predict", 1), "attribute named 'predict', which is not allowed"),
         (_attribute("window", 3), "attribute named 'window', which is not allowed"),
@@ -781,3 +784,136 @@ def test_a_model_of_100_000_series_saves_and_loads(tmp_path):
     loaded = tsforecast.load(path)
     assert loaded.n_series_ == n_series
     pd.testing.assert_frame_equal(loaded.predict(), model.predict())
+
+
+# -- a file whose state was edited is refused at load, naming the field --------------------------
+
+
+@pytest.fixture(scope="module")
+def panel_file(tmp_path_factory):
+    """A saved panel forecaster with every per-series field and every calibration table: three
+    daily series (ids "a", "b", "c") with a weekly pattern, a static covariate, Box-Cox
+    targets and trained quantiles."""
+    t = np.arange(60)
+    long = pd.DataFrame({
+        "unique_id": np.repeat(["a", "b", "c"], 60),
+        "ds": np.tile(pd.date_range("2024-01-01", periods=60, freq="D"), 3),
+        "y": np.concatenate([10 * (s + 1) + np.sin(2 * np.pi * t / 7) + t / 30 for s in range(3)]),
+        "size": np.repeat([1.0, 2.0, 5.0], 60),
+    })
+    model = LSTMForecaster(window=8, horizon=3, deseasonalize=True, target_transform="boxcox",
+                           quantiles=(0.1, 0.9), validation_fraction=0.3,
+                           columns={"static": ["size"]}, **TINY).fit(long)
+    assert model.seasonal_profile_ is not None and model.quantile_errors_ is not None
+    path = tmp_path_factory.mktemp("panel") / "panel.tsf"
+    model.save(path)
+    return path, model
+
+
+def _edit_arrays(path, changes):
+    """Rewrite the named arrays of a saved state (``name -> function(array) -> array``) in the
+    tensor member, with their references in metadata.json following the new shapes and a
+    checksum that matches: an edit only the consistency of the values can give away."""
+    with zipfile.ZipFile(path) as archive:
+        tensors = safetensors.torch.load(archive.read(WEIGHTS))
+    for name, change in changes.items():
+        tensors[name] = torch.from_numpy(np.ascontiguousarray(change(tensors[name].numpy())))
+
+    def follow(node):
+        if isinstance(node, dict) and node.get("__type__") == "tensor" and node["name"] in changes:
+            return {**node, "shape": list(tensors[node["name"]].shape)}
+        if isinstance(node, dict):
+            return {key: follow(value) for key, value in node.items()}
+        return [follow(value) for value in node] if isinstance(node, list) else node
+
+    _rewrite(path, metadata=follow, weights=safetensors.torch.save(tensors))
+
+
+def _ids(*values):
+    return {"__type__": "index", "dtype": "str", "name": "unique_id", "values": list(values)}
+
+
+def test_panel_file_with_every_field_round_trips(panel_file, tmp_path):
+    """Check that the consistency checks let a complete panel model through unchanged."""
+    path, model = panel_file
+    loaded = tsforecast.load(path)
+    pd.testing.assert_frame_equal(loaded.predict(), model.predict())
+    pd.testing.assert_frame_equal(loaded.predict_interval(coverage=0.8),
+                                  model.predict_interval(coverage=0.8))
+
+
+STATE = "state_."
+CAL = "state_.calibration."
+
+
+@pytest.mark.parametrize(
+    "metadata, arrays, message",
+    [
+        # the series: one row per series in every per-series field, ids unique
+        (_field("ids", _ids("a", "b")), {}, r"state_.ids holds 2 .*, not n_series=3"),
+        (_field("ids", _ids("a", "a", "c")), {}, r"state_.ids .*unique.*'a'"),
+        (_field("ids", None), {}, r"state_.ids is None .* 3 series"),
+        (None, {STATE + "lengths": lambda a: a[:2]}, r"state_.last_window must be"),
+        (None, {STATE + "lengths": lambda a: a * 0}, r"state_.lengths must be .* in \[1, "),
+        (_field("last_index", {"__type__": "datetime_index", "unit": "ns", "tz": None,
+                               "freq": None, "name": "ds", "values": [0, 1]}), {},
+         r"state_.last_index holds 2 labels, not n_series=3"),
+        (None, {STATE + "last_window": lambda a: a[:2]}, r"state_.last_window must be"),
+        (None, {STATE + "scaler.offset": lambda a: a[:2]}, r"state_.scaler.offset must be"),
+        (None, {STATE + "scaler.scale": lambda a: -a}, r"state_.scaler.scale .*> 0"),
+        (None, {STATE + "profile.shift": lambda a: a[:2]}, r"state_.profile.shift must be"),
+        (None, {STATE + "profile.scale": lambda a: a[:, :5]}, r"state_.profile.scale must be"),
+        (None, {STATE + "static": lambda a: a[:2]}, r"state_.static must be"),
+        (None, {STATE + "target_lambda": lambda a: a[:2]}, r"state_.target_lambda must be"),
+        # the layout: window, horizon and targets as the network and the arrays have them
+        (_field("window", 9), {}, r"state_.last_window must be an array of shape "
+                                  r"\(n_series=3, window=9, columns\)"),
+        (_field("horizon", 4), {}, r"output_size=9, but .* \(horizon=4 x"),
+        (_field("n_targets", 2), {}, r"n_targets"),
+        (_field("season", 10**9), {}, r"state_.season must be an int in \[1, 1048576\]"),
+        (_field("future_columns", ["size"]), {}, r"n_future"),
+        # the conformal tables: sorted, non-negative, ranks increasing, consistent shapes
+        (None, {CAL + "errors": lambda a: -a}, r"calibration.errors .*sorted"),
+        (None, {CAL + "errors": lambda a: -a[::-1]}, r"calibration.errors .*negative"),
+        (None, {CAL + "errors": lambda a: a[:-5]}, r"state_.calibration.errors must be"),
+        (None, {CAL + "errors": lambda a: a[:, :2]}, r"state_.calibration.errors must be"),
+        (None, {CAL + "ranks": lambda a: a[::-1]}, r"calibration.ranks .*increasing"),
+        (None, {CAL + "pooled": lambda a: -a[::-1]}, r"calibration.pooled .*negative"),
+        (None, {CAL + "pooled_ranks": lambda a: a * 2}, r"calibration.pooled_ranks .*last"),
+        (None, {CAL + "scale": lambda a: -a}, r"calibration.scale .*negative"),
+        (None, {CAL + "quantile_errors": lambda a: a[::-1]}, r"quantile_errors .*sorted"),
+        (None, {CAL + "quantile_pooled": lambda a: a[:, :, [0, 0]]},
+         r"state_.calibration.quantile_pooled must be"),
+    ],
+)
+def test_state_whose_fields_do_not_fit_together_is_refused(panel_file, tmp_path, metadata,
+                                                           arrays, message):
+    """Check that a state whose fields were edited apart (a shortened or duplicated id list,
+    a per-series array of another length, a window, horizon or target count that is not the
+    network's, a negated, unsorted or shortened conformal table) is refused by load with one
+    ValueError that names the field, rather than loading and forecasting wrong."""
+    path = tmp_path / "m.tsf"
+    path.write_bytes(panel_file[0].read_bytes())
+    if arrays:
+        _edit_arrays(path, arrays)
+    if metadata is not None:
+        _rewrite(path, metadata)
+    with pytest.raises(ValueError, match=f"^Cannot load .*{message}"):
+        tsforecast.load(path)
+
+
+def test_dict_panel_with_an_id_removed_is_refused_rather_than_dropping_a_series(tmp_path):
+    """Check that a dict panel's file whose id list lost an id is refused at load; without
+    the check it loaded, and predict() returned two of the three series."""
+    panel = {key: np.sin(np.arange(40) / 4 + i) for i, key in enumerate("abc")}
+    path = tmp_path / "m.tsf"
+    LSTMForecaster(window=6, horizon=3, **TINY).fit(panel).save(path)
+
+    def drop_an_id(m):
+        ids = m["attributes"]["state_"]["fields"]["ids"]
+        return _field("ids", {**ids, "values": ids["values"][:2]})(m)
+
+    _rewrite(path, drop_an_id)
+    with pytest.raises(ValueError, match=r"^Cannot load .*state_.ids holds 2 series ids, not "
+                                         r"n_series=3"):
+        tsforecast.load(path)

@@ -211,6 +211,7 @@ class Decoder:
         self.depth += 1
         try:
             if isinstance(data, list):
+                self.allocate(len(data))
                 return [self(v) for v in data]
             tag = data.get("__type__")
             if tag is None:
@@ -223,7 +224,8 @@ class Decoder:
             self.depth -= 1
 
     def allocate(self, n_items: int, itemsize: int = 8) -> None:
-        """Count an array of ``n_items`` before making it; refuse past MAX_ARRAY_BYTES in all."""
+        """Count an array (or list, or index) of ``n_items`` before making it; refuse past
+        MAX_ARRAY_BYTES in all."""
         self.bytes_left -= n_items * itemsize
         if self.bytes_left < 0:
             raise FileError(
@@ -372,6 +374,16 @@ def _decode_index(data, decode):
     return pd.Index(values, dtype=dtype, name=decode(data["name"]))
 
 
+def _decode_range_index(data, decode):
+    """A RangeIndex, counted as the int64 labels it stands for (pandas makes them whenever
+    the index is searched, joined or written out)."""
+    start, stop, step = _int(data["start"]), _int(data["stop"]), _int(data["step"])
+    if step == 0:
+        raise FileError("a range index must have a step other than 0.")
+    decode.allocate(max(0, -((start - stop) // step)))  # its length, ceil((stop - start) / step)
+    return pd.RangeIndex(start, stop, step, name=decode(data["name"]))
+
+
 def _decode_tensor(data, decode):
     """A numeric array stored in the file's tensor member (read and checked before this)."""
     name = data["name"]
@@ -463,9 +475,7 @@ _DECODERS = {
     "seasonal_profile": lambda d, decode: SeasonalProfile(decode(d["shift"]), decode(d["scale"])),
     "timestamp": _decode_timestamp,
     "offset": _decode_offset,
-    "range_index": lambda d, decode: pd.RangeIndex(
-        _int(d["start"]), _int(d["stop"]), _int(d["step"]), name=decode(d["name"])
-    ),
+    "range_index": _decode_range_index,
     "datetime_index": _decode_datetime_index,
     "period_index": _decode_period_index,
     "index": _decode_index,
