@@ -1,4 +1,4 @@
-"""A hostile file is refused before memory is spent.
+"""A hostile file or a huge argument is refused before memory is spent.
 
 Each case runs in a child process that measures itself: its resident memory before the call
 and the peak during it (``VmRSS`` and ``VmHWM`` of ``/proc/self/status``, the peak reset first
@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from tsforecast import LSTMForecaster, LSTMNetwork
+from tsforecast._forecasting import MAX_FORECAST_VALUES
 from tsforecast.persistence import METADATA, WEIGHTS
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/status"),
@@ -179,3 +180,41 @@ def test_a_real_file_loads_in_the_child(saved):
     """Check the measurement itself: loading the real file succeeds there."""
     result = _run_child("import tsforecast", f"tsforecast.load({str(saved[0])!r}).predict()")
     assert result["error"] is None, result
+
+
+PANEL = """
+import numpy as np, pandas as pd
+from tsforecast import LSTMForecaster, LSTMNetwork
+from tsforecast.model_selection import backtest
+n_series, length = 2000, 30
+long = pd.DataFrame({"unique_id": np.repeat(np.arange(n_series), length),
+                     "ds": np.tile(np.arange(length), n_series),
+                     "y": np.sin(np.arange(n_series * length) / 5)})
+model = LSTMForecaster(window=6, horizon=3, network=LSTMNetwork(hidden_size=4), epochs=1)
+"""
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ("n_windows=10**6", "n_windows=1000000, step=3 and horizon=3 need at least 3000001"),
+        ("n_windows=10**30", "need at least"),
+        ("n_windows=3, step=10**18", "need at least"),
+    ],
+)
+def test_backtest_checks_the_windows_against_the_series_before_building_them(arguments,
+                                                                            message):
+    """Check that backtest of a 2,000-series panel with a million windows (an array of
+    2,000 x 10**6 cutoffs: 14.9 GiB) says at once how many rows they need."""
+    result = _run_child(PANEL, f"backtest(model, long, {arguments})")
+    _assert_refused_cheaply(result, message)
+
+
+@pytest.mark.parametrize("n_steps", [10**9, 10**7, MAX_FORECAST_VALUES + 1])
+def test_predict_refuses_n_steps_beyond_the_forecast_budget_at_once(saved, n_steps):
+    """Check that predict(n_steps=10**9) (7.45 GiB) and n_steps=10**7 (minutes, then a
+    MemoryError) are refused at once with a ValueError that gives the limit and the way out."""
+    setup = f"import tsforecast\nmodel = tsforecast.load({str(saved[0])!r})"
+    result = _run_child(setup, f"model.predict(n_steps={n_steps})")
+    _assert_refused_cheaply(result, f"more than the {MAX_FORECAST_VALUES} values")
+    assert "Forecast in pieces: at most n_steps=" in result["message"]

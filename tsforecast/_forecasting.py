@@ -25,13 +25,49 @@ from ._training import predict_module
 from ._validation import check_int
 from ._windowing import count_windows, ragged_arange
 
+# The most values a forecast beyond the horizon may hold, series x steps x columns (each step
+# appends a row of every column to every series): 64 MiB as float64, the forecast a few times
+# that. A forecast of at most ``horizon`` steps is one pass and always allowed.
+MAX_FORECAST_VALUES = 2**23
 
-def check_n_steps(state: ForecasterState, n_steps) -> int:
-    """``n_steps`` checked; None means the horizon."""
+
+def check_n_steps(state: ForecasterState, n_steps, n_series: int | None = None) -> int:
+    """``n_steps`` checked; None means the horizon.
+
+    Parameters
+    ----------
+    state : ForecasterState
+    n_steps : int or None
+    n_series : int, optional
+        Series forecast; None means the series seen at fit (``predict()`` without a context).
+
+    Returns
+    -------
+    n_steps : int
+
+    Raises
+    ------
+    ValueError
+        When ``n_steps`` exceeds the horizon and ``n_series * n_steps * columns`` exceeds
+        ``MAX_FORECAST_VALUES``: such a forecast is made in pieces.
+    """
     if n_steps is None:
         return state.horizon
     check_int("n_steps", n_steps, 1)
-    return int(n_steps)
+    n_steps = int(n_steps)
+    n_series = state.n_series if n_series is None else int(n_series)
+    columns = state.last_window.shape[-1]
+    values = n_series * n_steps * columns
+    if n_steps > state.horizon and values > MAX_FORECAST_VALUES:
+        most = max(MAX_FORECAST_VALUES // (n_series * columns), state.horizon)
+        raise ValueError(
+            f"n_steps={n_steps} would forecast {n_series} series x {n_steps} steps x {columns} "
+            f"column(s) = {values} values, more than the {MAX_FORECAST_VALUES} values one call "
+            f"may hold (each step beyond horizon={state.horizon} appends a row to every "
+            f"series). Forecast in pieces: at most n_steps={most} per call, each continuing "
+            f"from the last (pass the series with the forecasts appended as X)."
+        )
+    return n_steps
 
 
 def device_rows(state: ForecasterState, rows: Rows) -> DevicePanel:

@@ -157,20 +157,23 @@ def _refit_every(refit, n_windows: int) -> int:
 
 
 def _forecast_starts(panel: Panel, n_windows: int, step: int, horizon: int) -> np.ndarray:
-    """First forecast row (within its series) of every series and window (n_series, W)."""
-    back = (n_windows - 1 - np.arange(n_windows)) * step  # (W,)
-    starts = panel.lengths[:, None] - horizon - back  # (n_series, W)
-    short = np.flatnonzero(starts[:, 0] < 1)
+    """First forecast row (within its series) of every series and window (n_series, W).
+
+    The rows the windows need are checked against every series first (in Python ints), so
+    that the (n_series, W) array is made only for windows that fit in the shortest series.
+    """
+    needed = horizon + (int(n_windows) - 1) * int(step) + 1
+    short = np.flatnonzero(panel.lengths < min(needed, np.iinfo(np.int64).max))
     if len(short):
         s = int(short[0])
         which = "The series" if panel.ids is None else f"Series {panel.ids[s]!r}"
-        needed = horizon + (n_windows - 1) * step + 1
         raise ValueError(
             f"{which} has {int(panel.lengths[s])} rows, but n_windows={n_windows}, "
             f"step={step} and horizon={horizon} need at least {needed} (one row before the "
             f"first cutoff). Pass fewer windows, a smaller step, or longer series."
         )
-    return starts
+    back = (n_windows - 1 - np.arange(n_windows)) * step  # (W,)
+    return panel.lengths[:, None] - horizon - back  # (n_series, W)
 
 
 def _fit_and_forecast(estimator, y, X, limit, starts, coverage, method):
