@@ -365,9 +365,9 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             first ``n_steps``. More is **recursive**: the model forecasts ``horizon`` steps,
             appends them to the context as if they were observed targets, and forecasts the
             next block from there (the last block ends at step ``n_steps``), so errors
-            compound. A model with past covariates cannot forecast recursively (their values
-            over the forecast are unknown) unless they are future-known columns given in
-            ``X_future``.
+            compound; at most 2**23 values (series x steps x columns) per call. A model with
+            past covariates cannot forecast recursively (their values over the forecast are
+            unknown) unless they are future-known columns given in ``X_future``.
 
         Returns
         -------
@@ -379,8 +379,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             (series, time) MultiIndex, a dict or a list of per-series forecasts).
         """
         state = self._fitted_state()
-        n_steps = check_n_steps(state, n_steps)
         context = read_context(state, X, y)
+        n_steps = check_n_steps(state, n_steps, context.n_series)
         future = future_rows(state, X_future, n_steps, context)
         forecasts = forecast_ahead(state, context, n_steps, future)
         return forecast_output(forecasts, context.form, context.ids, context.labels(n_steps))
