@@ -218,3 +218,21 @@ def test_predict_refuses_n_steps_beyond_the_forecast_budget_at_once(saved, n_ste
     result = _run_child(setup, f"model.predict(n_steps={n_steps})")
     _assert_refused_cheaply(result, f"more than the {MAX_FORECAST_VALUES} values")
     assert "Forecast in pieces: at most n_steps=" in result["message"]
+
+
+def test_the_forecast_budget_counts_the_series_of_the_context():
+    """Check that predict(X, n_steps=...) counts the context's series, not the fitted ones: a
+    recursive forecast of 2,000 new series is refused at once where 2 would be allowed."""
+    import pandas as pd
+
+    from tsforecast import LSTMForecaster, LSTMNetwork
+
+    long = pd.DataFrame({"unique_id": np.repeat(["a", "b"], 30), "ds": np.tile(np.arange(30), 2),
+                         "y": np.sin(np.arange(60) / 3)})
+    model = LSTMForecaster(window=4, horizon=2, network=LSTMNetwork(hidden_size=2), epochs=1,
+                           random_state=0, device="cpu").fit(long)
+    n_steps = MAX_FORECAST_VALUES // 2_000 + 1  # within the budget for 2 series, not 2,000
+    context = pd.DataFrame({"unique_id": np.repeat(np.arange(2_000), 5),
+                            "ds": np.tile(np.arange(5), 2_000), "y": 0.5})
+    with pytest.raises(ValueError, match="2000 series x"):
+        model.predict(context, n_steps=n_steps)
