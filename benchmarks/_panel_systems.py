@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from _systems import _clock, darts_lstm, neuralforecast_lstm, quiet_lightning
+from _systems import _clock, _clock_fit, darts_lstm, neuralforecast_lstm, quiet_lightning
 from _workloads import BATCH, HIDDEN, LR, PANEL_TEST_POINTS, SEED, Workload, make_panel
 
 
@@ -125,7 +125,7 @@ def run_raw_panel(wl: Workload, device: str, opts) -> dict:
             total.item()
         net.eval()
 
-    fit_s, _ = _clock(fit, 1, device)
+    fit_s, fit_cpu_s, _ = _clock_fit(fit, device)
     last = data.train[:, -W:]
 
     @torch.no_grad()
@@ -134,7 +134,7 @@ def run_raw_panel(wl: Workload, device: str, opts) -> dict:
         return data.unscale(net(x).cpu().numpy())
 
     predict_s, forecasts = _clock(predict, opts.predict_calls, device)
-    return _finish(_result(fit_s, predict_s, forecasts, data), wl)
+    return _finish(_result(fit_s, predict_s, forecasts, data, fit_cpu_s=fit_cpu_s), wl)
 
 
 # -- tsforecast ------------------------------------------------------------------------------
@@ -152,11 +152,11 @@ def run_tsforecast_panel(wl: Workload, device: str, opts) -> dict:
         deseasonalize=False, epochs=wl.epochs, batch_size=BATCH, lr=LR, validation_fraction=0.0,
         early_stopping=False, device=device, random_state=SEED,
     )
-    fit_s, _ = _clock(lambda: model.fit(frame), 1, device)
+    fit_s, fit_cpu_s, _ = _clock_fit(lambda: model.fit(frame), device)
     predict_s, out = _clock(model.predict, opts.predict_calls, device)
     forecasts = out["y"].to_numpy().reshape(wl.n_series, wl.horizon)
     notes = "fit on the long frame (unique_id, ds, y); predict() returns a long frame"
-    return _finish(_result(fit_s, predict_s, forecasts, data, notes), wl)
+    return _finish(_result(fit_s, predict_s, forecasts, data, notes, fit_cpu_s=fit_cpu_s), wl)
 
 
 # -- peers -----------------------------------------------------------------------------------

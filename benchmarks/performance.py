@@ -8,6 +8,9 @@ Run by hand, never from the unit tests:
     python benchmarks/performance.py --repeats 1 --workloads w1 --out /tmp/perf.md   # smoke run
     python benchmarks/performance.py --device cuda     # on a GPU machine
     python benchmarks/performance.py --workloads w4 w5 --out /tmp/panel.md   # panels only
+    python benchmarks/performance.py --systems raw tsforecast --workloads w1 w2 w4 --repeats 7 \
+        --thread-repeats 0 --json benchmarks/results/overhead.json --out /tmp/overhead.md
+                                          # fit overhead only; render it with --overhead-json
 """
 
 from __future__ import annotations
@@ -80,6 +83,12 @@ def parse_args(argv=None):
     p.add_argument("--from-json", nargs="+", default=None, metavar="JSON",
                    help="re-render the report from saved --json files (same other options) "
                         "instead of measuring; repeats of each file stay paired within it")
+    p.add_argument("--overhead-json", nargs="+", default=None, metavar="JSON",
+                   help="saved --json runs of the raw loop and tsforecast (--systems raw "
+                        "tsforecast), rendered as the report's fit-overhead table")
+    p.add_argument("--overhead-only", action="store_true",
+                   help="with --overhead-json: replace the fit-overhead section of the existing "
+                        "--out file (or insert it before its first section), keep the rest")
     p.add_argument("--date-note", default="",
                    help="appended to the report's date line (e.g. when the saved results of "
                         "--from-json were measured)")
@@ -167,6 +176,9 @@ def main(argv=None) -> None:
         return
     core = [s for s in args.systems if s in ("raw", "tsforecast")]
     peers, skipped = available_peers([s for s in args.systems if s in PEERS])
+    if args.overhead_only:
+        write_overhead(args)
+        return
     if args.from_json:
         runs, threads = load_runs(args.from_json)
         peers = [p for p in PEERS if any(s == p for s, _ in runs)]
@@ -198,7 +210,10 @@ def main(argv=None) -> None:
                 threads.setdefault((system, n), []).append(res)
     if args.json:
         Path(args.json).write_text(json.dumps(
-            {"runs": {f"{s}/{w}": v for (s, w), v in runs.items()},
+            {"command": shlex.join(sys.argv[1:] if argv is None else argv),
+             "date": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+             "machine": machine_lines(args)[:2],
+             "runs": {f"{s}/{w}": v for (s, w), v in runs.items()},
              "threads": {f"{s}/{n}": v for (s, n), v in threads.items()}}, indent=1))
     write_report(args, runs, threads, peers, skipped, argv)
 
@@ -240,13 +255,18 @@ def _med(results, key):
     return median(values) if values else None
 
 
-def _ratio(runs, num, den, workload, key_num, key_den=None):
-    """Median over repeats of num/den measured in the same repeat."""
+def _ratios(runs, num, den, workload, key_num, key_den=None) -> list[float]:
+    """num/den of each repeat that measured both."""
     key_den = key_den or key_num
     a = {r["repeat"]: r for r in _ok(runs.get((num, workload), []))}
     b = {r["repeat"]: r for r in _ok(runs.get((den, workload), []))}
-    ratios = [a[k][key_num] / b[k][key_den] for k in a.keys() & b.keys()
-              if a[k].get(key_num) is not None and b[k].get(key_den)]
+    return [a[k][key_num] / b[k][key_den] for k in sorted(a.keys() & b.keys())
+            if a[k].get(key_num) is not None and b[k].get(key_den)]
+
+
+def _ratio(runs, num, den, workload, key_num, key_den=None):
+    """Median over repeats of num/den measured in the same repeat."""
+    ratios = _ratios(runs, num, den, workload, key_num, key_den)
     return median(ratios) if ratios else None
 
 
@@ -336,6 +356,7 @@ def render(args, runs, threads, peers, skipped, argv) -> str:
         "(MiB, includes the imports); **MAE** of all rolling forecasts on the test part (data "
         "units); **fit x raw** = fit time over the raw loop's in the same repeat.",
         "",
+        *overhead_section(args),
     ]
     names = {"raw": "raw PyTorch loop", "tsforecast": "tsforecast LSTMForecaster", **PEER_LABELS}
     for workload in args.workloads:
@@ -375,6 +396,63 @@ def render(args, runs, threads, peers, skipped, argv) -> str:
           "- bf16 autocast is not offered: torch's CPU LSTM fails under it on this CPU (no "
           "bf16 instructions; see the notes below); it is future work for GPUs.", ""]
     return "\n".join(L)
+
+
+# Most that tsforecast's fit may take over the raw loop's (overhead table).
+OVERHEAD_TARGETS = {"w1": 1.05, "w2": 1.05, "w3": 1.05, "w4": 1.10}
+
+
+def overhead_section(args) -> list[str]:
+    """The fit-overhead table, from the --overhead-json runs (raw loop and tsforecast only)."""
+    if not args.overhead_json:
+        return []
+    runs, _ = load_runs(args.overhead_json)
+    saved = [json.loads(Path(path).read_text()) for path in args.overhead_json]
+    L = ["## Fit overhead against the raw loop", "",
+         "`LSTMForecaster.fit` against a hand-written PyTorch loop that trains the same network "
+         "on the same data with the same budget (workloads and settings as in the sections "
+         "below), one torch thread, each fit in a fresh process, the two alternated in every "
+         "repeat. **fit x raw** is the median over repeats of the ratio of wall-clock times "
+         "within a repeat, **range** its lowest and highest; **CPU x raw** the same median for "
+         "the CPU time of each fit, which other processes on the machine disturb less; "
+         "**load** the 1-minute load average of the 2-core machine, shared with other work, "
+         "before and after each process. Measured on "
+         + ", ".join(data.get("date", "?") for data in saved) + " with:", ""]
+    L += [f"    python benchmarks/performance.py {data.get('command', '?')}" for data in saved]
+    L += [""] + [line for data in saved[:1] for line in data.get("machine", [])]
+    L += ["", "| workload | repeats | raw fit s | tsforecast fit s | fit x raw | range "
+          "| CPU x raw | target | met | load |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for workload in WORKLOADS:
+        ratios = _ratios(runs, "tsforecast", "raw", workload, "fit_s")
+        if not ratios:
+            continue
+        pair = [r for s in ("raw", "tsforecast") for r in _ok(runs[(s, workload)])]
+        loads = [x for r in pair for x in r.get("load_1min", [])]
+        cpu = _ratio(runs, "tsforecast", "raw", workload, "fit_cpu_s")
+        ratio, target = median(ratios), OVERHEAD_TARGETS.get(workload)
+        met = "-" if target is None else ("yes" if ratio <= target else "no")
+        L.append(f"| {WORKLOADS[workload].description} | {len(ratios)} "
+                 f"| {_fmt(_med(runs[('raw', workload)], 'fit_s'), '.2f')} "
+                 f"| {_fmt(_med(runs[('tsforecast', workload)], 'fit_s'), '.2f')} "
+                 f"| {ratio:.3f} | {min(ratios):.3f} - {max(ratios):.3f} | {_fmt(cpu, '.3f')} "
+                 f"| {'-' if target is None else f'{target:.2f}'} | {met} "
+                 f"| {min(loads, default=0):.1f} - {max(loads, default=0):.1f} |")
+    return L + [""]
+
+
+def write_overhead(args) -> None:
+    """Put the fit-overhead section into the existing report in place of the current one."""
+    out = Path(args.out)
+    text = out.read_text()
+    heading = "## Fit overhead against the raw loop"
+    start = text.find(heading)
+    if start < 0:
+        start = end = text.find("\n## ") + 1
+    else:
+        end = text.find("\n## ", start + len(heading)) + 1
+    section = "\n".join(overhead_section(args)) + "\n"
+    out.write_text(text[:start] + section + text[end:])
+    log(f"wrote the fit-overhead section of {out}")
 
 
 def targets_section(args, runs):
