@@ -22,7 +22,8 @@ LAYERS = [
     # torch: devices and threads, device batches, the training loop
     {"_torch_utils", "_batches", "_training"},
     # a fitted forecaster's state and the plain functions of it; its file format
-    {"_state", "_context", "_forecasting", "_calibration", "_codec", "persistence"},
+    {"_state", "_context", "_forecasting", "_calibration", "_codec", "_file_checks",
+     "persistence"},
     # training an estimator: the shared parameters and fit step, the forecaster's fit path
     {"_base", "_fitting"},
     # the estimators
