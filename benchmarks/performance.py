@@ -419,6 +419,10 @@ def overhead_section(args) -> list[str]:
          "before and after each process. Measured on "
          + ", ".join(data.get("date", "?") for data in saved) + " with:", ""]
     L += [f"    python benchmarks/performance.py {data.get('command', '?')}" for data in saved]
+    if args.overhead_only:
+        L += ["", "and written into this page with:", "",
+              "    python benchmarks/performance.py --overhead-only --overhead-json "
+              + shlex.join(args.overhead_json)]
     L += [""] + [line for data in saved[:1] for line in data.get("machine", [])]
     L += ["", "| workload | repeats | raw fit s | tsforecast fit s | fit x raw | range "
           "| CPU x raw | target | met | load |", "|---|---|---|---|---|---|---|---|---|---|"]
