@@ -97,3 +97,29 @@ def test_fits_and_forecasts_are_those_of_one_call(name, monkeypatch):
     assert all(torch.equal(weights[key], reference_weights[key]) for key in weights)
     np.testing.assert_array_equal(forecast, reference_forecast)
     np.testing.assert_array_equal(rolling, reference_rolling)
+
+
+def test_an_all_zero_head_skips_the_lstm_and_outputs_what_running_it_gives():
+    """Check that an inference pass of a network whose head is still all zeros (its start under
+    instance_norm) does not run the LSTM, and outputs exactly the reference forecast that
+    running it gives; training and trained heads run it."""
+    torch.manual_seed(0)
+    net = LSTMNet(input_size=2, output_size=6, hidden_size=5, n_targets=2, head_steps=3,
+                  instance_norm="last").eval()
+    x = torch.randn(40, 8, 2)
+    calls = []
+    net.lstm.register_forward_hook(lambda *args: calls.append(1))
+    with torch.no_grad():
+        skipped = net(x)
+    assert calls == []
+    with torch.no_grad():
+        net.head.weight[0, 0] = 1e-30  # not all zero: the LSTM runs
+        ran = net(x)
+        net.head.weight.zero_()
+    assert calls == [1]
+    torch.testing.assert_close(skipped, ran, rtol=0, atol=1e-12)
+    torch.testing.assert_close(skipped, x[:, -1:, :2].repeat(1, 3, 1).reshape(40, 6),
+                               rtol=0, atol=0)
+    net.train()
+    net(x)  # with gradients in training: the LSTM runs
+    assert calls == [1, 1]
