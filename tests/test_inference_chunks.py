@@ -123,3 +123,27 @@ def test_an_all_zero_head_skips_the_lstm_and_outputs_what_running_it_gives():
     net.train()
     net(x)  # with gradients in training: the LSTM runs
     assert calls == [1, 1]
+
+
+def test_the_untrained_loss_is_measured_on_evenly_spaced_windows_of_a_large_set(monkeypatch):
+    """Check that history_["initial_loss"] reads at most INITIAL_LOSS_WINDOWS windows, evenly
+    spaced over the monitored ones, and every window of a smaller set."""
+    seen = []
+    real = _training.evaluate_loss
+
+    def spy(module, batches, idx, loss_fn, shard=None):
+        seen.append(idx.clone())
+        return real(module, batches, idx, loss_fn, shard)
+
+    monkeypatch.setattr(_training, "evaluate_loss", spy)
+    monkeypatch.setattr(_training, "INITIAL_LOSS_WINDOWS", 50)
+    series = np.sin(np.arange(400) / 7)
+    LSTMForecaster(window=8, epochs=1, validation_fraction=0.0, random_state=0,
+                   device="cpu").fit(series)
+    first = seen[0]
+    assert len(first) == 50 and first[0] == 0 and bool((first.diff() > 0).all())
+    assert int(first[-1]) >= 392 - 392 // 50 - 1  # spread to the end of the 392 windows
+    seen.clear()
+    LSTMForecaster(window=8, epochs=1, validation_fraction=0.0, random_state=0,
+                   device="cpu").fit(series[:50])
+    assert len(seen[0]) == 50 - 8  # fewer than the cap: every window
