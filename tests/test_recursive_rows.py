@@ -8,7 +8,7 @@ import pytest
 from conftest import TINY
 
 from tsforecast import LSTMForecaster, datasets
-from tsforecast._context import Rows, future_rows, read_context
+from tsforecast._context import future_rows, read_context
 from tsforecast._forecasting import append_rows, forecast
 from tsforecast._outputs import forecast_output
 from tsforecast._transforms import Transforms
@@ -22,8 +22,7 @@ def _blockwise_reference(model, n_steps, X=None, X_future=None):
     future = future_rows(state, X_future, n_steps, context)
     horizon, n_targets = state.horizon, state.n_targets
     extra = max(n_steps, horizon)
-    rows = append_rows(Rows(context.values, context.offsets, context.transforms), extra, future,
-                       n_targets)
+    rows = append_rows(context.rows, extra, future, n_targets)
     series = np.arange(context.n_series)
     ends = rows.offsets[1:] - extra
     origins = list(range(0, extra - horizon + 1, horizon))

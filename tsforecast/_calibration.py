@@ -108,7 +108,7 @@ def horizon_bands(state: ForecasterState, context: Context, future, levels, meth
     """The quantiles ``levels`` (n_series, H, T, K) of the forecast after every series of the
     context; with future-known columns each series gets ``horizon`` rows appended that hold
     ``future`` (the targets' rows are never read)."""
-    rows, ends = Rows(context.values, context.offsets, context.transforms), context.ends
+    rows, ends = context.rows, context.ends
     if future is not None:
         rows = append_rows(rows, state.horizon, future, state.n_targets)
         ends = rows.offsets[1:] - state.horizon

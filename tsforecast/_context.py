@@ -7,6 +7,7 @@ forecast. One place prepares every context; functions of a ForecasterState and d
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -20,35 +21,39 @@ from ._transforms import Recipe, Transforms, context_transforms, scale_static
 from ._warnings import warn
 
 
-class Context:
-    """Stacked rows of the series to forecast from, in data units, with their transforms.
-
-    ``ends`` are the rows after each series' last observed row (appended future rows start
-    there); ``form``, ``ids`` and ``last_labels``/``lengths``/``freq`` label the output.
-    """
-
-    def __init__(self, values, offsets, transforms: Transforms, form: Form, ids, last_labels,
-                 lengths, freq):
-        self.values, self.offsets, self.transforms = values, offsets, transforms
-        self.form, self.ids = form, ids
-        self.last_labels, self.lengths, self.freq = last_labels, lengths, freq
-        self.ends = offsets[1:]
-
-    @property
-    def n_series(self) -> int:
-        return len(self.offsets) - 1
-
-    def labels(self, n_steps: int) -> pd.Index | None:
-        """The time labels of ``n_steps`` forecast steps after every series, series-major."""
-        return future_labels(self.last_labels, self.lengths, n_steps, self.freq)
-
-
 class Rows(NamedTuple):
     """What the network reads: stacked rows, series offsets and the rows' transforms."""
 
     values: np.ndarray
     offsets: np.ndarray
     transforms: Transforms
+
+
+@dataclass(frozen=True)
+class Context:
+    """The series to forecast from: their stacked rows in data units with their transforms
+    (``rows``), and what labels the output (``form``, ``ids``, each series' last label,
+    length and grid)."""
+
+    rows: Rows
+    form: Form
+    ids: pd.Index | None
+    last_labels: pd.Index | None
+    lengths: np.ndarray
+    freq: object
+
+    @property
+    def n_series(self) -> int:
+        return len(self.rows.offsets) - 1
+
+    @property
+    def ends(self) -> np.ndarray:
+        """The row after each series' last observed row (appended rows start there)."""
+        return self.rows.offsets[1:]
+
+    def labels(self, n_steps: int) -> pd.Index | None:
+        """The time labels of ``n_steps`` forecast steps after every series, series-major."""
+        return future_labels(self.last_labels, self.lengths, n_steps, self.freq)
 
 
 def column_settings(columns) -> dict:
@@ -102,16 +107,15 @@ def read_context(state: ForecasterState, X=None, y=None) -> Context:
     """The context of a forecast after the end of every series: the stored last windows when
     ``X`` and ``y`` are None, else the given series (one series needs ``window`` rows)."""
     if X is None and y is None:
-        values, offsets, transforms = stored_rows(state)
-        return Context(values, offsets, transforms, state.form, state.ids, state.last_index,
+        return Context(stored_rows(state), state.form, state.ids, state.last_index,
                        state.lengths, state.freq)
     panel = read_panel(state, X, y)
     if panel.form.kind == "single":
         check_context_length(state, panel.lengths[0], state.window, "predict")
     else:
         _warn_short_series(state, panel)
-    return Context(panel.values, panel.offsets, panel_transforms(state, panel), panel.form,
-                   panel.ids, panel.last_labels(), panel.lengths, panel.freq)
+    rows = Rows(panel.values, panel.offsets, panel_transforms(state, panel))
+    return Context(rows, panel.form, panel.ids, panel.last_labels(), panel.lengths, panel.freq)
 
 
 def stored_rows(state: ForecasterState) -> Rows:

@@ -31,15 +31,15 @@ from ._windowing import count_windows, ragged_arange
 MAX_FORECAST_VALUES = 2**23
 
 
-def check_n_steps(state: ForecasterState, n_steps, n_series: int | None = None) -> int:
+def check_n_steps(state: ForecasterState, n_steps, n_series: int) -> int:
     """``n_steps`` checked; None means the horizon.
 
     Parameters
     ----------
     state : ForecasterState
     n_steps : int or None
-    n_series : int, optional
-        Series forecast; None means the series seen at fit (``predict()`` without a context).
+    n_series : int
+        Series forecast (those of the context).
 
     Returns
     -------
@@ -55,7 +55,7 @@ def check_n_steps(state: ForecasterState, n_steps, n_series: int | None = None) 
         return state.horizon
     check_int("n_steps", n_steps, 1)
     n_steps = int(n_steps)
-    n_series = state.n_series if n_series is None else int(n_series)
+    n_series = int(n_series)
     columns = state.last_window.shape[-1]
     values = n_series * n_steps * columns
     if n_steps > state.horizon and values > MAX_FORECAST_VALUES:
@@ -128,11 +128,10 @@ def forecast_ahead(state: ForecasterState, context: Context, n_steps: int,
     are inverted.
     """
     horizon, n_targets = state.horizon, state.n_targets
-    rows = Rows(context.values, context.offsets, context.transforms)
-    series = np.arange(context.n_series)
+    rows, series = context.rows, np.arange(context.n_series)
     if n_steps <= horizon and future is None:
         return forecast(state, rows, context.ends, series)[:, :n_steps]
-    n_past = context.values.shape[1] - n_targets - state.n_future
+    n_past = rows.values.shape[1] - n_targets - state.n_future
     if n_steps > horizon and n_past:
         raise ValueError(_recursive_covariates_message(state, n_steps, n_past))
     extra = max(n_steps, horizon)
