@@ -1,12 +1,12 @@
 """The command line's input: a CSV file, or a bundled series, as series in long form.
 
-A single series is a panel of one: :class:`Panel` holds every series indexed by (series id,
+A single series is a panel of one: :class:`CsvPanel` holds every series indexed by (series id,
 time), one row per series and time step, each series sorted in time, on a regular grid and
 without missing values. Gaps in the grid and missing values are refused with a message that
-names ``--fill-gaps``, or filled by it. A Panel also splits off the holdout and converts rows to
-and from the shapes LSTMForecaster takes and returns (a time-indexed frame for one series, a long
-frame with id and time columns for a panel). Used by :mod:`tsforecast.cli`; imports numpy,
-pandas and the package's validation helpers.
+names ``--fill-gaps``, or filled by it. A CsvPanel also splits off the holdout and converts
+rows to and from the shapes LSTMForecaster takes and returns (a time-indexed frame for one
+series, a long frame with id and time columns for a panel). Used by :mod:`tsforecast.cli`;
+imports numpy, pandas and the package's validation helpers.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ FILL_METHODS = ("interpolate", "ffill")
 
 
 @dataclass(frozen=True, eq=False)
-class Panel:
+class CsvPanel:
     """Series in long form: numeric columns indexed by (series id, time).
 
     Attributes
@@ -173,7 +173,7 @@ class Panel:
 
 
 
-def panel_of_one(series: pd.Series, season: int) -> Panel:
+def panel_of_one(series: pd.Series, season: int) -> CsvPanel:
     """A series (e.g. a bundled data set) as a panel of one.
 
     Parameters
@@ -185,13 +185,13 @@ def panel_of_one(series: pd.Series, season: int) -> Panel:
 
     Returns
     -------
-    Panel
+    CsvPanel
     """
-    return Panel(pd.concat({series.name: series.to_frame()}), None, season)
+    return CsvPanel(pd.concat({series.name: series.to_frame()}), None, season)
 
 
 def read_panel_csv(path: Path, *, id_column: str | None = None, time_column: str | None = None,
-                   target: str | None = None, fill: str | None = None) -> Panel:
+                   target: str | None = None, fill: str | None = None) -> CsvPanel:
     """Read a CSV file of one series, or of many in long form, onto regular time grids.
 
     Parameters
@@ -213,7 +213,7 @@ def read_panel_csv(path: Path, *, id_column: str | None = None, time_column: str
 
     Returns
     -------
-    Panel
+    CsvPanel
         The numeric columns (the others are dropped) and the seasonal period of the longest
         series.
 
@@ -238,7 +238,7 @@ def read_panel_csv(path: Path, *, id_column: str | None = None, time_column: str
         steps_added += n_added
     season = _infer_season(max(frames.values(), key=len).index)
     frame = pd.concat(frames, names=[id_column, time_column])
-    return Panel(frame, id_column, season, tuple(rows_filled), steps_added)
+    return CsvPanel(frame, id_column, season, tuple(rows_filled), steps_added)
 
 
 def _read_rows(path: Path, id_column: str | None, time_column: str | None):

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import datasets, metrics
-from ._csv_input import FILL_METHODS, Panel, panel_of_one, read_panel_csv
+from ._csv_input import FILL_METHODS, CsvPanel, panel_of_one, read_panel_csv
 from ._version import __version__
 from .conformal import ConformalIntervals
 from .forecaster import LSTMForecaster
@@ -205,7 +205,7 @@ def _check_options(args) -> None:
         raise ValueError("--plot-ids picks the series of the plot; it needs --plot")
 
 
-def load_data(args) -> Panel:
+def load_data(args) -> CsvPanel:
     """The series to forecast, in long form: the bundled data set as a panel of one, or the
     CSV file on regular time grids (a line on stderr says how many rows --fill-gaps filled).
 
@@ -216,7 +216,7 @@ def load_data(args) -> Panel:
 
     Returns
     -------
-    Panel
+    CsvPanel
     """
     if args.csv is None:
         loader, season = datasets.DATASETS[args.dataset or "air_passengers"]
@@ -228,7 +228,7 @@ def load_data(args) -> Panel:
     return data
 
 
-def run(args, data: Panel) -> None:
+def run(args, data: CsvPanel) -> None:
     """Fit one model on every series less its holdout; print the forecast or its accuracy;
     write the forecast and the plot.
 
@@ -236,7 +236,7 @@ def run(args, data: Panel) -> None:
     ----------
     args : argparse.Namespace
         The parsed options.
-    data : Panel
+    data : CsvPanel
         The series, from :func:`load_data`.
     """
     season = args.season or data.season
@@ -264,7 +264,7 @@ def run(args, data: Panel) -> None:
                     tail or None)
 
 
-def _plot_ids(args, data: Panel) -> list:
+def _plot_ids(args, data: CsvPanel) -> list:
     """The ids --plot-ids names (each checked), else a panel's first few; [] without --plot."""
     if args.plot_ids is None:
         return list(data.ids[:PLOTTED]) if args.plot and data.is_panel else []
@@ -280,7 +280,7 @@ def _plot_ids(args, data: Panel) -> list:
     return chosen
 
 
-def _build_model(args, data: Panel, horizon: int, season: int, target: str) -> LSTMForecaster:
+def _build_model(args, data: CsvPanel, horizon: int, season: int, target: str) -> LSTMForecaster:
     """The forecaster the options describe (not fitted): a panel's names its columns, a single
     series' its target only beside covariates."""
     columns = ({"columns": {"id": data.id_column, "time": data.time_column}, "target": target}
@@ -315,7 +315,7 @@ def _predict_interval(model: LSTMForecaster, args):
         return None, None
 
 
-def _print_fit(model: LSTMForecaster, season: int, data: Panel, n_rows: int) -> None:
+def _print_fit(model: LSTMForecaster, season: int, data: CsvPanel, n_rows: int) -> None:
     """One line: the model's window, horizon and seasonal adjustment, and how it trained."""
     where = " where significant" if model.n_series_ > 1 else ""
     adjusted = "" if model.seasonal_profile_ is None else f", season {season} removed{where}"
@@ -325,7 +325,7 @@ def _print_fit(model: LSTMForecaster, season: int, data: Panel, n_rows: int) -> 
           f"on {model.device_}")
 
 
-def _print_forecast(data: Panel, table: pd.DataFrame) -> None:
+def _print_forecast(data: CsvPanel, table: pd.DataFrame) -> None:
     """The forecast on stdout: a panel's first rows, a single column as a series."""
     if data.is_panel:
         print(table.to_string(index=False, max_rows=60))
@@ -412,7 +412,7 @@ def _print_scores(first: str, rows: dict, extra: str | None = None) -> None:
         print(f"  {str(name):<24}{''.join(cells)}")
 
 
-def _report_coverage(data: Panel, interval, coverage, actual: pd.Series) -> None:
+def _report_coverage(data: CsvPanel, interval, coverage, actual: pd.Series) -> None:
     """One line: how many held-out values the interval holds, and its mean width. A single
     series has the line only when its forecast is exactly as long as the holdout."""
     if interval is None or not data.is_panel and len(interval) != len(actual):
@@ -424,7 +424,7 @@ def _report_coverage(data: Panel, interval, coverage, actual: pd.Series) -> None
           f"held-out values, mean width {np.mean(upper - lower):.4g}")
 
 
-def _write_plot(data: Panel, target: str, frames: tuple, path: Path, ids: list,
+def _write_plot(data: CsvPanel, target: str, frames: tuple, path: Path, ids: list,
                 history_tail: int | None) -> None:
     """Draw history, forecast, actuals and interval band (a panel's chosen series, one subplot
     each) and write the figure. ``frames``: the rows fitted on and held out (indexed like
