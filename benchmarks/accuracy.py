@@ -37,7 +37,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsforecast import ConformalIntervals, LSTMForecaster, LSTMNetwork
+from tsforecast import (
+    ConformalIntervals,
+    Ensemble,
+    HybridNetwork,
+    LSTMForecaster,
+    LSTMNetwork,
+)
 from tsforecast.datasets import DATASETS
 from tsforecast.metrics import smape
 
@@ -49,11 +55,21 @@ METHODS = ("naive", "snaive", "ets", "arima", "lstm", "global")
 
 def forecaster_params(text: str) -> dict:
     """LSTMForecaster parameters from JSON, where the parameter objects are dicts of their
-    settings: {"network": {"hidden_size": 32}} is network=LSTMNetwork(hidden_size=32), and
-    "intervals" a ConformalIntervals alike."""
-    objects = {"network": LSTMNetwork, "intervals": ConformalIntervals}
-    return {key: objects[key](**value) if key in objects and isinstance(value, dict) else value
-            for key, value in json.loads(text).items()}
+    settings: {"network": {"hidden_size": 32}} is network=LSTMNetwork(hidden_size=32),
+    {"hybrid": {...}} network=HybridNetwork(...), {"ensemble": {"hybrid": {}, "seeds": 5}}
+    network=Ensemble(HybridNetwork(), seeds=5), and "intervals" a ConformalIntervals alike."""
+    objects = {"network": LSTMNetwork, "hybrid": HybridNetwork,
+               "intervals": ConformalIntervals}
+    params = {}
+    for key, value in json.loads(text).items():
+        if key == "ensemble":  # {"ensemble": {"network"|"hybrid": {...}, "seeds": 3, ...}}
+            member = {k: objects[k](**v) for k, v in value.items() if k in objects}
+            rest = {k: v for k, v in value.items() if k not in objects}
+            key, value = "network", Ensemble(next(iter(member.values()), None), **rest)
+        elif key in objects and isinstance(value, dict):
+            key, value = ("network" if key == "hybrid" else key), objects[key](**value)
+        params[key] = value
+    return params
 
 
 @dataclass

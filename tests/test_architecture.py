@@ -24,8 +24,9 @@ LAYERS = [
     # a fitted forecaster's state and the plain functions of it; its file format
     {"_state", "_context", "_forecasting", "_calibration", "_codec", "_file_checks",
      "persistence"},
-    # training an estimator: the shared parameters and fit step, the forecaster's fit path
-    {"_base", "_fitting"},
+    # training an estimator: the shared parameters and fit step, the forecaster's fit path and
+    # its choice among candidate models
+    {"_base", "_fitting", "_selection"},
     # the estimators
     {"forecaster", "sequence", "distributed"},
     # tools that take an estimator

@@ -96,7 +96,7 @@ def test_identical_copies_get_identical_forecasts():
 def test_scaling_is_per_series_on_its_own_training_rows():
     """Check each series' scaler sees its own rows before its first validation target only."""
     long = make_long()
-    fitted = model(validation_fraction=0.2, deseasonalize=False).fit(long)
+    fitted = model(validation_fraction=0.2, deseasonalize=False, scaler="standard").fit(long)
     window = fitted.window_
     for s, (_, group) in enumerate(long.groupby("unique_id", sort=False)):
         y = group["y"].to_numpy()

@@ -9,7 +9,7 @@ from ._version import __version__
 from .conformal import ConformalIntervals
 from .features import calendar_features
 from .forecaster import LSTMForecaster
-from .networks import LSTMNetwork
+from .networks import Ensemble, HybridNetwork, LSTMNetwork
 from .persistence import load
 from .sequence import LSTMClassifier, LSTMRegressor
 
@@ -17,6 +17,8 @@ __all__ = [
     "ConformalIntervals",
     "LSTMClassifier",
     "LSTMForecaster",
+    "Ensemble",
+    "HybridNetwork",
     "LSTMNetwork",
     "LSTMRegressor",
     "calendar_features",

@@ -28,10 +28,15 @@ class DevicePanel:
     future : bool, default=False
         Inputs also carry the ``horizon`` rows after each window (B, L + H, C + S), for a
         network that reads known future values there (it must not read their targets).
+    positions : ndarray of shape (n_rows, 2) or None, default=None
+        Each row's phase in the season and its series' number in the network, appended to
+        every input row after the static covariates (B, L, C + S + 2), for the hybrid network.
     """
 
-    def __init__(self, values, static, window, horizon, n_targets, device, future=False):
+    def __init__(self, values, static, window, horizon, n_targets, device, future=False,
+                 positions=None):
         self.values = to_tensor(values, device)
+        self.positions = None if positions is None else to_tensor(positions, device)
         self.static = None if static is None or static.shape[1] == 0 else to_tensor(static, device)
         self.window, self.horizon, self.n_targets = window, horizon, n_targets
         self._past = torch.arange(window + horizon if future else window, device=device)
@@ -56,6 +61,8 @@ class DevicePanel:
         if self.static is not None:
             static = self.static[series][:, None, :].expand(-1, rows.shape[1], -1)  # (B, L, S)
             x = torch.cat([x, static], dim=2)  # (B, L, C + S)
+        if self.positions is not None:
+            x = torch.cat([x, self.positions[rows]], dim=2)  # (B, L, C + S + 2)
         return x
 
     def targets(self, starts) -> torch.Tensor:

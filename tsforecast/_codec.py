@@ -22,7 +22,7 @@ from ._scaling import ColumnScaler
 from ._seasonality import SeasonalProfile
 from ._state import Calibration, ForecasterState
 from .conformal import ConformalIntervals
-from .networks import LSTMNetwork
+from .networks import Ensemble, HybridNetwork, LSTMNetwork
 
 # Limits of the format (docs/persistence.md, "Limits"). A real model stays far below each one;
 # a file that claims more is refused before the memory is spent.
@@ -40,7 +40,8 @@ METADATA = "metadata.json"
 # reproduces the models saved before it existed.
 RECORDS = {cls.__name__: cls for cls in (ForecasterState, Calibration, Form)}
 # The parameter objects an estimator's parameters may hold, stored by their own parameters.
-PARAMETER_OBJECTS = {cls.__name__: cls for cls in (LSTMNetwork, ConformalIntervals)}
+PARAMETER_OBJECTS = {cls.__name__: cls for cls in (LSTMNetwork, HybridNetwork, Ensemble,
+                                                     ConformalIntervals)}
 # numpy dtypes (dtype.str) written to the tensor member, and their safetensors names
 TENSOR_DTYPES = {"<f8": "F64", "<f4": "F32", "<i8": "I64", "|b1": "BOOL"}
 

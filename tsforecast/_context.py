@@ -7,7 +7,7 @@ forecast. One place prepares every context; functions of a ForecasterState and d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -134,9 +134,13 @@ def panel_transforms(state: ForecasterState, panel: Panel) -> Transforms:
     """The transforms of a context's series: fitted ones for series seen at fit, fitted on
     the context itself for new ones."""
     fitted = Transforms(state.scaler, state.profile, None, None, state.target_map())
-    recipe = Recipe(state.scaler_kind, state.season, True, state.seasonal_test)
-    return context_transforms(panel, fitted_positions(state, panel), fitted, recipe,
-                              state.last_index, state.freq, state.static_scaler)
+    recipe = Recipe(state.scaler_kind, state.season, True, state.seasonal_test,
+                    additive=state.hybrid)
+    positions = fitted_positions(state, panel)
+    transforms = context_transforms(panel, positions, fitted, recipe, state.last_index,
+                                    state.freq, state.static_scaler, phased=state.hybrid)
+    # a series new to the model is number n_series in the hybrid network: the pooled one
+    return replace(transforms, numbers=np.where(positions >= 0, positions, state.n_series))
 
 
 def fitted_positions(state: ForecasterState, panel: Panel) -> np.ndarray:

@@ -33,7 +33,8 @@ MAX_SEQUENCE_VALUES = MAX_ARRAY_BYTES // 8  # a sequence estimator's sequence (l
 # MAX_LAYERS). A missing one has LSTMNet's default.
 _NET_SIZES = {"input_size": 1, "output_size": 1, "hidden_size": 1, "num_layers": 1,
               "proj_size": 0, "head_steps": 1, "n_targets": 1, "season": 1, "n_static": 0,
-              "future_steps": 0, "n_future": 0, "n_quantiles": 1}
+              "future_steps": 0, "n_future": 0, "n_quantiles": 1, "n_series": 0, "period": 1,
+              "input_steps": 0}
 _NET_DEFAULTS = {name: parameter.default
                  for name, parameter in inspect.signature(LSTMNet).parameters.items()}
 
@@ -42,9 +43,25 @@ def _is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+MAX_MEMBERS = 1024  # an ensemble's members
+
+
 def check_net_config(config) -> None:
-    """Refuse a network configuration that is not LSTMNet's arguments, or whose sizes are out
-    of range, before its skeleton is built (which costs time per layer, whatever the bytes)."""
+    """Refuse a network configuration that is not LSTMNet's arguments (or ``{"members": [...]}``
+    of such, an ensemble's), or whose sizes are out of range, before its skeleton is built
+    (which costs time per layer, whatever the bytes)."""
+    if isinstance(config, dict) and set(config) == {"members"}:
+        members = config["members"]
+        if not (isinstance(members, list) and 1 <= len(members) <= MAX_MEMBERS):
+            raise FileError(f"an ensemble's configuration must list 1 to {MAX_MEMBERS} "
+                            f"members; got {short(members)}.")
+        for member in members:
+            _check_one_net_config(member)
+        return
+    _check_one_net_config(config)
+
+
+def _check_one_net_config(config) -> None:
     if not (isinstance(config, dict) and all(isinstance(key, str) for key in config)):
         raise FileError(f"the network's configuration must be a JSON object; got {short(config)}.")
     unknown = sorted(set(config) - set(_NET_DEFAULTS))
@@ -189,9 +206,21 @@ def _check_transforms(state: ForecasterState, n: int, columns: int, season: int,
 
 
 def _check_layout(state: ForecasterState, columns: int, n_static: int) -> None:
-    """The network reads what the state feeds it and answers what it reads back: its inputs,
-    outputs, targets, quantiles, future-known columns, head and seasonal skip."""
-    config, horizon, n_targets = state.net_config, state.horizon, state.n_targets
+    """The network (every member of an ensemble) reads what the state feeds it and answers
+    what it reads back."""
+    configs = state.net_config.get("members", [state.net_config])
+    hybrid = [config.get("instance_norm") == "level" for config in configs]
+    if any(hybrid) and not all(hybrid):
+        raise _bad_state("an ensemble's members must all be hybrid networks or none")
+    for config in configs:
+        _check_member_layout(state, config, columns, n_static)
+
+
+def _check_member_layout(state: ForecasterState, config: dict, columns: int,
+                         n_static: int) -> None:
+    """One network's inputs, outputs, targets, quantiles, future-known columns, head, seasonal
+    skip and, for a hybrid one, its series and season."""
+    horizon, n_targets = state.horizon, state.n_targets
     quantiles = state.quantiles
     if quantiles is not None:
         try:
@@ -231,6 +260,15 @@ def _check_layout(state: ForecasterState, columns: int, n_static: int) -> None:
     if skip != 1 and (skip != state.season or skip > state.window):
         raise _bad_state(f"the network's seasonal skip season={skip} must be 1 or "
                          f"state_.season={state.season} (at most window={state.window})")
+    if config.get("instance_norm") == "level":
+        for name, value in (("n_series", state.n_series), ("period", max(state.season, 1))):
+            if config.get(name, _NET_DEFAULTS[name]) != value:
+                raise _bad_state(f"the hybrid network has {name}="
+                                 f"{config.get(name, _NET_DEFAULTS[name])}, but the state "
+                                 f"needs {name}={value}")
+    if not 0 <= config.get("input_steps", 0) <= state.window:
+        raise _bad_state(f"the network reads input_steps={config.get('input_steps')} rows, "
+                         f"more than window={state.window}")
 
 
 def _check_table(name: str, table, scores: bool = False, ordered: bool = True,

@@ -10,6 +10,8 @@ new state and changes nothing else, so a fit that raises leaves an earlier one i
 
 from __future__ import annotations
 
+import functools
+import itertools
 import warnings
 from dataclasses import replace
 from types import SimpleNamespace
@@ -19,15 +21,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._base import check_common_params, train_network
+from ._base import Trained, check_common_params, train_network
 from ._batches import DevicePanel
 from ._calibration import calibrate, panel_calibration
 from ._context import column_settings
 from ._distributed import all_lengths, all_rows, smallest
 from ._intervals import check_levels, trained_levels
 from ._losses import pinball_loss
+from ._nn import MedianEnsemble
 from ._panel import Panel, future_names
 from ._scaling import TIME_SCALERS, fit_scaler
+from ._selection import choose, describe, is_auto
 from ._seasonality import MIN_SEASONS
 from ._state import Calibration, ForecasterState
 from ._target import check_target_transform
@@ -44,8 +48,12 @@ LOSSES = {"mse": "mse_loss", "mae": "l1_loss", "huber": "huber_loss"}  # torch.n
 
 def fit_forecaster(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
     """The state of ``LSTMForecaster.fit`` on a checked panel (``has_y``: the targets came
-    as ``y``); ``params`` are its :func:`forecaster_settings`."""
-    state = fit_model(params, panel, has_y)
+    as ``y``); ``params`` are its :func:`forecaster_settings`. Settings left at "auto" are
+    chosen among candidate models first (:mod:`._selection`)."""
+    if is_auto(params):
+        params, state = choose(params, panel, has_y, fit_model)
+    else:
+        state = replace(fit_model(params, panel, has_y), model=describe(params, None, None))
     if params["calibration"] == "refit":
         state = _calibrated_on_a_copy(params, state, panel, has_y)
     return state
@@ -98,31 +106,39 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
     window = _resolve_window(p, panel, season)
     windows = _window_index(p, panel, window)
     _require_grid(panel)
-    recipe = replace(_recipe(p, panel, season), target=p.target_transform)
+    hybrid = p.instance_norm == "level"
+    recipe = replace(_recipe(p, panel, season), additive=hybrid,
+                     target=_target_transform(p, panel))
     static_scaler = None if panel.static is None else fit_scaler(
         "standard" if p.scaler == "naive" else p.scaler,
         all_rows(panel.static))  # across series: every rank's
     transforms = fit_transforms(panel, windows.fit_rows, recipe, static_scaler)
     device = resolve_device(p.device)
-    data = DevicePanel(transforms.apply(panel.values, panel.series_of_rows()),
+    row_series = panel.series_of_rows()
+    data = DevicePanel(transforms.apply(panel.values, row_series),
                        transforms.static, window, p.horizon, panel.n_targets, device,
-                       future=panel.n_future > 0)
+                       future=panel.n_future > 0,
+                       positions=transforms.positions(row_series, season) if hybrid else None)
     roles = _window_roles(windows, p.calibration_fraction, device)
     levels = trained_levels(p.quantiles)
-    trained = train_network(
-        params, device,
+    train = functools.partial(
+        train_network, device=device,
         input_size=panel.values.shape[1] + len(panel.static_names),
         output_size=p.horizon * panel.n_targets * (len(levels) if levels else 1),
         batches=data.batches(roles.starts, roles.series),
         train_idx=roles.train_idx,
         val_idx=roles.val_idx,
-        loss_fn=pinball_loss(levels) if levels else getattr(torch.nn.functional,
-                                                            LOSSES[p.loss]),
-        net_options=_net_options(p, panel, window, season),
         estimator="LSTMForecaster", data_parallel=True,
         agree=_layout(panel, window, season),
         series_ids=panel.ids,
     )
+    options = _net_options(p, panel, window, season)
+    if p.ensemble is None:
+        trained = train(params, loss_fn=_loss_function(p.loss, levels), net_options=options)
+    else:
+        trained = _train_members(train, params, options, window, levels)
+    if hybrid:
+        trained.module.pool_unseen()
     calibration = calibrate(trained.module, data, roles.calibration, panel.offsets, levels,
                             gather=True)
     ends = panel.offsets[1:]
@@ -148,6 +164,36 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
     )
 
 
+def _loss_function(loss: str, levels):
+    """The training loss: the pinball loss of trained quantiles, else ``loss``'s."""
+    return pinball_loss(levels) if levels else getattr(torch.nn.functional, LOSSES[loss])
+
+
+def _train_members(train, params: dict, options: dict, window: int, levels) -> Trained:
+    """An Ensemble's members, one per (window, loss, seed), trained one after another and
+    stored as one MedianEnsemble; the history is the first member's, with every member's
+    under "members"."""
+    ensemble = params["ensemble"]
+    seed = params["random_state"]
+    members = []
+    for w, loss in itertools.product(ensemble["windows"] or [window],
+                                     ensemble["losses"] or [params["loss"]]):
+        for k in range(ensemble["seeds"]):
+            member_seed = seed + k if isinstance(seed, (int, np.integer)) else seed
+            member_options = {**options, "input_steps": 0 if w == window else w}
+            members.append(train({**params, "loss": loss, "random_state": member_seed},
+                                 loss_fn=_loss_function(loss, levels),
+                                 net_options=member_options))
+    module = MedianEnsemble([member.net_config for member in members])
+    for place, member in zip(module.members, members):
+        place.load_state_dict(member.module.state_dict())
+    module.to(members[0].module.head.weight.device).eval()
+    first = members[0]
+    history = {**first.history, "members": [member.history for member in members]}
+    return Trained(module, history, first.best_epoch,
+                   {"members": [member.net_config for member in members]})
+
+
 def forecaster_settings(params: dict) -> dict:
     """LSTMForecaster's parameters, checked, with its parameter objects spread out: the
     network's and the intervals' settings and the column names become flat entries, as the
@@ -157,6 +203,7 @@ def forecaster_settings(params: dict) -> dict:
     intervals = interval_settings(params["intervals"])
     settings.update(
         **network_settings(params["network"]), **column_settings(params["columns"]),
+        network_auto=params["network"] is None,
         calibration=intervals["calibration"], calibration_fraction=intervals["fraction"],
         conformal_pooling=intervals["pooling"],
     )
@@ -170,9 +217,9 @@ def _check_settings(settings: dict) -> None:
     if p.window is not None:
         check_int("window", p.window, 1)
     check_int("horizon", p.horizon, 1)
-    if p.scaler is not None and p.scaler not in TIME_SCALERS:
+    if p.scaler is not None and p.scaler not in (*TIME_SCALERS, "auto"):
         raise ValueError(
-            f"scaler must be one of {TIME_SCALERS} or None; got {p.scaler!r}."
+            f"scaler must be 'auto', one of {TIME_SCALERS} or None; got {p.scaler!r}."
         )
     if p.season not in ("auto", None):
         check_int("season", p.season, 1)
@@ -183,8 +230,11 @@ def _check_settings(settings: dict) -> None:
             f"deseasonalize={p.deseasonalize!r}."
         )
     check_bool("retrain_on_all", p.retrain_on_all)
-    if p.loss not in LOSSES:
-        raise ValueError(f"loss must be one of {tuple(LOSSES)}; got loss={p.loss!r}.")
+    if p.loss not in (*LOSSES, "auto"):
+        raise ValueError(f"loss must be 'auto' or one of {tuple(LOSSES)}; got loss={p.loss!r}.")
+    for loss in (p.ensemble or {}).get("losses") or ():
+        if loss not in LOSSES:
+            raise ValueError(f"Ensemble's losses must be among {tuple(LOSSES)}; got {loss!r}.")
     if p.quantiles is not None:
         check_levels(p.quantiles, "quantiles")
     check_target_transform(p.target_transform)
@@ -272,8 +322,10 @@ def _resolve_season(p, panel: Panel) -> int:
 
 
 def _resolve_window(p, panel: Panel, season: int) -> int:
-    """``window``, or for None: ``max(2 * season, horizon, 10)`` capped to fit the median
-    series."""
+    """The longest of an Ensemble's windows; else ``window``, or for None:
+    ``max(2 * season, horizon, 10)`` capped to fit the median series."""
+    if p.ensemble is not None and p.ensemble["windows"] is not None:
+        return max(p.ensemble["windows"])
     if p.window is not None:
         return p.window
     lengths = all_lengths(panel.lengths)  # distributed: every rank's series
@@ -346,11 +398,31 @@ def _recipe(p, panel: Panel, season: int) -> Recipe:
     return Recipe(p.scaler, season, adjust=True, test=auto)
 
 
+def _target_transform(p, panel: Panel):
+    """``target_transform``; for the hybrid network left at None, "log" when every target
+    value is positive (a multiplicative model), else None (additive)."""
+    if p.instance_norm != "level" or p.target_transform is not None:
+        return p.target_transform
+    targets = panel.values[:, : panel.n_targets]
+    return "log" if smallest(float(targets.min())) > 0 else None  # every rank's
+
+
 def _net_options(p, panel: Panel, window: int, season: int) -> dict:
     """The forecasting options of LSTMNet: head width and per-window normalisation."""
     head_steps = min(p.horizon, window) if p.head == "sequence" else 1
     skip = p.seasonal_skip and season <= window
     future = {"future_steps": p.horizon, "n_future": panel.n_future}
+    if p.instance_norm == "level":
+        if panel.n_future:
+            raise ValueError(
+                "HybridNetwork forecasts from the targets' own past (and past or static "
+                "covariates); it reads no future-known columns. Leave columns['future'] "
+                "out, or use network=LSTMNetwork()."
+            )
+        return {"head_steps": head_steps, "instance_norm": "level",
+                "n_targets": panel.n_targets, "n_static": len(panel.static_names),
+                "n_quantiles": len(trained_levels(p.quantiles) or (0.5,)),
+                "n_series": panel.n_series, "period": max(season, 1)}
     return {
         "head_steps": head_steps,
         "instance_norm": p.instance_norm,

@@ -74,8 +74,10 @@ def device_rows(state: ForecasterState, rows: Rows) -> DevicePanel:
     """The stacked rows of a context in network units, on the fitted device."""
     values, offsets, transforms = rows
     row_series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    positions = transforms.positions(row_series, state.season) if state.hybrid else None
     return DevicePanel(transforms.apply(values, row_series), transforms.static, state.window,
-                       state.horizon, state.n_targets, state.device, future=state.n_future > 0)
+                       state.horizon, state.n_targets, state.device, future=state.n_future > 0,
+                       positions=positions)
 
 
 def rewrite_rows(data: DevicePanel, rows: Rows, written: np.ndarray) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+INITIAL_SMOOTHING = 0.3  # the level smoothing coefficient every series starts from
+
 
 class LSTMNet(nn.Module):
     """Map a batch of sequences to a batch of output vectors.
@@ -48,6 +50,20 @@ class LSTMNet(nn.Module):
         Quantiles forecast per value (Q): the output is read as ``(N, horizon, n_targets, Q)``,
         the reference level is added to every quantile, and with ``Q > 1`` the quantiles are
         sorted along their axis (in training too), so that they never cross.
+    n_series : int, default=0
+        With ``instance_norm="level"``: the series with their own smoothing and seasonal
+        parameters (the hybrid exponential-smoothing network). Each input row then ends with
+        two position columns, after the static ones: its phase in the season (0 ..
+        ``period - 1``) and its series number (``n_series`` for a series the fit never saw,
+        which gets the pooled parameters of :meth:`pool_unseen`). The targets of each window,
+        less the series' seasonal indices, are smoothed exponentially with the series' learned
+        coefficient; the LSTM reads the window less that level (and its seasonal indices), and
+        the level and the seasonal indices of the steps forecast are added back to the output.
+    period : int, default=1
+        The season of the seasonal indices under ``instance_norm="level"`` (1: none).
+    input_steps : int, default=0
+        Read only the last ``input_steps`` rows of each window (0: all of them), so that
+        members of an ensemble with shorter windows read the same inputs as the others.
     """
 
     def __init__(
@@ -67,8 +83,17 @@ class LSTMNet(nn.Module):
         future_steps: int = 0,
         n_future: int = 0,
         n_quantiles: int = 1,
+        n_series: int = 0,
+        period: int = 1,
+        input_steps: int = 0,
     ):
         super().__init__()
+        self.n_series, self.period, self.input_steps = n_series, period, input_steps
+        if instance_norm == "level":
+            # row n_series: the pooled parameters of a series the fit never saw
+            start = torch.full((n_series + 1, n_targets), INITIAL_SMOOTHING)
+            self.smoothing = nn.Parameter(torch.logit(start))  # logits of the coefficients
+            self.seasonal = nn.Parameter(torch.zeros(n_series + 1, period, n_targets))
         self.future_steps, self.n_future = future_steps, n_future
         self.n_static = n_static
         self.n_quantiles = n_quantiles
@@ -96,6 +121,11 @@ class LSTMNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, L, H_in) -> (N, output_size)."""
         n = x.shape[0]
+        if self.input_steps:
+            x = x[:, -self.input_steps :]
+        level = None
+        if self.instance_norm == "level":
+            x, level = self._remove_level(x)
         future = None
         if self.n_future:
             # (N, L + H, H_in) -> the window (N, L, H_in) and the rows forecast (N, H, H_in)
@@ -108,7 +138,9 @@ class LSTMNet(nn.Module):
             horizon = self.head.out_features // (self.n_targets * self.n_quantiles)
             repeats = -(-horizon // self.season)
             base = last_season.repeat(1, repeats, 1)[:, :horizon]  # (N, horizon, n_targets)
-        if self.instance_norm is not None:
+        if level is not None:  # (no future-known columns: the fit refuses them)
+            base = level
+        elif self.instance_norm is not None:
             # (N, L, H_in) -> (N, 1, H_in): each window's reference level per column
             ref = x[:, -1:] if self.instance_norm == "last" else x.mean(dim=1, keepdim=True)
             if self.n_static:
@@ -128,6 +160,44 @@ class LSTMNet(nn.Module):
         if self.n_quantiles > 1:  # (N, H * T, Q) sorted along Q: quantiles never cross
             y = y.view(n, -1, self.n_quantiles).sort(dim=-1).values.reshape(n, -1)
         return y  # (N, output_size)
+
+    def _remove_level(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Split off the position columns; return the window normalised by each series' level
+        and seasonal indices (N, L, H_in - 2), and what the output corrects: the level plus the
+        seasonal indices of the steps forecast (N, horizon, n_targets)."""
+        position = x[:, -1, -2:].long()  # (N, 2): the last row's phase and series number
+        x = x[..., :-2]
+        phase, number = position[:, 0], position[:, 1]
+        length, t = x.shape[1], self.n_targets
+        horizon = self.head.out_features // (t * self.n_quantiles)
+        offsets = torch.arange(1 - length, horizon + 1, device=x.device)  # window, then ahead
+        phases = torch.remainder(phase[:, None] + offsets, self.period)  # (N, L + horizon)
+        indices = self.seasonal[number[:, None], phases]  # (N, L + horizon, T)
+        adjusted = x[:, :, :t] - indices[:, :length]  # (N, L, T)
+        alpha = torch.sigmoid(self.smoothing[number])[:, None, :]  # (N, 1, T)
+        # exponential smoothing started at the window's first value, in closed form:
+        # level = (1 - a)^(L-1) y_0 + sum_{k >= 1} a (1 - a)^(L-1-k) y_k
+        age = torch.arange(length - 1, -1, -1, device=x.device)[None, :, None]  # (1, L, 1)
+        weights = alpha * (1 - alpha) ** age  # (N, L, T)
+        weights = torch.cat([(1 - alpha) ** (length - 1), weights[:, 1:]], dim=1)
+        level = (weights * adjusted).sum(dim=1, keepdim=True)  # (N, 1, T)
+        reference = x[:, -1:].clone()  # other columns: their last value, as under "last"
+        if self.n_static:
+            reference[:, :, -self.n_static :] = 0
+        reference[:, :, :t] = 0
+        normalised = x - reference
+        normalised = torch.cat([adjusted - level, normalised[:, :, t:]], dim=2)
+        return normalised, level + indices[:, length:]  # (N, horizon, T)
+
+    @torch.no_grad()
+    def pool_unseen(self) -> None:
+        """Give the row of series never seen at fit the median smoothing coefficient of the
+        fitted series and no seasonal indices (their context's own pattern is removed before
+        the network sees it)."""
+        if self.instance_norm != "level" or self.n_series == 0:
+            return
+        self.smoothing[-1] = self.smoothing[:-1].median(dim=0).values
+        self.seasonal[-1] = 0
 
     def _state(self, x: torch.Tensor, future: torch.Tensor | None) -> torch.Tensor:
         """What the head reads: the LSTM outputs of the last ``head_steps`` steps (or the last
@@ -154,3 +224,33 @@ class LSTMNet(nn.Module):
             return False
         bias = self.head.bias
         return not (self.head.weight.any() or (bias is not None and bias.any()))
+
+
+class MedianEnsemble(nn.Module):
+    """Networks that read the same windows (each trained on its own), combined by the
+    element-wise median of their outputs: the mean of the two middle ones for an even count,
+    so two identical members answer as one, and one member that diverged among three or more
+    moves the forecast no further than the others' range."""
+
+    def __init__(self, members: list[dict]):
+        super().__init__()
+        self.members = nn.ModuleList(LSTMNet(**config) for config in members)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, L, H_in) -> (N, output_size)."""
+        outputs = torch.stack([member(x) for member in self.members])  # (K, N, output_size)
+        ordered = outputs.sort(dim=0).values
+        k = len(self.members)
+        return (ordered[(k - 1) // 2] + ordered[k // 2]) / 2
+
+    def pool_unseen(self) -> None:
+        for member in self.members:
+            member.pool_unseen()
+
+
+def build_network(config: dict) -> nn.Module:
+    """The network a configuration describes: LSTMNet's arguments, or ``{"members": [...]}``
+    for a MedianEnsemble of such networks."""
+    if "members" in config:
+        return MedianEnsemble(config["members"])
+    return LSTMNet(**config)

@@ -65,7 +65,8 @@ class SeasonalProfile:
 
 
 def fit_seasonal_profile(
-    targets: np.ndarray, steps: np.ndarray, season: int, test: bool, offsets=None
+    targets: np.ndarray, steps: np.ndarray, season: int, test: bool, offsets=None,
+    additive: bool = False,
 ) -> SeasonalProfile | None:
     """Estimate the pattern of each column of ``targets`` (n_rows, n_targets), whose rows are
     ``steps`` (n_rows,) time steps from their anchor row.
@@ -75,7 +76,8 @@ def fit_seasonal_profile(
     (n_series, season, n_targets); without, one pattern of shape (season, n_targets).
     ``test=True`` adjusts only the (series, column) pairs whose seasonality is significant;
     ``test=False`` adjusts every pair. A series with fewer than ``MIN_SEASONS`` full seasons is
-    not adjusted. Returns None when nothing is adjusted.
+    not adjusted. Patterns are ratios for positive series, differences for the others and,
+    with ``additive``, for all. Returns None when nothing is adjusted.
     """
     n_rows, n_targets = targets.shape
     per_series = offsets is not None
@@ -98,7 +100,7 @@ def fit_seasonal_profile(
             ok &= _seasonal_by_series(scaled, rows, season)
         if not ok.any():
             continue
-        multiplicative = np.minimum.reduceat(y, offsets[:-1]) > 0
+        multiplicative = (np.minimum.reduceat(y, offsets[:-1]) > 0) & (not additive)
         pattern = _seasonal_patterns(scaled, steps, rows, season, multiplicative)
         scale[:, :, column] = np.where((ok & multiplicative)[:, None], pattern, 1.0)
         shift[:, :, column] = np.where((ok & ~multiplicative)[:, None], pattern * size[:, None], 0)

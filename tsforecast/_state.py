@@ -76,10 +76,18 @@ class ForecasterState:
     best_epoch: int = -1
     calibration: Calibration = Calibration()
     target_decreasing: np.ndarray | None = None  # (T,) where a transformer decreases
+    model: dict | None = None  # the network kind, scaler and loss, as chosen (model_)
 
     @property
     def n_series(self) -> int:
         return len(self.lengths)
+
+    @property
+    def hybrid(self) -> bool:
+        """Whether the network is the hybrid exponential-smoothing one (HybridNetwork)."""
+        config = self.net_config
+        config = config["members"][0] if "members" in config else config
+        return config.get("instance_norm") == "level"
 
     @property
     def n_future(self) -> int:
@@ -135,7 +143,42 @@ FITTED_ATTRIBUTES = {
     "conformal_scale_": lambda s: s.calibration.scale,
     "quantile_errors_": lambda s: s.calibration.quantile_errors,
     "quantile_pooled_": lambda s: s.calibration.quantile_pooled,
+    "model_": lambda s: s.model,
+    "level_smoothing_": lambda s: level_smoothing(s),
+    "seasonal_indices_": lambda s: seasonal_indices(s),
 }
+
+
+def _hybrid_members(state: ForecasterState, name: str) -> list:
+    """The hybrid networks of a state (an ensemble's members); AttributeError without."""
+    if not state.hybrid:
+        raise AttributeError(f"{name} (only a forecaster with a HybridNetwork has it)")
+    network = state.network
+    return list(network.members) if hasattr(network, "members") else [network]
+
+
+def level_smoothing(state: ForecasterState) -> np.ndarray:
+    """``level_smoothing_``: each fitted series' level smoothing coefficient per target
+    (n_series, T), the median over an ensemble's members."""
+    values = [torch.sigmoid(net.smoothing[:-1].detach()).cpu().double().numpy()
+              for net in _hybrid_members(state, "level_smoothing_")]
+    return np.median(values, axis=0)
+
+
+def seasonal_indices(state: ForecasterState) -> np.ndarray:
+    """``seasonal_indices_``: each fitted series' seasonal indices (n_series, season, T), by
+    phase counted from its last row at fit (phase 0), centred: ratios of geometric mean 1 for
+    a multiplicative (log) model, differences of mean 0 otherwise; the median over an
+    ensemble's members."""
+    nets = _hybrid_members(state, "seasonal_indices_")
+    t = state.n_targets
+    scale = np.broadcast_to(state.scaler.scale, (state.n_series, state.scaler.scale.shape[-1]))
+    learned = np.median([net.seasonal[:-1].detach().cpu().double().numpy() for net in nets],
+                        axis=0) * scale[:, None, :t]  # (n_series, period, T), target units
+    if state.profile is not None:
+        learned = learned + state.profile.shift  # the removed pattern, as differences
+    centred = learned - learned.mean(axis=1, keepdims=True)
+    return np.exp(centred) if state.target_transform == "log" else centred
 
 
 def _string_names(names):

@@ -32,6 +32,14 @@ class Transforms:
     steps: np.ndarray  # (n_rows,)
     static: np.ndarray | None  # (n_series, S) scaled static covariates
     target: TargetMap | None = None  # log / Box-Cox / transformer of the targets, first of all
+    numbers: np.ndarray | None = None  # (n_series,) each series' number in the network
+
+    def positions(self, series: np.ndarray, period: int) -> np.ndarray:
+        """Rows of ``series`` (n_rows,) -> (n_rows, 2): each row's phase in a season of
+        ``period`` steps and its series' number in the network (the hybrid network's
+        position columns)."""
+        numbers = np.arange(series.max(initial=-1) + 1) if self.numbers is None else self.numbers
+        return np.column_stack([np.mod(self.steps, period), numbers[series]]).astype(np.float64)
 
     def apply(self, values: np.ndarray, series: np.ndarray) -> np.ndarray:
         """Rows ``values`` (n_rows, C) of ``series`` (n_rows,) -> network units (a new array)."""
@@ -64,6 +72,7 @@ class Recipe:
     adjust: bool
     test: bool
     target: object = None  # target_transform: None, a name, a transformer or a fitted TargetMap
+    additive: bool = False  # seasonal patterns as differences, whatever the sign (the hybrid)
 
 
 def steps_to_last_row(offsets: np.ndarray) -> np.ndarray:
@@ -84,7 +93,7 @@ def fit_transforms(panel: Panel, fit_rows, recipe: Recipe, static_scaler) -> Tra
     if recipe.adjust and recipe.season > 1:
         profile = fit_seasonal_profile(
             values[:, : panel.n_targets], steps, recipe.season, test=recipe.test,
-            offsets=panel.offsets,
+            offsets=panel.offsets, additive=recipe.additive,
         )
     n_columns = panel.values.shape[1]
     identity = ColumnScaler(np.zeros(n_columns), np.ones(n_columns))
@@ -111,13 +120,16 @@ def scale_static(static_scaler, static):
 
 def context_transforms(
     panel: Panel, positions: np.ndarray, fitted: Transforms, recipe: Recipe, anchors, freq,
-    static_scaler,
+    static_scaler, phased: bool = False,
 ) -> Transforms:
     """The transforms of a context's series.
 
     ``positions`` gives each context series' position among the fitted series (-1: new);
     ``fitted`` holds the fitted scaler and profile, ``anchors`` each fitted series' last time
     label and ``freq`` the grid, which place seen series' rows in their fitted season.
+    ``phased``: the network reads each row's phase too (the hybrid), so seen series' rows are
+    placed in their season even without a seasonal profile, where the context has a time
+    index; without one, a context's last row takes the phase of the fitted series' last row.
     """
     if fitted.target is not None and isinstance(fitted.target.kind, str):  # say where
         check_domain(fitted.target.kind, panel.values[:, : panel.n_targets],
@@ -126,7 +138,7 @@ def context_transforms(
     own = None
     if not seen.all():  # series new to the model: transforms of their own context
         recipe = Recipe(recipe.scaler, recipe.season, fitted.profile is not None, recipe.test,
-                        _own_target(fitted.target))
+                        _own_target(fitted.target), recipe.additive)
         own = fit_transforms(panel, panel.lengths, recipe, None)
     where = np.maximum(positions, 0)
     scaler = fitted.scaler.select(where)
@@ -137,7 +149,9 @@ def context_transforms(
         )
     profile = _merge_profiles(fitted.profile, None if own is None else own.profile, where, seen)
     steps = steps_to_last_row(panel.offsets)
-    if fitted.profile is not None and seen.any():
+    placeable = fitted.profile is not None or (phased and panel.time is not None
+                                               and panel.freq is not None)
+    if placeable and seen.any():
         anchored = anchored_steps(panel, anchors[np.repeat(where, panel.lengths)], freq)
         steps = np.where(np.repeat(seen, panel.lengths), anchored, steps)
     target = _merge_targets(fitted.target, None if own is None else own.target, where, seen)

@@ -19,6 +19,7 @@ from ._base import _LSTMBase, with_torch_threads
 from ._calibration import horizon_bands, interval_method, panel_calibration
 from ._context import column_settings, future_rows, read_context, read_panel
 from ._fitting import fit_forecaster, forecaster_settings, refit_calibration
+from ._selection import resolved
 from ._forecasting import check_n_steps, forecast_ahead, origins, rolling, rolling_pairs
 from ._intervals import check_coverage, check_levels, interval_levels
 from ._outputs import band_output, forecast_output, rolling_output
@@ -66,11 +67,13 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         them over the horizon, so ``predict`` needs their future values, ``X_future``, and
         with ``target=None`` they are not targets). E.g. ``{"id": "store", "time": "date",
         "future": ["promo"]}``.
-    network : LSTMNetwork or None, default=None
-        The network's architecture (:class:`~tsforecast.LSTMNetwork`: hidden size, layers,
-        dropout, head, per-window normalisation); None is ``LSTMNetwork()``. Tune its settings
-        as ``network__hidden_size`` with an explicit ``network=LSTMNetwork()``.
-    scaler : {"standard", "minmax", "naive", "none"} or None, default="standard"
+    network : LSTMNetwork, HybridNetwork, Ensemble or None, default=None
+        The network: :class:`~tsforecast.LSTMNetwork` (hidden size, layers, head, per-window
+        normalisation), :class:`~tsforecast.HybridNetwork` (per-series exponential smoothing
+        with one LSTM) or an :class:`~tsforecast.Ensemble` of either. None chooses from the
+        data, with ``scaler`` and ``loss`` left at "auto": see ``model_`` and the user guide.
+        Tune settings as ``network__hidden_size`` with an explicit network.
+    scaler : {"auto", "standard", "minmax", "naive", "none"} or None, default="auto"
         Per-series, per-column scaling, fitted on each series' training rows only and inverted
         on output. A series new to the model is scaled on its own context. "naive" divides
         each target by its mean absolute change over ``season_`` steps (after the seasonal
@@ -107,9 +110,10 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Windows per gradient step.
     lr : float, default=3e-3
         Adam learning rate.
-    loss : {"mse", "mae", "huber"}, default="mse"
+    loss : {"auto", "mse", "mae", "huber"}, default="auto"
         Training loss on the scaled values: mean squared error, mean absolute error (matches
         MAE/MASE), or Huber (squared below 1, absolute above). Not used with ``quantiles``.
+        "auto" (and ``scaler="auto"``) is chosen with the network from the data.
     quantiles : sequence of float or None, default=None
         Quantile levels in (0, 1), e.g. ``(0.1, 0.5, 0.9)``: the network then forecasts each
         of them (quantile regression, trained on the pinball loss averaged over the levels),
@@ -227,6 +231,12 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     conformal_pooled_, conformal_pooled_ranks_, conformal_scale_ : ndarray or None
         The same errors divided by their step's mean absolute error (``conformal_scale_``,
         (horizon_, n_targets_)) and pooled over the steps, sorted, and their ranks.
+    model_ : dict
+        The network kind, scaler and loss fitted; ``"scores"``: each candidate's validation
+        error when they were chosen from the data (None when all were given).
+    level_smoothing_, seasonal_indices_ : ndarray
+        A HybridNetwork's per-series smoothing coefficients (n_series_, n_targets_) and
+        seasonal indices (n_series_, season_, n_targets_), as :class:`HybridNetwork` says.
     quantile_errors_, quantile_pooled_ : ndarray or None
         With trained quantiles: the conformity scores of conformalized quantile regression of
         each central pair of them (how far each actual value lay outside the pair's band,
@@ -255,14 +265,14 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         target=None,
         columns=None,
         network=None,
-        scaler="standard",
+        scaler="auto",
         season="auto",
         deseasonalize="auto",
         target_transform=None,
         epochs=100,
         batch_size=32,
         lr=3e-3,
-        loss="mse",
+        loss="auto",
         quantiles=None,
         gradient_clip=None,
         validation_fraction=0.1,
@@ -354,21 +364,17 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         y : array-like or Series, optional
             The target context, when the model was fitted as ``fit(X, y)``.
         X_future : DataFrame, array-like, dict or list, optional
-            The values of the future-known columns over the forecast: needed when the model was
-            fitted with future-known columns, one row per forecast step (``max(n_steps,
-            horizon)`` rows). One series: a DataFrame of those columns indexed by the
-            forecast's time labels (checked against them), or an array of shape
-            ``(n_rows, n_future)``. A panel: a long frame with the id and time columns (or a
-            (series, time) MultiIndex) holding a row for every forecast step of every series
-            forecast, or a dict or list of per-series frames or arrays like the panel.
+            The future-known columns' values over the forecast (``max(n_steps, horizon)``
+            rows per series), needed when the fit had such columns. One series: a DataFrame
+            indexed by the forecast's time labels (checked), or an ``(n_rows, n_future)``
+            array. A panel: a long frame (id and time columns, or a (series, time)
+            MultiIndex) with a row per forecast step of every series, or a dict or list.
         n_steps : int, optional
-            Steps to forecast; None forecasts ``horizon``. Fewer than ``horizon`` returns the
-            first ``n_steps``. More is **recursive**: the model forecasts ``horizon`` steps,
-            appends them to the context as if they were observed targets, and forecasts the
-            next block from there (the last block ends at step ``n_steps``), so errors
-            compound; at most 2**23 values (series x steps x columns) per call. A model with
-            past covariates cannot forecast recursively (their values over the forecast are
-            unknown) unless they are future-known columns given in ``X_future``.
+            Steps to forecast; None forecasts ``horizon``, fewer returns the first ones. More
+            is **recursive**: each block of ``horizon`` forecasts is appended to the context as
+            if observed and the next block forecast from there (the last ends at ``n_steps``),
+            so errors compound; at most 2**23 values (series x steps x columns) per call. Past
+            covariates must then be future-known columns given in ``X_future``.
 
         Returns
         -------
@@ -463,18 +469,14 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             The share of actual values the interval should hold, in (0, 1).
         method : {"auto", "conformal", "quantile", "cqr"}, default="auto"
             "conformal": the point forecast plus or minus the ``coverage`` quantile (with the
-            finite-sample correction ``ceil((n + 1) * coverage) / n``) of its absolute errors
-            on the ``n`` calibration windows (fit's validation windows, or those of
-            :meth:`calibrate`), per step and target, in each series' scaled units (so that the
-            interval scales with each series); pooled over the steps as
-            ``ConformalIntervals.pooling`` says. "quantile": the trained quantiles at
-            ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` (a model fitted with
-            ``quantiles=`` holding both). "cqr" (conformalized quantile regression): those
-            trained quantiles, each moved outwards (inwards when negative) by the same rank
-            of the pair's conformity scores on the calibration windows (how far the actual
-            values fell outside their band), never past the point forecast. "auto": "cqr"
-            when the model holds both levels and their scores, "quantile" when it holds the
-            levels only (a file saved before "cqr" existed), else "conformal".
+            finite-sample correction) of its absolute errors on the calibration windows (fit's
+            validation windows, or those of :meth:`calibrate`), per step and target, in each
+            series' scaled units; pooled over the steps as ``ConformalIntervals.pooling`` says.
+            "quantile": the trained quantiles at ``(1 -/+ coverage) / 2`` (``quantiles=``).
+            "cqr" (conformalized quantile regression): those quantiles moved by the pair's
+            conformity scores on the calibration windows, never past the point forecast.
+            "auto": "cqr" when the model holds both levels and their scores, "quantile" when
+            it holds the levels only, else "conformal" (docs/intervals.md).
         X_future : as in :meth:`predict`
             The values of the future-known columns over the horizon, for a model fitted with them.
 
@@ -578,7 +580,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         check_bool("refit", refit)
         panel = read_panel(state, X, y)
         if refit:
-            settings = forecaster_settings(self.get_params(deep=False))
+            settings = resolved(forecaster_settings(self.get_params(deep=False)), state)
             tables = refit_calibration(settings, state, panel, y is not None,
                                        1 if n_windows is None else n_windows)
         else:

@@ -47,7 +47,7 @@ from ._file_checks import (
     sequence_layout_error,
 )
 from ._forecasting import forecast_ahead
-from ._nn import LSTMNet
+from ._nn import build_network
 from ._panel import Form
 from ._scaling import ColumnScaler
 from ._seasonality import SeasonalProfile
@@ -521,7 +521,7 @@ def _fitted_attributes(cls, raw: dict, params: dict, archive, checksum: str,
     if set(arrays) & set(network_shapes):
         raise FileError("its arrays and its network's tensors share a name.")
     tensors = _read_weights(archive, {**network_shapes, **arrays}, checksum)
-    module = LSTMNet(**config)
+    module = build_network(config)
     module.load_state_dict({name: tensors[name] for name in network_shapes}, strict=True)
     decode.tensors = {name: tensors[name].numpy() for name in arrays}
     attributes = {key: decode(value) for key, value in raw.items()}
@@ -601,10 +601,10 @@ _SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16
 
 
 def _network_shapes(config: dict) -> dict:
-    """{name: (dtype, shape, nbytes)} of the tensors of ``LSTMNet(**config)``, from a
+    """{name: (dtype, shape, nbytes)} of the tensors of ``build_network(config)``, from a
     memory-free copy of the network (device "meta")."""
     with torch.device("meta"):
-        skeleton = LSTMNet(**config)
+        skeleton = build_network(config)
     return {
         name: (_SAFETENSORS_DTYPES[tensor.dtype], list(tensor.shape), tensor.nbytes)
         for name, tensor in skeleton.state_dict().items()

@@ -30,7 +30,7 @@ from tsforecast import ConformalIntervals, LSTMForecaster, LSTMNetwork, datasets
 
 HERE = Path(__file__).resolve().parent
 SMALL = {"network": LSTMNetwork(hidden_size=8), "epochs": 6, "batch_size": 16, "random_state": 0,
-         "device": "cpu"}
+         "device": "cpu", "scaler": "standard", "loss": "mse"}  # the defaults before "auto"
 
 
 def panel_frame() -> pd.DataFrame:
@@ -74,8 +74,8 @@ def scenarios():
     }
 
     co2 = datasets.load_co2()[-300:]
-    quantile = LSTMForecaster(horizon=3, window=24, quantiles=(0.1, 0.9), loss="mae",
-                              **SMALL).fit(co2)
+    quantile = LSTMForecaster(horizon=3, window=24, quantiles=(0.1, 0.9),
+                              **{**SMALL, "loss": "mae"}).fit(co2)
     yield "co2_quantiles", quantile, {
         "predict": quantile.predict,
         "cqr": lambda: quantile.predict_interval(coverage=0.8),
@@ -89,7 +89,8 @@ def scenarios():
     history = long.groupby("unique_id").head(-4)
     horizon_rows = long.groupby("unique_id").tail(4)
     panel = LSTMForecaster(horizon=4, columns={"static": "size", "future": "promo"},
-                           scaler="naive", intervals=ConformalIntervals(fraction=0.5), **SMALL)
+                           intervals=ConformalIntervals(fraction=0.5),
+                           **{**SMALL, "scaler": "naive"})
     panel.fit(history)
     new = history[history.unique_id.isin(["s1", "s3"])]
     new = new.assign(unique_id=lambda f: "new_" + f.unique_id)
