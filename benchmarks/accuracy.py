@@ -50,7 +50,7 @@ from tsforecast.metrics import smape
 DOC = Path(__file__).resolve().parents[1] / "docs" / "accuracy.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 BUNDLED_HORIZON = {"M": 18, "Y": 6}  # monthly 18, yearly 6 (the M1 horizons)
-METHODS = ("naive", "snaive", "ets", "arima", "lstm", "global")
+METHODS = ("naive", "snaive", "ets", "arima", "comb", "lstm", "global")
 
 
 def forecaster_params(text: str) -> dict:
@@ -233,17 +233,49 @@ def global_forecasts(scored, pool, scope, params, seeds, log, extra=(),
 
 
 def fit_baseline(method: str, series: Series) -> np.ndarray:
-    """naive, seasonal naive, AutoETS or AutoARIMA on one series."""
+    """naive, seasonal naive, AutoETS, AutoARIMA or the M4 Comb benchmark on one series."""
     y, h, m = series.train, len(series.test), series.season
     if method == "naive" or (method == "snaive" and (m == 1 or len(y) < m)):
         return np.repeat(y[-1], h)
     if method == "snaive":
         return np.resize(y[-m:], h)
+    if method == "comb":
+        return comb_forecast(y, h, m)
     from statsforecast.models import AutoARIMA, AutoETS
 
     season = m if len(y) >= 2 * m else 1
     model = AutoETS(season_length=season) if method == "ets" else AutoARIMA(season_length=season)
     return np.asarray(model.forecast(y=y, h=h)["mean"], dtype=np.float64)
+
+
+def comb_forecast(y: np.ndarray, h: int, m: int) -> np.ndarray:
+    """The M4 Comb benchmark: the mean of simple, Holt and damped exponential smoothing, on the
+    series divided by its classical multiplicative seasonal indices where its autocorrelation
+    at lag ``m`` is significant at 90% (the M4 rule), the indices put back on the forecast."""
+    from statsforecast.models import AutoETS
+
+    indices = np.ones(m)
+    if m > 1 and len(y) >= 3 * m and _seasonal_at_90(y, m):
+        kernel = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+        trend = np.convolve(y, kernel, mode="valid")
+        half = len(kernel) // 2
+        ratios = y[half : half + len(trend)] / trend
+        phase = (np.arange(len(ratios)) + half) % m
+        indices = np.array([ratios[phase == k].mean() for k in range(m)])
+        indices /= indices.mean()
+    adjusted = y / indices[np.arange(len(y)) % m]
+    forecasts = [AutoETS(season_length=1, model=model, damped=damped).forecast(
+        y=adjusted, h=h)["mean"] for model, damped in (("ANN", False), ("AAN", False),
+                                                        ("AAN", True))]
+    return np.mean(forecasts, axis=0) * indices[np.arange(len(y), len(y) + h) % m]
+
+
+def _seasonal_at_90(y: np.ndarray, m: int) -> bool:
+    centred = y - y.mean()
+    acf = np.array([np.sum(centred[k:] * centred[: len(y) - k]) for k in range(1, m + 1)])
+    acf /= np.sum(centred**2)
+    limit = 1.645 * np.sqrt((1 + 2 * np.sum(acf[:-1] ** 2)) / len(y))
+    return abs(acf[-1]) > limit
 
 
 def mase_scale(train: np.ndarray, season: int) -> float:
@@ -257,42 +289,58 @@ def mase_scale(train: np.ndarray, season: int) -> float:
 
 
 def evaluate(
-    series: list[Series], params: dict, seed: int, methods, log, global_out=None
+    series: list[Series], params: dict, seed: int, methods, log, global_out=None, jobs=1
 ) -> list[dict]:
     """Fit every method on every series; one record per (series, method).
 
     ``global_out`` holds the ``global`` method's forecasts, made beforehand by group.
     """
+    if jobs > 1:  # series fitted in parallel processes, one torch thread each
+        from joblib import Parallel, delayed
+
+        chunks = Parallel(n_jobs=jobs)(
+            delayed(_evaluate_one)(s, params, seed, methods, global_out) for s in series)
+        return [record for chunk in chunks for record in chunk]
     records = []
     for i, s in enumerate(series):
-        scale = mase_scale(s.train, s.season)
-        for method in methods:
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                if method == "global":
-                    forecast, seconds = global_out[s.name]
-                elif method == "lstm":
-                    forecast = fit_lstm(s, params, seed)
-                else:
-                    forecast = fit_baseline(method, s)
-            if method != "global":
-                seconds = time.perf_counter() - start
-            records.append(
-                {
-                    "series": s.name,
-                    "group": s.group,
-                    "method": method,
-                    "mase": float(np.mean(np.abs(s.test - forecast)) / scale),
-                    "smape": smape(s.test, forecast),
-                    "seconds": seconds,
-                    "forecast": np.asarray(forecast, dtype=float).round(6).tolist(),
-                }
-            )
+        records += _evaluate_one(s, params, seed, methods, global_out)
         if log:
             mine = {r["method"]: r["mase"] for r in records if r["series"] == s.name}
             scores = ", ".join(f"{m} {mine[m]:.3f}" for m in ("lstm", "global") if m in mine)
             print(f"[{i + 1}/{len(series)}] {s.name}: MASE {scores}", file=sys.stderr)
+    return records
+
+
+def _evaluate_one(s: Series, params: dict, seed: int, methods, global_out) -> list[dict]:
+    """Every method's record on one series."""
+    import torch
+
+    torch.set_num_threads(1)
+    records = []
+    scale = mase_scale(s.train, s.season)
+    for method in methods:
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if method == "global":
+                forecast, seconds = global_out[s.name]
+            elif method == "lstm":
+                forecast = fit_lstm(s, params, seed)
+            else:
+                forecast = fit_baseline(method, s)
+        if method != "global":
+            seconds = time.perf_counter() - start
+        records.append(
+            {
+                "series": s.name,
+                "group": s.group,
+                "method": method,
+                "mase": float(np.mean(np.abs(s.test - forecast)) / scale),
+                "smape": smape(s.test, forecast),
+                "seconds": seconds,
+                "forecast": np.asarray(forecast, dtype=float).round(6).tolist(),
+            }
+        )
     return records
 
 
@@ -395,6 +443,8 @@ def main(argv=None) -> None:
                         '(e.g. "M1 monthly,tourism quarterly"); the bundled series are "bundled"')
     parser.add_argument("--no-bundled", action="store_true")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="fit the series in this many processes (one torch thread each)")
     parser.add_argument("--write-doc", action="store_true", help="update docs/accuracy.md")
     parser.add_argument("--save", help="write the per-series records as JSON here")
     args = parser.parse_args(argv)
@@ -430,7 +480,8 @@ def main(argv=None) -> None:
                           in json.loads(args.global_group_params).items()},
             statics=args.global_statics,
         )
-    records = evaluate(series, params, model_seed, methods, log=True, global_out=global_out)
+    records = evaluate(series, params, model_seed, methods, log=True, global_out=global_out,
+                       jobs=args.jobs)
     elapsed = time.perf_counter() - start
     given = argv if argv is not None else sys.argv[1:]
     command = "python benchmarks/accuracy.py " + shlex.join(given)

@@ -27,7 +27,7 @@ def test_bundled_dataset_holdout_prints_metrics_and_writes_plot(tmp_path, capsys
     out = capsys.readouterr().out
     assert "held-out accuracy over 12 steps" in out
     assert "LSTMForecaster" in out and "seasonal naive (m=12)" in out
-    assert "horizon=12, season 12 removed)" in out  # AirPassengers' pattern is significant
+    assert "horizon=12, season 12 removed;" in out  # AirPassengers' pattern is significant
     assert plot.stat().st_size > 10_000
 
 
@@ -432,3 +432,19 @@ def test_bad_interval_is_refused_in_one_line(value, capsys):
         main(["--dataset", "nile", "--interval", value, *FAST])
     assert exit_info.value.code == 2
     assert "--interval" in capsys.readouterr().err
+
+
+def test_a_panel_csv_gets_the_models_choice_and_says_so(tmp_path, capsys):
+    """The CLI fits a panel with the library's defaults: the model chosen from the data."""
+    rng = np.random.default_rng(0)
+    frames = [pd.DataFrame({"id": f"s{k}", "date": pd.date_range("2000-01", periods=60,
+                                                                   freq="MS"),
+                            "y": 10 + k + np.sin(np.arange(60) / 2) + rng.normal(0, 0.1, 60)})
+              for k in range(3)]
+    path = tmp_path / "panel.csv"
+    pd.concat(frames).to_csv(path, index=False)
+    assert main(["--csv", str(path), "--id-column", "id", "--time-column", "date",
+                 "--horizon", "3", *FAST]) == 0
+    line = next(text for text in capsys.readouterr().out.splitlines() if "fitted" in text)
+    assert "chosen of 3" in line
+    assert any(kind in line for kind in ("LSTMNetwork", "HybridNetwork"))

@@ -5,11 +5,10 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TRAINING
 from sklearn.base import clone
 
 from tsforecast import Ensemble, HybridNetwork, LSTMForecaster, LSTMNetwork, load
-
-from conftest import TRAINING
 
 PATTERN = np.array([0.8, 0.85, 0.95, 1.0, 1.05, 1.2, 1.35, 1.3, 1.1, 0.95, 0.85, 0.75])
 HYBRID = {**TRAINING, "network": HybridNetwork(hidden_size=4)}

@@ -133,11 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--interval", type=_coverage, help="coverage of a conformal prediction interval, e.g. "
         "0.9: a band in --plot, lower/upper columns in --output, and its held-out coverage in "
         "the report. Default: 0.9 with --plot, else none; 0: none")
-    add("--calibration", choices=("refit", "validation"), default="refit", help="how the "
-        "interval is calibrated (ConformalIntervals' calibration): 'refit' (default) on the errors "
-        "of a copy of the model trained without the last third of the series (the last horizon "
-        "of each series of a panel of 19 or more), which costs one more fit; 'validation' on "
-        "the model's own validation windows (faster, usually too narrow on short series)")
+    add("--calibration", choices=("refit", "validation"), default="refit", help="interval "
+        "calibration: 'refit' (default) on the errors of a copy trained without the last third "
+        "of the series (the last horizon in a panel of 19 or more), one more fit; 'validation' "
+        "on the model's validation windows (faster, usually too narrow on short series)")
     add("--verbose", "-v", action="count", default=0, help="show training progress")
     add("--version", action="version", version=f"tsforecast {__version__}")
     return parser
@@ -310,8 +309,7 @@ def _predict_interval(model: LSTMForecaster, args):
     except ValueError as error:
         if args.interval:
             raise
-        warnings.warn(f"the plot has no prediction interval: {error}", UserWarning,
-                      stacklevel=2)
+        warnings.warn(f"the plot has no prediction interval: {error}", UserWarning, 2)
         return None, None
 
 
@@ -320,9 +318,11 @@ def _print_fit(model: LSTMForecaster, season: int, data: CsvPanel, n_rows: int) 
     where = " where significant" if model.n_series_ > 1 else ""
     adjusted = "" if model.seasonal_profile_ is None else f", season {season} removed{where}"
     fitted_on = f"{len(data.ids)} series ({n_rows} rows)" if data.is_panel else f"{n_rows} steps"
-    print(f"fitted LSTMForecaster(window={model.window_}, horizon={model.horizon_}{adjusted}) on "
-          f"{fitted_on} in {len(model.history_['loss'])} epochs (best: {model.best_epoch_ + 1}) "
-          f"on {model.device_}")
+    m, epochs = model.model_, len(model.history_["loss"])
+    chosen = f" chosen of {len(m['scores'])}" if m["scores"] else ""
+    print(f"fitted LSTMForecaster(window={model.window_}, horizon={model.horizon_}{adjusted}; "
+          f"{m['network']}, scaler={m['scaler']}, loss={m['loss']}{chosen}) on {fitted_on} in "
+          f"{epochs} epochs (best: {model.best_epoch_ + 1}) on {model.device_}")
 
 
 def _print_forecast(data: CsvPanel, table: pd.DataFrame) -> None:
