@@ -168,11 +168,31 @@ def test_conformal_intervals_scale_with_each_series():
                                10 * (small["upper"] - small["lower"]).to_numpy(), rtol=1e-6)
 
 
-def test_conformal_interval_without_validation_windows_says_what_to_do():
-    """Check the error when fit held out no validation windows."""
-    fitted = model(validation_fraction=0.0).fit(noisy())
-    with pytest.raises(ValueError, match="validation_fraction > 0.*backtest"):
-        fitted.predict_interval()
+def test_without_validation_windows_the_interval_comes_from_training_errors_with_a_warning():
+    """Check that an interval is never refused: without validation windows it is calibrated
+    on the training windows' errors, and says that it is likely too narrow."""
+    y = noisy()
+    fitted = model(validation_fraction=0.0).fit(y)
+    with pytest.warns(UserWarning, match="training windows.*too narrow"):
+        interval = fitted.predict_interval(coverage=0.9)
+    point = fitted.predict()
+    assert np.all(interval[:, 0] <= point) and np.all(point <= interval[:, 1])
+    assert np.all(interval[:, 1] > interval[:, 0])
+    assert fitted.state_.calibration.in_sample
+    assert not model().fit(y).state_.calibration.in_sample
+
+
+def test_a_series_of_20_points_gets_an_interval_and_a_warning():
+    y = pd.Series(np.random.default_rng(0).normal(10, 1, 20),
+                  index=pd.period_range("2000-01", periods=20, freq="M"))
+    fitted = LSTMForecaster(horizon=6, **TINY).fit(y)
+    with pytest.warns(UserWarning):
+        interval = fitted.predict_interval(coverage=0.9)
+    assert interval.shape == (6, 2) and np.all(np.isfinite(interval))
+    assert np.all(interval["lower"] <= fitted.predict())
+
+
+def test_quantile_methods_say_what_they_need():
     with pytest.raises(ValueError, match="needs a model fitted with quantiles"):
         model().fit(noisy()).predict_interval(method="quantile")
     with pytest.raises(ValueError, match="do not hold every level"):

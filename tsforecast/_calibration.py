@@ -32,6 +32,7 @@ from ._torch_utils import to_numpy
 from ._training import predict_module
 from ._transforms import Transforms
 from ._validation import check_int
+from ._warnings import warn
 from ._windowing import ragged_arange
 
 INTERVAL_METHODS = ("auto", "conformal", "quantile", "cqr")
@@ -77,6 +78,14 @@ def interval_method(state: ForecasterState, method, levels) -> str:
             "calibrate(X, n_windows=...), fit with quantiles=... and use "
             "method='quantile', or measure the errors over past cutoffs with "
             "tsforecast.model_selection.backtest."
+        )
+    if method != "quantile" and state.calibration.in_sample:
+        warn(
+            "The fit held no validation window (series too short for one, or "
+            "validation_fraction=0), so the intervals are calibrated on the errors of the "
+            "training windows, which the network was fitted to: they are likely too narrow. "
+            "For honest ones, calibrate on later data with calibrate(X, refit=True) or "
+            "calibrate(X_later), or fit on longer series."
         )
     if method == "cqr" and state.calibration.quantile_errors is None:
         raise ValueError(

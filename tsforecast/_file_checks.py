@@ -296,8 +296,11 @@ def _check_calibration(table, horizon: int, n_targets: int, pairs: int) -> None:
     and the conformity scores of the trained quantiles' pairs; each with its ranks."""
     if not isinstance(table, Calibration):
         raise _bad_state(f"state_.calibration must be a Calibration; got {short(table)}")
+    if not isinstance(table.in_sample, (bool, np.bool_)):
+        raise _bad_state(f"state_.calibration.in_sample must be a bool; got "
+                         f"{short(table.in_sample)}")
     if table.errors is None or table.ranks is None:
-        if any(value is not None for value in table):
+        if any(value is not None for value in table[:-1]):
             raise _bad_state("state_.calibration holds tables without the errors and ranks "
                              "they are read with")
         return

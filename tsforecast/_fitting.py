@@ -31,8 +31,8 @@ from ._losses import pinball_loss
 from ._nn import MedianEnsemble
 from ._panel import Panel, future_names
 from ._scaling import TIME_SCALERS, fit_scaler
-from ._selection import choose, describe, is_auto
 from ._seasonality import MIN_SEASONS
+from ._selection import choose, describe, is_auto
 from ._state import Calibration, ForecasterState
 from ._target import check_target_transform
 from ._torch_utils import resolve_device
@@ -139,8 +139,7 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
         trained = _train_members(train, params, options, window, levels)
     if hybrid:
         trained.module.pool_unseen()
-    calibration = calibrate(trained.module, data, roles.calibration, panel.offsets, levels,
-                            gather=True)
+    calibration = _calibration(trained.module, data, roles.calibration, panel.offsets, levels)
     ends = panel.offsets[1:]
     rows = np.maximum(ends[:, None] - window + np.arange(window), panel.offsets[:-1, None])
     target = transforms.target
@@ -162,6 +161,18 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
         quantiles=levels, history=trained.history, best_epoch=trained.best_epoch,
         calibration=calibration,
     )
+
+
+def _calibration(network, data: DevicePanel, windows: WindowIndex, offsets, levels):
+    """The conformal tables of the calibration windows; when the fit held no validation window
+    (on any rank), those of the training windows, marked in-sample: an interval is never
+    refused, and it warns that it is likely too narrow."""
+    if -smallest(-int(windows.n_val > 0)):  # some rank has validation windows
+        return calibrate(network, data, windows, offsets, levels, gather=True)
+    training = replace(windows, val_starts=windows.train_starts,
+                       val_series=windows.train_series)
+    tables = calibrate(network, data, training, offsets, levels, gather=True)
+    return tables._replace(in_sample=tables.errors is not None)
 
 
 def _loss_function(loss: str, levels):

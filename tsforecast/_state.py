@@ -34,6 +34,8 @@ class Calibration(NamedTuple):
     scale: np.ndarray | None = None  # (H, T) each step's mean absolute error
     quantile_errors: np.ndarray | None = None  # (n_ranks, H, T, n_pairs) cqr scores
     quantile_pooled: np.ndarray | None = None  # (n_pooled_ranks, T, n_pairs)
+    # the errors are those of the training windows (the fit held no validation window)
+    in_sample: bool = False
 
 
 @dataclass(frozen=True)

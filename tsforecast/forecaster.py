@@ -19,11 +19,11 @@ from ._base import _LSTMBase, with_torch_threads
 from ._calibration import horizon_bands, interval_method, panel_calibration
 from ._context import column_settings, future_rows, read_context, read_panel
 from ._fitting import fit_forecaster, forecaster_settings, refit_calibration
-from ._selection import resolved
 from ._forecasting import check_n_steps, forecast_ahead, origins, rolling, rolling_pairs
 from ._intervals import check_coverage, check_levels, interval_levels
 from ._outputs import band_output, forecast_output, rolling_output
 from ._panel import as_panel
+from ._selection import resolved
 from ._state import FITTED_ATTRIBUTES, ForecasterState
 from ._validation import check_bool
 from .conformal import interval_settings
