@@ -203,3 +203,22 @@ def test_given_settings_are_kept_and_only_the_rest_is_chosen():
     given = LSTMForecaster(horizon=4, network=HybridNetwork(hidden_size=4), scaler="standard",
                            loss="mse", **TRAINING).fit(panel_of(3))
     assert given.model_["scores"] is None and given.model_["network"] == "HybridNetwork"
+
+
+@pytest.mark.parametrize("network", [HybridNetwork(hidden_size=4),
+                                     Ensemble(HybridNetwork(hidden_size=4), seeds=2)])
+def test_backtest_intervals_of_the_new_kinds_survive_save_and_load(tmp_path, network):
+    from tsforecast.model_selection import backtest
+
+    y = seasonal_series(n=144, noise=0.05)
+    model = LSTMForecaster(horizon=6, **{**TRAINING, "network": network})
+    result = backtest(model, y, n_windows=3, coverage=0.9)
+    forecasts = result.forecasts
+    assert len(forecasts) == 18
+    assert np.all(forecasts["lower"] <= forecasts["forecast"])
+    assert np.all(forecasts["forecast"] <= forecasts["upper"])
+    fitted = model.fit(y[:-6])
+    path = tmp_path / "m.tsf"
+    fitted.save(path)
+    rolled = load(path).predict_rolling(y[-40:])
+    np.testing.assert_allclose(rolled, fitted.predict_rolling(y[-40:]))
