@@ -261,11 +261,12 @@ def _check_member_layout(state: ForecasterState, config: dict, columns: int,
         raise _bad_state(f"the network's seasonal skip season={skip} must be 1 or "
                          f"state_.season={state.season} (at most window={state.window})")
     if config.get("instance_norm") == "level":
-        for name, value in (("n_series", state.n_series), ("period", max(state.season, 1))):
-            if config.get(name, _NET_DEFAULTS[name]) != value:
-                raise _bad_state(f"the hybrid network has {name}="
-                                 f"{config.get(name, _NET_DEFAULTS[name])}, but the state "
-                                 f"needs {name}={value}")
+        if config.get("n_series", 0) != state.n_series:
+            raise _bad_state(f"the hybrid network has n_series={config.get('n_series')}, but "
+                             f"the state has {state.n_series} series")
+        if config.get("period", 1) not in (1, max(state.season, 1)):
+            raise _bad_state(f"the hybrid network's period={config.get('period')} must be 1 "
+                             f"or state_.season={state.season}")
     if not 0 <= config.get("input_steps", 0) <= state.window:
         raise _bad_state(f"the network reads input_steps={config.get('input_steps')} rows, "
                          f"more than window={state.window}")

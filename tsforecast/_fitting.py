@@ -51,7 +51,8 @@ def fit_forecaster(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
     as ``y``); ``params`` are its :func:`forecaster_settings`. Settings left at "auto" are
     chosen among candidate models first (:mod:`._selection`)."""
     if is_auto(params):
-        params, state = choose(params, panel, has_y, fit_model)
+        params, first = choose(params, panel, has_y, fit_panel)
+        state = replace(fit_model(params, panel, has_y, first), model=first.model)
     else:
         state = replace(fit_model(params, panel, has_y), model=describe(params, None, None))
     if params["calibration"] == "refit":
@@ -59,10 +60,11 @@ def fit_forecaster(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
     return state
 
 
-def fit_model(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
-    """The network, transforms and validation calibration of a fit: :func:`fit_panel`, then
-    with ``retrain_on_all`` the retrain on every window."""
-    first = fit_panel(params, panel, has_y)
+def fit_model(params: dict, panel: Panel, has_y: bool, first=None) -> ForecasterState:
+    """The network, transforms and validation calibration of a fit: :func:`fit_panel` (or
+    ``first``, its state already made), then with ``retrain_on_all`` the retrain on every
+    window."""
+    first = fit_panel(params, panel, has_y) if first is None else first
     if not params["retrain_on_all"]:
         return first
     history, final = dict(first.history, retrain_loss=[]), first
@@ -187,8 +189,8 @@ def _train_members(train, params: dict, options: dict, window: int, levels) -> T
     ensemble = params["ensemble"]
     seed = params["random_state"]
     members = []
-    for w, loss in itertools.product(ensemble["windows"] or [window],
-                                     ensemble["losses"] or [params["loss"]]):
+    losses = [params["loss"]] if levels else ensemble["losses"] or [params["loss"]]
+    for w, loss in itertools.product(ensemble["windows"] or [window], losses):
         for k in range(ensemble["seeds"]):
             member_seed = seed + k if isinstance(seed, (int, np.integer)) else seed
             member_options = {**options, "input_steps": 0 if w == window else w}
@@ -424,6 +426,14 @@ def _net_options(p, panel: Panel, window: int, season: int) -> dict:
     skip = p.seasonal_skip and season <= window
     future = {"future_steps": p.horizon, "n_future": panel.n_future}
     if p.instance_norm == "level":
+        period = max(season, 1) if panel.time is not None and panel.freq is not None else 1
+        if period != max(season, 1):
+            warn(
+                f"HybridNetwork: the data have no time index that places each row in the "
+                f"season, so that later contexts could be placed in it; the model has no "
+                f"seasonal indices (season {season} is left to the LSTM). Pass a pandas "
+                f"Series or DataFrame with a DatetimeIndex or PeriodIndex for them."
+            )
         if panel.n_future:
             raise ValueError(
                 "HybridNetwork forecasts from the targets' own past (and past or static "
@@ -433,7 +443,7 @@ def _net_options(p, panel: Panel, window: int, season: int) -> dict:
         return {"head_steps": head_steps, "instance_norm": "level",
                 "n_targets": panel.n_targets, "n_static": len(panel.static_names),
                 "n_quantiles": len(trained_levels(p.quantiles) or (0.5,)),
-                "n_series": panel.n_series, "period": max(season, 1)}
+                "n_series": panel.n_series, "period": period}
     return {
         "head_steps": head_steps,
         "instance_norm": p.instance_norm,

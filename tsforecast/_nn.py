@@ -121,8 +121,10 @@ class LSTMNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, L, H_in) -> (N, output_size)."""
         n = x.shape[0]
-        if self.input_steps:
-            x = x[:, -self.input_steps :]
+        if self.input_steps:  # the last rows of the window; the rows forecast stay
+            past, ahead = (x[:, : -self.future_steps], x[:, -self.future_steps :]) if (
+                self.n_future) else (x, x[:, :0])
+            x = torch.cat([past[:, -self.input_steps :], ahead], dim=1)
         level = None
         if self.instance_norm == "level":
             x, level = self._remove_level(x)

@@ -45,6 +45,8 @@ def candidates(params: dict) -> list[tuple[str, dict]]:
     for name, network, scaler, loss in CANDIDATES:
         settings = dict(params)
         if params["network_auto"]:
+            if network is HybridNetwork and params["future_columns"]:
+                continue  # the hybrid reads no future-known columns
             settings.update(network_settings(network()))
         elif (params["instance_norm"] == "level") != (network is HybridNetwork):
             continue  # the user chose the network's kind
@@ -60,8 +62,10 @@ def candidates(params: dict) -> list[tuple[str, dict]]:
 
 
 def choose(params: dict, panel: Panel, has_y: bool, fit) -> tuple[dict, ForecasterState]:
-    """Fit every candidate with ``fit(settings, panel, has_y)``; return the settings and state
-    of the one with the best validation score, its ``model`` recording the choice."""
+    """Fit every candidate with ``fit(settings, panel, has_y)`` (one training run, before any
+    retrain on every window: the validation windows must stay unseen); return the settings
+    and state of the one with the best validation score, its ``model`` recording the
+    choice."""
     options = candidates(params)
     if panel.n_series == 1 or len(options) == 1:  # one series: the first (see ONE_SERIES)
         name, settings = options[0]

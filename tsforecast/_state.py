@@ -179,6 +179,7 @@ def seasonal_indices(state: ForecasterState) -> np.ndarray:
                         axis=0) * scale[:, None, :t]  # (n_series, period, T), target units
     if state.profile is not None:
         learned = learned + state.profile.shift  # the removed pattern, as differences
+    learned = np.broadcast_to(learned, (state.n_series, max(state.season, 1), t))
     centred = learned - learned.mean(axis=1, keepdims=True)
     return np.exp(centred) if state.target_transform == "log" else centred
 

@@ -144,7 +144,9 @@ def check_domain(kind: str, targets: np.ndarray, series: np.ndarray | None = Non
     raise ValueError(
         f"target_transform={kind!r} needs {need}, but {what} holds "
         f"{float(targets[row, column])!r} at {where}{hint}; pass target_transform=None or "
-        f"shift the data first."
+        f"shift the data first. (A HybridNetwork fits on the log of its targets itself when "
+        f"every target value at fit is positive: refit with the new values among the "
+        f"training data to get an additive model.)"
     )
 
 

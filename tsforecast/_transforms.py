@@ -149,7 +149,8 @@ def context_transforms(
         )
     profile = _merge_profiles(fitted.profile, None if own is None else own.profile, where, seen)
     steps = steps_to_last_row(panel.offsets)
-    placeable = fitted.profile is not None or (phased and panel.time is not None
+    placeable = fitted.profile is not None or (phased and anchors is not None
+                                               and panel.time is not None
                                                and panel.freq is not None)
     if placeable and seen.any():
         anchored = anchored_steps(panel, anchors[np.repeat(where, panel.lengths)], freq)
