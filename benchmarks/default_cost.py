@@ -1,6 +1,7 @@
-"""What LSTMForecaster's defaults cost: a 300 x 500 panel's default fit (the model chosen
-among candidates) against the former default (LSTMNetwork, scaler="standard", loss="mse"),
-and one 200-point monthly series' fit + predict, on one thread.
+"""What LSTMForecaster's defaults and ensembles cost: a 300 x 500 panel's default fit (the
+model chosen among candidates) against the former default (LSTMNetwork, scaler="standard",
+loss="mse"), one 200-point monthly series' fit + predict, and an Ensemble of three members'
+fit and predict against one network's, on one thread.
 
 Run by hand::
 
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from tsforecast import LSTMForecaster, LSTMNetwork
+from tsforecast import Ensemble, LSTMForecaster, LSTMNetwork
 
 FORMER = {"network": LSTMNetwork(), "scaler": "standard", "loss": "mse"}
 
@@ -70,6 +71,18 @@ def main() -> None:
     single = [seconds(lambda: LSTMForecaster(horizon=18, random_state=0, n_threads=1), one,
                       predict=True) for _ in range(max(args.repeats, 5))]
     print(f"one 200-point monthly series, defaults, fit + predict: {np.median(single):.3f} s")
+    members = {**settings, **FORMER, "network": Ensemble(LSTMNetwork(), seeds=3)}
+    ensemble = [seconds(lambda: LSTMForecaster(**members), big) for _ in range(args.repeats)]
+    print(f"300 x 500 panel, Ensemble of 3 members: {np.median(ensemble):.2f} s, "
+          f"{np.median(ensemble) / np.median(former):.2f}x one network's fit")
+    fitted = {name: LSTMForecaster(**kwargs).fit(big) for name, kwargs in
+              (("one", {**settings, **FORMER}), ("three", members))}
+    for name, model in fitted.items():
+        model.predict()
+        start = time.perf_counter()
+        for _ in range(5):
+            model.predict()
+        print(f"predict of all 300 series, {name}: {(time.perf_counter() - start) / 5:.3f} s")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,10 @@ class DevicePanel:
         rows = starts[:, None] + self._past  # (B, L)
         if lows is not None:
             rows = torch.maximum(rows, lows[:, None])
-        x = self.values[rows]  # (B, L, C)
+        return self._with_extras(self.values[rows], rows, series)  # (B, L, C) -> (B, L, ...)
+
+    def _with_extras(self, x, rows, series) -> torch.Tensor:
+        """Rows ``x`` (B, L, C) with their static covariates and position columns appended."""
         if self.static is not None:
             static = self.static[series][:, None, :].expand(-1, rows.shape[1], -1)  # (B, L, S)
             x = torch.cat([x, static], dim=2)  # (B, L, C + S)
@@ -73,10 +76,16 @@ class DevicePanel:
     def batches(self, starts: np.ndarray, series: np.ndarray):
         """``batch(idx) -> (inputs, targets)`` over the windows ``starts`` (for training)."""
         starts_t, series_t = self.long_tensor(starts), self.long_tensor(series)
+        steps = torch.arange(self.window + self.horizon, device=self.device)
+        past = len(self._past)  # the rows of an input: L, or L + H with future
 
         def batch(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            first = starts_t[idx]
-            return self.inputs(first, series_t[idx]), self.targets(first)
+            # one gather for the window and the rows it forecasts: (B, L + H, C)
+            rows = starts_t[idx][:, None] + steps
+            x = self.values[rows]
+            targets = x[:, self.window :, : self.n_targets].reshape(len(idx), -1)  # (B, H * T)
+            inputs = self._with_extras(x[:, :past], rows[:, :past], series_t[idx])
+            return inputs, targets
 
         return batch
 
