@@ -142,13 +142,16 @@ def run_raw_panel(wl: Workload, device: str, opts) -> dict:
 
 def run_tsforecast_panel(wl: Workload, device: str, opts) -> dict:
     """LSTMForecaster on the long frame; defaults (per-series scaler, instance norm, sequence
-    head) except deseasonalize=False, fixed epochs and no validation."""
+    head) except deseasonalize=False, fixed epochs and no validation, and one model
+    (``scaler="standard", loss="mse"``, where the defaults would choose among candidates:
+    benchmarks/default_cost.py measures that)."""
     from tsforecast import LSTMForecaster, LSTMNetwork
 
     data = _PanelData(wl)
     frame = data.long_frame()
     model = LSTMForecaster(
         window=wl.window, horizon=wl.horizon, network=LSTMNetwork(hidden_size=HIDDEN),
+        scaler="standard", loss="mse",  # one model, as the others; the default would choose
         deseasonalize=False, epochs=wl.epochs, batch_size=BATCH, lr=LR, validation_fraction=0.0,
         early_stopping=False, device=device, random_state=SEED,
     )

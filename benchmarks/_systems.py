@@ -215,6 +215,7 @@ def run_tsforecast(wl: Workload, device: str, opts) -> dict:
         network=LSTMNetwork(hidden_size=HIDDEN, num_layers=1, dropout=0.0, bidirectional=False,
                             proj_size=0, **PLAIN_NETWORK),
         scaler="standard",
+        loss="mse",
         epochs=wl.epochs,
         batch_size=BATCH,
         lr=LR,

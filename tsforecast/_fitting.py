@@ -165,14 +165,21 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
     )
 
 
+IN_SAMPLE_FRACTION = 0.1  # of each series' training windows, its last: as validation holds
+
+
 def _calibration(network, data: DevicePanel, windows: WindowIndex, offsets, levels):
     """The conformal tables of the calibration windows; when the fit held no validation window
-    (on any rank), those of the training windows, marked in-sample: an interval is never
-    refused, and it warns that it is likely too narrow."""
+    (on any rank), those of the last tenth of each series' training windows (at least one),
+    marked in-sample: an interval is never refused, and it warns that it is likely too
+    narrow."""
     if -smallest(-int(windows.n_val > 0)):  # some rank has validation windows
         return calibrate(network, data, windows, offsets, levels, gather=True)
-    training = replace(windows, val_starts=windows.train_starts,
-                       val_series=windows.train_series)
+    counts = np.bincount(windows.train_series, minlength=len(windows.fit_rows))
+    last = np.ceil(IN_SAMPLE_FRACTION * counts).astype(np.int64)
+    keep = ragged_arange(counts) >= (counts - last)[windows.train_series]
+    training = replace(windows, val_starts=windows.train_starts[keep],
+                       val_series=windows.train_series[keep])
     tables = calibrate(network, data, training, offsets, levels, gather=True)
     return tables._replace(in_sample=tables.errors is not None)
 

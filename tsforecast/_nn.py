@@ -7,6 +7,7 @@ L sequence length, H_in input features, D directions, H_out hidden (or projectio
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 INITIAL_SMOOTHING = 0.3  # the level smoothing coefficient every series starts from
@@ -172,17 +173,25 @@ class LSTMNet(nn.Module):
         phase, number = position[:, 0], position[:, 1]
         length, t = x.shape[1], self.n_targets
         horizon = self.head.out_features // (t * self.n_quantiles)
-        offsets = torch.arange(1 - length, horizon + 1, device=x.device)  # window, then ahead
-        phases = torch.remainder(phase[:, None] + offsets, self.period)  # (N, L + horizon)
-        indices = self.seasonal[number[:, None], phases]  # (N, L + horizon, T)
+        if self.period > 1:
+            offsets = torch.arange(1 - length, horizon + 1, device=x.device)  # window, ahead
+            phases = torch.remainder(phase[:, None] + offsets, self.period)  # (N, L + horizon)
+            # each (series, phase) is a row of the flat table: embedding's gather and its
+            # backward (a sum into the rows read) are faster than indexing with two tensors
+            rows = number[:, None] * self.period + phases
+            indices = F.embedding(rows, self.seasonal.view(-1, t))  # (N, L + horizon, T)
+        else:  # one index per series: the level absorbs it exactly, so it is left out
+            indices = x.new_zeros(x.shape[0], length + horizon, t)
         adjusted = x[:, :, :t] - indices[:, :length]  # (N, L, T)
-        alpha = torch.sigmoid(self.smoothing[number])[:, None, :]  # (N, 1, T)
+        alpha = torch.sigmoid(F.embedding(number, self.smoothing))[:, None, :]  # (N, 1, T)
         # exponential smoothing started at the window's first value, in closed form:
         # level = (1 - a)^(L-1) y_0 + sum_{k >= 1} a (1 - a)^(L-1-k) y_k
         age = torch.arange(length - 1, -1, -1, device=x.device)[None, :, None]  # (1, L, 1)
         weights = alpha * (1 - alpha) ** age  # (N, L, T)
         weights = torch.cat([(1 - alpha) ** (length - 1), weights[:, 1:]], dim=1)
         level = (weights * adjusted).sum(dim=1, keepdim=True)  # (N, 1, T)
+        if x.shape[2] == t:  # the targets only
+            return adjusted - level, level + indices[:, length:]
         reference = x[:, -1:].clone()  # other columns: their last value, as under "last"
         if self.n_static:
             reference[:, :, -self.n_static :] = 0

@@ -31,7 +31,7 @@ DIVERGED_RATIO = 2.0
 # The untrained network's loss, which only that test reads, is measured on at most this many of
 # the monitored windows, evenly spaced: a forward pass over every window of a large series cost
 # 5% of a 5-epoch fit.
-INITIAL_LOSS_WINDOWS = 4096
+INITIAL_LOSS_WINDOWS = 1024
 
 Batches = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 

@@ -193,7 +193,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         is "boxcox").
     history_ : dict
         ``"loss"`` and ``"val_loss"`` per epoch (scaled units); ``"initial_loss"``: the
-        monitored loss of the untrained network (on at most 4,096 of the monitored windows,
+        monitored loss of the untrained network (on at most 1,024 of the monitored windows,
         evenly spaced); with ``retrain_on_all``, ``"retrain_loss"``:
         the training loss per epoch of the second fit (empty when it did not run).
     best_epoch_ : int

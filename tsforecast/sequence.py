@@ -92,7 +92,7 @@ _COMMON_ATTRIBUTES = """\
         Per-feature ``offset`` and ``scale`` of shape (n_step_features_,).
     history_ : dict
         ``"loss"`` and ``"val_loss"``: lists with one float per epoch; ``"initial_loss"``: the
-        monitored loss of the untrained network (on at most 4,096 of the monitored windows,
+        monitored loss of the untrained network (on at most 1,024 of the monitored windows,
         evenly spaced).
     best_epoch_ : int
         Zero-based epoch whose weights the model holds; -1 when training diverged (the best
