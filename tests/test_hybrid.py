@@ -222,3 +222,22 @@ def test_backtest_intervals_of_the_new_kinds_survive_save_and_load(tmp_path, net
     fitted.save(path)
     rolled = load(path).predict_rolling(y[-40:])
     np.testing.assert_allclose(rolled, fitted.predict_rolling(y[-40:]))
+
+
+def test_a_large_panel_is_chosen_on_some_series_then_fitted_on_all(monkeypatch):
+    from tsforecast import _selection
+
+    monkeypatch.setattr(_selection, "CHOICE_SERIES", 3)
+    long = panel_of(6)
+    short = long[long.unique_id == "s5"].head(8)  # too short to train on: warned about
+    long = pd.concat([long[long.unique_id != "s5"], short], ignore_index=True)
+    with pytest.warns(UserWarning, match="1 of 6 series have fewer"):
+        model = LSTMForecaster(horizon=4, **TRAINING).fit(long)
+    assert model.n_series_ == 6 and len(model.model_["scores"]) == 3
+    chosen = model.model_
+    network = HybridNetwork() if chosen["network"] == "HybridNetwork" else LSTMNetwork()
+    explicit = LSTMForecaster(horizon=4, network=network, scaler=chosen["scaler"],
+                              loss=chosen["loss"], **TRAINING)
+    with pytest.warns(UserWarning):
+        explicit.fit(long)
+    np.testing.assert_allclose(explicit.predict()["y"], model.predict()["y"])

@@ -26,6 +26,7 @@ from .networks import HybridNetwork, LSTMNetwork, network_settings
 # (name, network, scaler, loss), in order of preference on ties and without validation windows.
 # One series gets the first without a choice: its few validation windows choose at random, and
 # the first is the most accurate one series at a time (docs/accuracy.md).
+CHOICE_SERIES = 100  # a larger panel is chosen on this many of its series, then fitted whole
 CANDIDATES = (
     ("lstm", LSTMNetwork, "standard", "mse"),
     ("hybrid", HybridNetwork, "naive", "mae"),
@@ -64,22 +65,29 @@ def candidates(params: dict) -> list[tuple[str, dict]]:
 def choose(params: dict, panel: Panel, has_y: bool, fit) -> tuple[dict, ForecasterState]:
     """Fit every candidate with ``fit(settings, panel, has_y)`` (one training run, before any
     retrain on every window: the validation windows must stay unseen); return the settings
-    and state of the one with the best validation score, its ``model`` recording the
-    choice."""
+    and state of the one with the best validation score, its ``model`` recording the choice.
+
+    A panel of more than CHOICE_SERIES series (on this rank) is chosen on CHOICE_SERIES of
+    them, evenly spaced, and the chosen candidate is then fitted on every series."""
     options = candidates(params)
-    if panel.n_series == 1 or len(options) == 1:  # one series: the first (see ONE_SERIES)
+    if panel.n_series == 1 or len(options) == 1:  # one series: the first (see CANDIDATES)
         name, settings = options[0]
         return settings, replace(fit(settings, panel, has_y),
                                  model=describe(settings, name, None))
+    sample = panel
+    if panel.n_series > CHOICE_SERIES:
+        sample = panel.take(np.arange(CHOICE_SERIES) * panel.n_series // CHOICE_SERIES)
     scored = []
     for name, settings in options:
         with warnings.catch_warnings():
-            if scored:  # the data's warnings came with the first candidate
+            if scored or sample is not panel:  # the data's warnings come with one fit
                 warnings.simplefilter("ignore")
-            state = fit(settings, panel, has_y)
-        scored.append((validation_score(state, panel, settings), name, settings, state))
+            state = fit(settings, sample, has_y)
+        scored.append((validation_score(state, sample, settings), name, settings, state))
     finite = [entry for entry in scored if np.isfinite(entry[0])]
     score, name, settings, state = min(finite, key=lambda entry: entry[0]) if finite else scored[0]
+    if sample is not panel:
+        state = fit(settings, panel, has_y)
     scores = {entry[1]: entry[0] for entry in scored}
     return settings, replace(state, model=describe(settings, name, scores))
 
