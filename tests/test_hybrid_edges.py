@@ -297,7 +297,7 @@ def test_nested_parameters_clone_and_model_attributes():
     assert not hasattr(lstm, "level_smoothing_") and not hasattr(lstm, "seasonal_indices_")
 
 
-# -- bugs ----------------------------------------------------------------------------------------
+# -- cases that once failed -------------------------------------------------------------------
 
 
 def test_defaults_on_a_panel_with_future_known_columns():
