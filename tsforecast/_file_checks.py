@@ -301,7 +301,7 @@ def _check_calibration(table, horizon: int, n_targets: int, pairs: int) -> None:
         raise _bad_state(f"state_.calibration.in_sample must be a bool; got "
                          f"{short(table.in_sample)}")
     if table.errors is None or table.ranks is None:
-        if any(value is not None for value in table[:-1]):
+        if any(value is not None for value in table._replace(in_sample=None)):
             raise _bad_state("state_.calibration holds tables without the errors and ranks "
                              "they are read with")
         return

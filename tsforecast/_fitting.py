@@ -204,10 +204,7 @@ def _train_members(train, params: dict, options: dict, window: int, levels) -> T
             members.append(train({**params, "loss": loss, "random_state": member_seed},
                                  loss_fn=_loss_function(loss, levels),
                                  net_options=member_options))
-    module = MedianEnsemble([member.net_config for member in members])
-    for place, member in zip(module.members, members):
-        place.load_state_dict(member.module.state_dict())
-    module.to(members[0].module.head.weight.device).eval()
+    module = MedianEnsemble([member.module for member in members]).eval()
     first = members[0]
     history = {**first.history, "members": [member.history for member in members]}
     return Trained(module, history, first.best_epoch,

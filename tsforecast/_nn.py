@@ -173,16 +173,15 @@ class LSTMNet(nn.Module):
         phase, number = position[:, 0], position[:, 1]
         length, t = x.shape[1], self.n_targets
         horizon = self.head.out_features // (t * self.n_quantiles)
-        if self.period > 1:
+        adjusted, ahead = x[:, :, :t], 0  # (N, L, T); the indices of the steps forecast
+        if self.period > 1:  # (with one index per series the level absorbs it exactly)
             offsets = torch.arange(1 - length, horizon + 1, device=x.device)  # window, ahead
             phases = torch.remainder(phase[:, None] + offsets, self.period)  # (N, L + horizon)
             # each (series, phase) is a row of the flat table: embedding's gather and its
             # backward (a sum into the rows read) are faster than indexing with two tensors
             rows = number[:, None] * self.period + phases
             indices = F.embedding(rows, self.seasonal.view(-1, t))  # (N, L + horizon, T)
-        else:  # one index per series: the level absorbs it exactly, so it is left out
-            indices = x.new_zeros(x.shape[0], length + horizon, t)
-        adjusted = x[:, :, :t] - indices[:, :length]  # (N, L, T)
+            adjusted, ahead = adjusted - indices[:, :length], indices[:, length:]
         alpha = torch.sigmoid(F.embedding(number, self.smoothing))[:, None, :]  # (N, 1, T)
         # exponential smoothing started at the window's first value, in closed form:
         # level = (1 - a)^(L-1) y_0 + sum_{k >= 1} a (1 - a)^(L-1-k) y_k
@@ -190,15 +189,13 @@ class LSTMNet(nn.Module):
         weights = alpha * (1 - alpha) ** age  # (N, L, T)
         weights = torch.cat([(1 - alpha) ** (length - 1), weights[:, 1:]], dim=1)
         level = (weights * adjusted).sum(dim=1, keepdim=True)  # (N, 1, T)
-        if x.shape[2] == t:  # the targets only
-            return adjusted - level, level + indices[:, length:]
-        reference = x[:, -1:].clone()  # other columns: their last value, as under "last"
-        if self.n_static:
-            reference[:, :, -self.n_static :] = 0
-        reference[:, :, :t] = 0
-        normalised = x - reference
-        normalised = torch.cat([adjusted - level, normalised[:, :, t:]], dim=2)
-        return normalised, level + indices[:, length:]  # (N, horizon, T)
+        normalised = adjusted - level  # (N, L, T)
+        past = x[:, :, t : x.shape[2] - self.n_static]  # past covariates: less their last value
+        if past.shape[2]:
+            normalised = torch.cat([normalised, past - past[:, -1:]], dim=2)
+        if self.n_static:  # static covariates as they are
+            normalised = torch.cat([normalised, x[:, :, -self.n_static :]], dim=2)
+        return normalised, level + ahead  # (N, horizon or 1, T)
 
     @torch.no_grad()
     def pool_unseen(self) -> None:
@@ -243,9 +240,9 @@ class MedianEnsemble(nn.Module):
     so two identical members answer as one, and one member that diverged among three or more
     moves the forecast no further than the others' range."""
 
-    def __init__(self, members: list[dict]):
+    def __init__(self, members: list[nn.Module]):
         super().__init__()
-        self.members = nn.ModuleList(LSTMNet(**config) for config in members)
+        self.members = nn.ModuleList(members)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, L, H_in) -> (N, output_size)."""
@@ -263,5 +260,5 @@ def build_network(config: dict) -> nn.Module:
     """The network a configuration describes: LSTMNet's arguments, or ``{"members": [...]}``
     for a MedianEnsemble of such networks."""
     if "members" in config:
-        return MedianEnsemble(config["members"])
+        return MedianEnsemble([LSTMNet(**member) for member in config["members"]])
     return LSTMNet(**config)

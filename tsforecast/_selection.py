@@ -85,7 +85,7 @@ def choose(params: dict, panel: Panel, has_y: bool, fit) -> tuple[dict, Forecast
             state = fit(settings, sample, has_y)
         scored.append((validation_score(state, sample, settings), name, settings, state))
     finite = [entry for entry in scored if np.isfinite(entry[0])]
-    score, name, settings, state = min(finite, key=lambda entry: entry[0]) if finite else scored[0]
+    _, name, settings, state = min(finite, key=lambda entry: entry[0]) if finite else scored[0]
     if sample is not panel:
         state = fit(settings, panel, has_y)
     scores = {entry[1]: entry[0] for entry in scored}

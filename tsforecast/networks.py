@@ -182,24 +182,22 @@ def _single_settings(network) -> dict:
     """network_settings of an LSTMNetwork, a HybridNetwork or None."""
     if network is None:
         network = LSTMNetwork()
-    if isinstance(network, HybridNetwork):
+    if isinstance(network, HybridNetwork):  # LSTMNetwork's settings with its level reference
         settings = {**LSTMNetwork().get_params(), **network.get_params(),
                     "instance_norm": "level"}
-        if settings["head"] not in HEADS:
-            raise ValueError(f"head must be one of {HEADS}; got head={settings['head']!r}.")
-        return settings
-    if not isinstance(network, LSTMNetwork):
+    elif isinstance(network, LSTMNetwork):
+        settings = network.get_params()  # sizes are checked with the training parameters
+        if settings["instance_norm"] not in INSTANCE_NORMS:
+            raise ValueError(
+                f"instance_norm must be one of {INSTANCE_NORMS}; got "
+                f"instance_norm={settings['instance_norm']!r}."
+            )
+    else:
         raise TypeError(
             f"network must be an LSTMNetwork (e.g. LSTMNetwork(hidden_size=32)), a "
             f"HybridNetwork, an Ensemble or None; got {type(network).__name__}."
         )
-    settings = network.get_params()  # sizes are checked with the training parameters
     if settings["head"] not in HEADS:
         raise ValueError(f"head must be one of {HEADS}; got head={settings['head']!r}.")
-    if settings["instance_norm"] not in INSTANCE_NORMS:
-        raise ValueError(
-            f"instance_norm must be one of {INSTANCE_NORMS}; got "
-            f"instance_norm={settings['instance_norm']!r}."
-        )
     check_bool("seasonal_skip", settings["seasonal_skip"])
     return settings
