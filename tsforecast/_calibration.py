@@ -113,24 +113,39 @@ def _unpaired_level(trained, levels) -> float | None:
 
 
 def horizon_bands(state: ForecasterState, context: Context, future, levels, method,
-                  pooling) -> np.ndarray:
+                  pooling, adaptive=None) -> np.ndarray:
     """The quantiles ``levels`` (n_series, H, T, K) of the forecast after every series of the
     context; with future-known columns each series gets ``horizon`` rows appended that hold
-    ``future`` (the targets' rows are never read)."""
+    ``future`` (the targets' rows are never read). ``adaptive``: see :func:`predict_bands`
+    (the past origins are those inside the context)."""
     rows, ends = context.rows, context.ends
     if future is not None:
         rows = append_rows(rows, state.horizon, future, state.n_targets)
         ends = rows.offsets[1:] - state.horizon
     series = np.arange(context.n_series)
-    return predict_bands(state, rows, ends, series, levels, method, pooling)[1]
+    return predict_bands(state, rows, ends, series, levels, method, pooling, adaptive)[1]
+
+
+def rolling_bands(state: ForecasterState, panel: Panel, starts, series, levels, method,
+                  pooling, adaptive=None) -> tuple[np.ndarray, np.ndarray]:
+    """Point forecasts (N, H, T) and quantiles ``levels`` (N, H, T, K) of the rolling origins
+    whose windows start at rows ``starts`` (N,) of ``series`` (N,) (see ``origins``), from
+    one batched pass; the point forecasts are those of ``_forecasting.rolling``."""
+    rows = Rows(panel.values, panel.offsets, panel_transforms(state, panel))
+    return predict_bands(state, rows, starts + state.window, series, levels, method, pooling,
+                         adaptive)
 
 
 def predict_bands(state: ForecasterState, rows: Rows, ends, series, levels, method,
-                  pooling) -> tuple[np.ndarray, np.ndarray]:
+                  pooling, adaptive=None) -> tuple[np.ndarray, np.ndarray]:
     """Point forecasts (N, H, T) and the quantiles ``levels`` (N, H, T, K), in data units,
     from one batched pass over the windows ending (exclusive) at rows ``ends`` of ``series``;
-    ``pooling`` is the ``conformal_pooling`` setting."""
-    outputs = network_outputs(state, rows, ends, series)
+    ``pooling`` is the ``conformal_pooling`` setting. ``adaptive`` (an int ``m``, or None):
+    for "conformal" and "cqr", every bound's distance from the point forecast is multiplied
+    by :func:`adaptive_factors` of its origin and target (one more pass, over the one-step
+    origins it reads)."""
+    data = device_rows(state, rows)
+    outputs = network_outputs(state, rows, ends, series, data)
     median = outputs[..., state.median_position()]  # (N, H, T)
     transforms = rows.transforms
     last_steps = transforms.steps[ends - 1]
@@ -141,7 +156,45 @@ def predict_bands(state: ForecasterState, rows: Rows, ends, series, levels, meth
         mirrored = _scaled_bands(state, outputs, median, [1 - a for a in levels], method,
                                  pooling)
         scaled = np.where(flip[:, None], mirrored, scaled)
+    if adaptive is not None and method != "quantile":
+        factors = adaptive_factors(state, rows, data, ends, series, adaptive)  # (N, T)
+        scaled = median[..., None] + factors[:, None, :, None] * (scaled - median[..., None])
     return point, _invert_bands(transforms, scaled, series, last_steps)
+
+
+def adaptive_factors(state: ForecasterState, rows: Rows, data: DevicePanel, ends, series,
+                     m: int) -> np.ndarray:
+    """How much wider (N, T) the intervals of the origins ending (exclusive) at rows ``ends``
+    (N,) of ``series`` (N,) are made by ``ConformalIntervals(adaptive=m)``: ``max(1, r)``,
+    ``r`` the mean absolute step-1 error of the network (network units) over the last ``m``
+    origins before each one (full windows whose step-1 row is before ``ends``, so that no
+    origin sees a later value), divided by the calibration's mean absolute step-1 error
+    (``Calibration.scale[0]``). 1 where no past origin fits or that error is 0.
+
+    One batched pass over the one-step origins any of them reads; the means come from a
+    cumulative sum over the rows, so the cost is linear in rows and origins, whatever ``m``.
+    """
+    table, n_rows = state.calibration, len(rows.values)
+    calibrated = table.scale[0] if table.scale is not None else table.errors[:, 0].mean(axis=0)
+    lows = np.maximum(ends - m, rows.offsets[series] + state.window)  # the earliest one read
+    highs = np.maximum(ends, lows)  # one past the latest (step-1 rows lows .. highs - 1)
+    marks = np.zeros(n_rows + 1, dtype=np.int64)
+    np.add.at(marks, lows, 1)
+    np.add.at(marks, highs, -1)
+    read = np.flatnonzero(np.cumsum(marks[:-1]) > 0)  # step-1 rows of the one-step origins
+    if not len(read):
+        return np.ones((len(ends), state.n_targets))
+    row_series = np.repeat(np.arange(len(rows.offsets) - 1), np.diff(rows.offsets))
+    step1 = network_outputs(state, rows, read, row_series[read], data)[:, 0, :,
+                                                                       state.median_position()]
+    actual = to_numpy(data.values[data.long_tensor(read), : state.n_targets])
+    totals = np.zeros((n_rows + 1, state.n_targets))
+    totals[read + 1] = np.abs(actual.astype(np.float64) - step1)
+    totals = np.cumsum(totals, axis=0)  # totals[r]: the errors of rows before r
+    counts = (highs - lows)[:, None]
+    recent = (totals[highs] - totals[lows]) / np.maximum(counts, 1)  # (N, T)
+    ratio = np.divide(recent, calibrated, out=np.ones_like(recent), where=calibrated > 0)
+    return np.where(counts > 0, np.maximum(ratio, 1.0), 1.0)
 
 
 def _scaled_bands(state: ForecasterState, outputs, median, levels, method,

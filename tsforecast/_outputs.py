@@ -5,6 +5,8 @@ that continue its series. Imports numpy and pandas only.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -158,6 +160,35 @@ def rolling_output(forecasts, form: Form, ids, origins: pd.Index | None, series:
     index = pd.MultiIndex.from_arrays([series_ids, origins], names=[form.id_name, form.time_name])
     frame = pd.DataFrame(table, index=index, columns=columns)
     return frame.reset_index() if form.kind == "long" and n_targets == 1 else frame
+
+
+def rolling_band_output(bands, form: Form, ids, origins: pd.Index | None, series: np.ndarray,
+                        names: list):
+    """Rolling intervals or quantiles ``bands`` (n_origins, horizon, n_targets, K) in the form
+    of :func:`rolling_output`'s forecasts, one per name of ``names`` (K) side by side.
+
+    numpy: a last axis K. pandas: a DataFrame whose columns hold a first level ``bound``
+    (``names``) over the forecasts' columns, so that ``frame[name]`` is laid out as the
+    forecasts; a long panel's rows are indexed by (series, time), as its forecasts of several
+    targets are. A dict or list: per series.
+    """
+    kind = "multiindex" if form.kind == "long" else form.kind
+    parts = [rolling_output(bands[..., k], replace(form, kind=kind), ids, origins, series)
+             for k in range(len(names))]
+    return _side_by_side(parts, names)
+
+
+def _side_by_side(parts: list, names: list):
+    """Outputs of the same form, one per name, as one: stacked on a last numpy axis, or
+    DataFrames under a first column level ``bound``; dicts and lists item by item."""
+    first = parts[0]
+    if isinstance(first, np.ndarray):
+        return np.stack(parts, axis=-1)
+    if isinstance(first, dict):
+        return {key: _side_by_side([part[key] for part in parts], names) for key in first}
+    if isinstance(first, list):
+        return [_side_by_side(list(items), names) for items in zip(*parts)]
+    return pd.concat(dict(zip(names, parts)), axis=1, names=["bound"])
 
 
 def _split_index(index: pd.Index, bounds: np.ndarray) -> list:

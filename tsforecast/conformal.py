@@ -8,6 +8,8 @@ tuned and saved like any other parameter.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ._settings import Settings
@@ -51,6 +53,22 @@ class ConformalIntervals(Settings):
         / (1 - coverage)``, e.g. fewer than 19 errors at 95%), but never give a step less
         than the largest of its own errors (the widest interval they give), else per step.
         Read at predict, so it can be changed on a fitted model.
+    adaptive : int or None, default=None
+        An int ``m >= 1`` widens the intervals of ``method="conformal"`` and ``"cqr"`` (pooled
+        or not) where the network has lately been missing by more than on its calibration
+        windows: at every origin, each series and target, the distance from the point
+        forecast to each bound is multiplied by ``max(1, r)``, ``r`` the mean absolute error
+        of the network's step-1 forecasts from that series' last ``m`` origins whose step-1
+        value is observed before the origin (network units), divided by the calibration's
+        mean absolute step-1 error (``conformal_scale_[0]``). For ``predict_interval`` and
+        ``predict_quantiles`` those origins lie inside the context ``X``, so it needs at least
+        ``window_ + 1`` rows (without ``X`` the stored last windows hold none, and the factor
+        is 1); ``predict_rolling`` and ``model_selection.backtest`` use, at each origin, only
+        the origins before it. Fewer than ``m`` past origins: those there are; none: 1.
+        Use it after a level or variance shift that the calibration windows do not hold (the
+        intervals then cover far less than asked); it only widens, never narrows, and leaves
+        ``method="quantile"`` alone. Its cost is one more batched forward pass, over the
+        one-step origins read. None: no widening. Read at predict, like ``pooling``.
 
     Notes
     -----
@@ -68,10 +86,12 @@ class ConformalIntervals(Settings):
     >>> model = LSTMForecaster(horizon=6, intervals=ConformalIntervals(calibration="refit"))
     """
 
-    def __init__(self, calibration="validation", fraction=0.0, pooling="auto"):
+    def __init__(self, calibration="validation", fraction=0.0, pooling="auto",
+                 adaptive=None):
         self.calibration = calibration
         self.fraction = fraction
         self.pooling = pooling
+        self.adaptive = adaptive
 
 
 def interval_settings(intervals) -> dict:
@@ -94,4 +114,12 @@ def interval_settings(intervals) -> dict:
     if not (isinstance(pooling, (bool, np.bool_))
             or (isinstance(pooling, str) and pooling == "auto")):
         raise ValueError(f"pooling must be 'auto', True or False; got pooling={pooling!r}.")
+    adaptive = settings["adaptive"]
+    if adaptive is not None:
+        if isinstance(adaptive, (bool, np.bool_)) or not isinstance(adaptive, numbers.Integral):
+            raise TypeError(f"adaptive must be None or an int >= 1 (the past origins "
+                            f"averaged); got adaptive={adaptive!r}.")
+        if adaptive < 1:
+            raise ValueError(f"adaptive must be None or an int >= 1 (the past origins "
+                             f"averaged); got adaptive={adaptive!r}.")
     return settings

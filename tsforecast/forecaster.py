@@ -16,12 +16,12 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _LSTMBase, with_torch_threads
-from ._calibration import horizon_bands, interval_method, panel_calibration
+from ._calibration import horizon_bands, interval_method, panel_calibration, rolling_bands
 from ._context import column_settings, future_rows, read_context, read_panel
 from ._fitting import fit_forecaster, forecaster_settings, refit_calibration
 from ._forecasting import check_n_steps, forecast_ahead, origins, rolling, rolling_pairs
 from ._intervals import check_coverage, check_levels, interval_levels
-from ._outputs import band_output, forecast_output, rolling_output
+from ._outputs import band_output, forecast_output, rolling_band_output, rolling_output
 from ._panel import as_panel
 from ._selection import resolved
 from ._state import FITTED_ATTRIBUTES, ForecasterState
@@ -258,32 +258,11 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     _data_parallel = True  # per-series transforms: exact when each rank holds its own series
 
     def __init__(
-        self,
-        *,
-        window=None,
-        horizon=1,
-        target=None,
-        columns=None,
-        network=None,
-        scaler="auto",
-        season="auto",
-        deseasonalize="auto",
-        target_transform=None,
-        epochs=100,
-        batch_size=32,
-        lr=3e-3,
-        loss="auto",
-        quantiles=None,
-        gradient_clip=None,
-        validation_fraction=0.1,
-        early_stopping=True,
-        patience=10,
-        retrain_on_all=False,
-        intervals=None,
-        device="auto",
-        n_threads="auto",
-        random_state=None,
-        verbose=0,
+        self, *, window=None, horizon=1, target=None, columns=None, network=None, scaler="auto",
+        season="auto", deseasonalize="auto", target_transform=None, epochs=100, batch_size=32,
+        lr=3e-3, loss="auto", quantiles=None, gradient_clip=None, validation_fraction=0.1,
+        early_stopping=True, patience=10, retrain_on_all=False, intervals=None, device="auto",
+        n_threads="auto", random_state=None, verbose=0,
     ):
         self.window = window
         self.horizon = horizon
@@ -393,7 +372,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         return forecast_output(forecasts, context.form, context.ids, context.labels(n_steps))
 
     @with_torch_threads
-    def predict_rolling(self, X, y=None):
+    def predict_rolling(self, X, y=None, *, coverage=None, method="auto"):
         """Forecast from every origin inside a series, or inside every series of a panel, in one
         batched pass.
 
@@ -406,6 +385,12 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         ----------
         X, y : as in :meth:`predict`
             One series of at least ``window + horizon`` rows, or a panel.
+        coverage : float or None, default=None
+            If set, in (0, 1): also the central interval of this coverage at every origin, as
+            :meth:`predict_interval` makes it from that origin's window (and with
+            ``ConformalIntervals(adaptive=m)``, from the origins before it only).
+        method : {"auto", "conformal", "quantile", "cqr"}, default="auto"
+            How the interval is made, as in :meth:`predict_interval` (used with ``coverage``).
 
         Returns
         -------
@@ -415,13 +400,27 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             step, with columns ``1 .. horizon`` (steps ahead), or a (target, step) MultiIndex
             for several targets. A panel: rows indexed by (series, time) (a long input with one
             target gets them as columns), or a dict or list of per-series results.
+        interval : ndarray, DataFrame, dict or list
+            Only with ``coverage``, which makes the answer a pair ``(forecasts, interval)``:
+            the forecasts' form with a last numpy axis (lower, upper), or pandas columns under
+            a first level ``bound`` (``"lower"``, ``"upper"``), so that ``interval["lower"]``
+            is laid out as ``forecasts`` (a long panel's rows indexed by (series, time)).
         """
         state = self._fitted_state()
         panel = read_panel(state, X, y)
         starts, series = origins(state, panel)
-        forecasts = rolling(state, panel, starts, series)
         labels = None if panel.time is None else panel.time[starts + state.window]
-        return rolling_output(forecasts, panel.form, panel.ids, labels, series)
+        if coverage is None:
+            forecasts = rolling(state, panel, starts, series)
+            return rolling_output(forecasts, panel.form, panel.ids, labels, series)
+        levels = interval_levels(check_coverage(coverage))
+        reading = interval_settings(self.intervals)
+        forecasts, bands = rolling_bands(state, panel, starts, series, levels,
+                                         interval_method(state, method, levels),
+                                         reading["pooling"], reading["adaptive"])
+        return (rolling_output(forecasts, panel.form, panel.ids, labels, series),
+                rolling_band_output(bands, panel.form, panel.ids, labels, series,
+                                    ["lower", "upper"]))
 
     @with_torch_threads
     def score(self, X, y=None, sample_weight=None):
@@ -529,8 +528,9 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         method = interval_method(state, method, levels)
         context = read_context(state, X, y)
         future = future_rows(state, X_future, state.horizon, context)
-        pooling = interval_settings(self.intervals)["pooling"]
-        bands = horizon_bands(state, context, future, levels, method, pooling)
+        reading = interval_settings(self.intervals)
+        bands = horizon_bands(state, context, future, levels, method, reading["pooling"],
+                              reading["adaptive"])
         return band_output(bands, context.form, context.ids, context.labels(state.horizon), names)
 
     @with_torch_threads

@@ -86,7 +86,9 @@ def backtest(estimator, y, X=None, *, n_windows=5, step=None, refit=False, cover
         fit on the rows before its first cutoff). Refits run in parallel through joblib.
     coverage : float or None, default=None
         If set, also the prediction interval of this coverage (``lower``, ``upper``; see
-        :meth:`LSTMForecaster.predict_interval`) and its coverage, width and MSIS.
+        :meth:`LSTMForecaster.predict_interval`) and its coverage, width and MSIS. With
+        ``ConformalIntervals(adaptive=m)``, each cutoff's interval is widened from the step-1
+        errors of the origins before it only.
     method : {"auto", "conformal", "quantile"}, default="auto"
         How intervals are made, as in :meth:`LSTMForecaster.predict_interval`.
     n_jobs : int or None, default=None
@@ -196,8 +198,9 @@ def _fit_and_forecast(estimator, y, X, limit, starts, coverage, method):
         return forecast(state, rows, ends, series).reshape(shape), None, state.season
     levels = interval_levels(coverage)
     method = interval_method(state, method, levels)
-    point, bands = predict_bands(state, rows, ends, series, levels, method,
-                                 interval_settings(estimator.intervals)["pooling"])
+    reading = interval_settings(estimator.intervals)  # adaptive: the origins before each one
+    point, bands = predict_bands(state, rows, ends, series, levels, method, reading["pooling"],
+                                 reading["adaptive"])
     return point.reshape(shape), bands.reshape(*shape, 2), state.season
 
 
