@@ -3,11 +3,12 @@
 Monthly electrical equipment orders (bundled with tsforecast). Three ways to get a 90%
 interval from ``LSTMForecaster(horizon=12)``:
 
-- ``validation``: conformal, calibrated on the errors of fit's own validation windows (the
-  default; few and optimistic on a series of 200 months);
-- ``refit``: conformal, ``intervals=ConformalIntervals(calibration="refit")``: fit also trains
-  a copy of the model without the last third of the series and calibrates on the copy's errors
-  over that third;
+- ``validation``: conformal, ``intervals=ConformalIntervals(calibration="validation")``,
+  calibrated on the errors of fit's own validation windows (few and optimistic on a series of
+  200 months);
+- ``refit``: conformal, as the default (``calibration="auto"``) calibrates where the series
+  allows it: fit also trains a copy of the model without the last third of the series and
+  calibrates on the copy's errors over that third;
 - ``cqr``: ``quantiles=(0.05, 0.95)`` trained on the pinball loss, then conformalized on the
   same refit copy's errors (``method="cqr"``, what ``"auto"`` picks).
 
@@ -33,9 +34,9 @@ from tsforecast.model_selection import backtest
 
 HORIZON, COVERAGE = 12, 0.9
 VARIANTS = {
-    "validation": dict(),
-    "refit": dict(intervals=ConformalIntervals(calibration="refit")),
-    "cqr": dict(intervals=ConformalIntervals(calibration="refit"), quantiles=(0.05, 0.95)),
+    "validation": dict(intervals=ConformalIntervals(calibration="validation")),
+    "refit": dict(),
+    "cqr": dict(quantiles=(0.05, 0.95)),
 }
 
 

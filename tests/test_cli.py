@@ -390,9 +390,8 @@ def test_plot_draws_a_90_percent_band_by_default_and_interval_adds_output_column
     written = pd.read_csv(out_csv, index_col=0)
     assert list(written.columns) == ["passengers", "lower", "upper"]
     series = datasets.load_air_passengers()
-    model = LSTMForecaster(horizon=12, season=12, epochs=2, random_state=0, device="cpu",
-                           intervals=ConformalIntervals(calibration="refit"))
-    expected = model.fit(series).predict_interval(coverage=0.8)
+    model = LSTMForecaster(horizon=12, season=12, epochs=2, random_state=0, device="cpu")
+    expected = model.fit(series).predict_interval(coverage=0.8)  # the library's default
     np.testing.assert_allclose(written[["lower", "upper"]].to_numpy(), expected.to_numpy(),
                                rtol=1e-9)
     assert (written["lower"] <= written["passengers"]).all()
@@ -400,13 +399,14 @@ def test_plot_draws_a_90_percent_band_by_default_and_interval_adds_output_column
 
 def test_calibration_validation_keeps_the_fit_calibration(tmp_path):
     """Check --calibration validation: the interval of the model's own validation windows."""
-    from tsforecast import LSTMForecaster, datasets
+    from tsforecast import ConformalIntervals, LSTMForecaster, datasets
 
     out_csv = tmp_path / "f.csv"
     assert main(["--dataset", "air_passengers", "--holdout", "0", "--interval", "0.8",
                  "--calibration", "validation", "--output", str(out_csv), *FAST]) == 0
     written = pd.read_csv(out_csv, index_col=0)
-    model = LSTMForecaster(horizon=12, season=12, epochs=2, random_state=0, device="cpu")
+    model = LSTMForecaster(horizon=12, season=12, epochs=2, random_state=0, device="cpu",
+                           intervals=ConformalIntervals(calibration="validation"))
     expected = model.fit(datasets.load_air_passengers()).predict_interval(coverage=0.8)
     np.testing.assert_allclose(written[["lower", "upper"]].to_numpy(), expected.to_numpy(),
                                rtol=1e-9)

@@ -19,7 +19,7 @@ import torch
 from conftest import TRAINING
 from sklearn.base import clone
 
-from tsforecast import Ensemble, HybridNetwork, LSTMForecaster, LSTMNetwork, load
+from tsforecast import ConformalIntervals, Ensemble, HybridNetwork, LSTMForecaster, LSTMNetwork, load
 from tsforecast.model_selection import backtest
 
 PATTERN = np.array([0.8, 0.85, 0.95, 1.0, 1.05, 1.2, 1.35, 1.3, 1.1, 0.95, 0.85, 0.75])
@@ -265,13 +265,14 @@ def test_numpy_series_with_a_season(kind):
 def test_in_sample_intervals_warn_survive_save_and_calibrate_clears_them(tmp_path):
     y = seasonal_series(n=60, noise=0.05)
     model = LSTMForecaster(horizon=4, network=Ensemble(hybrid(), seeds=2),
-                           validation_fraction=0.0, **TRAINING).fit(y)
-    with pytest.warns(UserWarning, match="too narrow"):
+                           validation_fraction=0.0, **TRAINING,
+                           intervals=ConformalIntervals(calibration="validation")).fit(y)
+    with pytest.warns(UserWarning, match="naive forecast"):
         interval = model.predict_interval(coverage=0.8)
     assert np.all(interval["lower"] < interval["upper"])
     model.save(tmp_path / "m.tsf")
     loaded = load(tmp_path / "m.tsf")
-    with pytest.warns(UserWarning, match="too narrow"):
+    with pytest.warns(UserWarning, match="naive forecast"):
         pd.testing.assert_frame_equal(loaded.predict_interval(coverage=0.8), interval)
     loaded.calibrate(y)
     with warnings.catch_warnings():

@@ -12,16 +12,27 @@ import torch
 from conftest import TINY
 
 from tsforecast import ConformalIntervals, LSTMForecaster, load, metrics
-from tsforecast._intervals import conformal_radius, conformal_table, pooled_table
+from tsforecast._intervals import (
+    SCALE_PRIOR_WINDOWS,
+    conformal_radius,
+    conformal_table,
+    pooled_table,
+)
 from tsforecast._losses import pinball_loss
 from tsforecast._nn import LSTMNet
 
 H = 3
 
 
+def VALIDATION(**settings):
+    """ConformalIntervals calibrated on fit's validation windows, whose mechanics most of
+    these tests check (the default, "auto", calibrates on a copy where it can)."""
+    return ConformalIntervals(calibration="validation", **settings)
+
+
 def model(**params):
     return LSTMForecaster(**{**TINY, "window": 8, "horizon": H, "validation_fraction": 0.2,
-                             **params})
+                             "intervals": VALIDATION(), **params})
 
 
 def noisy(n=200, seed=0, scale=1.0):
@@ -168,18 +179,24 @@ def test_conformal_intervals_scale_with_each_series():
                                10 * (small["upper"] - small["lower"]).to_numpy(), rtol=1e-6)
 
 
-def test_without_validation_windows_the_interval_comes_from_training_errors_with_a_warning():
-    """Check that an interval is never refused: without validation windows it is calibrated
-    on the training windows' errors, and says that it is likely too narrow."""
+def test_without_validation_windows_the_interval_comes_from_naive_errors_with_a_warning():
+    """Check that an interval is never refused: without validation windows (and no copy) it
+    is calibrated on the errors of the last-value forecast over every training window, in
+    the network's units, and says so."""
     y = noisy()
     fitted = model(validation_fraction=0.0).fit(y)
-    with pytest.warns(UserWarning, match="training windows.*too narrow"):
+    with pytest.warns(UserWarning, match="naive forecast"):
         interval = fitted.predict_interval(coverage=0.9)
     point = fitted.predict()
     assert np.all(interval[:, 0] <= point) and np.all(point <= interval[:, 1])
     assert np.all(interval[:, 1] > interval[:, 0])
     assert fitted.state_.calibration.in_sample
     assert not model().fit(y).state_.calibration.in_sample
+    window, scale = fitted.window_, fitted.scaler_.scale[0, 0]
+    last = y[window - 1 : len(y) - H]  # each training window's last value
+    naive = np.stack([np.abs(y[window + h : len(y) - H + 1 + h] - last) for h in range(H)], 1)
+    np.testing.assert_allclose(fitted.conformal_scale_,
+                               pooled_table(naive[:, :, None] / scale)[2], rtol=1e-5)
 
 
 def test_a_series_of_20_points_gets_an_interval_and_a_warning():
@@ -305,7 +322,7 @@ def test_calibration_fraction_calibrates_on_the_last_validation_windows():
     n, window = 200, 8
     n_val = int(np.ceil(0.2 * (n - window - H + 1)))  # 38 validation windows
     full = model(window=window, random_state=0).fit(noisy(n))
-    half = model(window=window, intervals=ConformalIntervals(fraction=0.5),
+    half = model(window=window, intervals=VALIDATION(fraction=0.5),
                  random_state=0).fit(noisy(n))
     assert full.conformal_ranks_[-1] == n_val
     assert half.conformal_ranks_[-1] == n_val // 2
@@ -318,10 +335,10 @@ def test_calibration_fraction_keeps_one_window_per_series_for_early_stopping():
     """Check that a series with two validation windows lends one to calibration, and that
     calibration falls back to every validation window when no series can spare one."""
     n_windows = 10 - 2 - H + 1  # 10 rows, window 2: 6 windows, 2 validation (fraction 0.2)
-    fitted = model(window=2, intervals=ConformalIntervals(fraction=0.9)).fit(noisy(10))
+    fitted = model(window=2, intervals=VALIDATION(fraction=0.9)).fit(noisy(10))
     assert fitted.conformal_ranks_[-1] == 1
     single = model(window=2, validation_fraction=0.1,
-                   intervals=ConformalIntervals(fraction=0.9)).fit(noisy(10))
+                   intervals=VALIDATION(fraction=0.9)).fit(noisy(10))
     assert int(np.ceil(0.1 * n_windows)) == 1
     assert single.conformal_ranks_[-1] == 1 and len(single.history_["val_loss"]) > 0
 
@@ -331,27 +348,34 @@ def test_calibration_fraction_keeps_one_window_per_series_for_early_stopping():
 def test_bad_calibration_fraction_is_refused(value, error):
     """Check that ConformalIntervals(fraction=...) outside [0, 1] is refused at fit, naming it."""
     with pytest.raises(error, match="fraction must be"):
-        model(intervals=ConformalIntervals(fraction=value)).fit(noisy())
+        model(intervals=VALIDATION(fraction=value)).fit(noisy())
 
 
 # -- conformal errors pooled over the horizon steps -------------------------------------------
 
 
 def test_pooled_table_matches_a_loop_over_steps():
-    """Check the pooled table against dividing each step's errors by their mean in a loop."""
+    """Check the pooled table against a loop: each step's scale is its mean error shrunk
+    towards ``c * sqrt(step)`` (``c`` the mean of every error over the root of its step) with
+    the weight of SCALE_PRIOR_WINDOWS windows, and each step's errors are divided by it."""
     errors = np.random.default_rng(0).exponential(size=(7, 4, 2)) * np.arange(1, 5)[:, None]
-    errors[:, 2, 1] = 0.0  # a step without error: scale 0, normalised errors 0
+    errors[:, 2, 1] = 0.0  # a step without error: normalised errors 0
     table, ranks, scale = pooled_table(errors)
-    expected = []
+    prior = SCALE_PRIOR_WINDOWS
+    expected, expected_scale = [], np.zeros((4, 2))
     for target in range(2):
+        c = np.mean([errors[w, h, target] / np.sqrt(h + 1) for w in range(7) for h in range(4)])
         column = []
         for step in range(4):
             mean = errors[:, step, target].mean()
-            column += list(errors[:, step, target] / mean if mean > 0 else np.zeros(7))
+            expected_scale[step, target] = (7 * mean + prior * c * np.sqrt(step + 1)) / (7 + prior)
+            column += list(errors[:, step, target] / expected_scale[step, target])
         expected.append(sorted(column))
     np.testing.assert_allclose(table, np.array(expected).T)
     np.testing.assert_array_equal(ranks, np.arange(1, 29))
-    np.testing.assert_allclose(scale, errors.mean(axis=0))
+    np.testing.assert_allclose(scale, expected_scale)
+    many = np.tile(errors, (1000, 1, 1))  # many windows: each step's own mean error
+    np.testing.assert_allclose(pooled_table(many)[2], errors.mean(axis=0), rtol=0.01, atol=0.01)
 
 
 def short_fit(**params):
@@ -363,19 +387,23 @@ def short_fit(**params):
 
 def test_pooled_interval_is_each_step_mean_error_times_one_quantile():
     """Check that with ConformalIntervals(pooling=True) each step's half-width, divided by that
-    step's mean absolute validation error, is the same across the steps."""
-    fitted = short_fit(intervals=ConformalIntervals(pooling=True))
+    step's scale, is the same across the steps, and that the rank counts windows: at 70% the
+    ceil(9 * 0.7) = 7th of 8 windows, the ceil(24 * 7 / 8) = 21st of the 24 pooled errors."""
+    fitted = short_fit(intervals=VALIDATION(pooling=True))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        band = fitted.predict_interval(coverage=0.95)
-    ratio = (band[:, 1] - band[:, 0]) / fitted.conformal_scale_[:, 0]
-    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-5)
+        band = fitted.predict_interval(coverage=0.7)
+    half = (band[:, 1] - band[:, 0]) / 2 / fitted.conformal_scale_[:, 0]
+    np.testing.assert_allclose(half, half[0], rtol=1e-5)
+    assert fitted.conformal_pooled_ranks_[-1] == 24
+    scale = fitted.scaler_.scale[0, 0]
+    np.testing.assert_allclose(half[0], fitted.conformal_pooled_[20, 0] * scale, rtol=1e-5)
 
 
 def test_auto_pools_only_the_coverages_a_step_has_too_few_errors_for():
     """Check ConformalIntervals(pooling='auto'): pooled at 95% (8 errors per step need 19), per
     step at 80% (8 errors are enough); False warns at 95%, and the setting is read at predict."""
-    fitted = short_fit(intervals=ConformalIntervals())
+    fitted = short_fit(intervals=VALIDATION())
     assert fitted.intervals.pooling == "auto"
     auto_95, auto_80 = fitted.predict_interval(coverage=0.95), fitted.predict_interval(coverage=0.8)
     fitted.set_params(intervals__pooling=True)
@@ -393,7 +421,8 @@ def test_too_few_pooled_errors_warn_and_say_what_the_interval_is():
     n = int(fitted.conformal_ranks_[-1])
     assert n < 19
     expected = f"plus or minus the largest of them.*n / \\(n \\+ 1\\) = {n / (n + 1):.0%}"
-    with pytest.warns(UserWarning, match=r"\(" + f"{n} windows x 1 steps, pooled" + r"\)"):
+    with pytest.warns(UserWarning, match=r"\(windows, each pooled over its 1 steps\), but "
+                      f"calibration gave {n}:"):
         fitted.predict_interval(coverage=0.95)
     with pytest.warns(UserWarning, match=expected):
         fitted.predict_interval(coverage=0.95)
@@ -404,7 +433,7 @@ def test_bad_conformal_pooling_is_refused(value):
     """Check that ConformalIntervals(pooling=...) other than 'auto', True or False is refused at
     fit."""
     with pytest.raises(ValueError, match="pooling must be 'auto', True or False"):
-        model(intervals=ConformalIntervals(pooling=value)).fit(noisy(60))
+        model(intervals=VALIDATION(pooling=value)).fit(noisy(60))
 
 
 def test_pooled_calibration_saves_and_loads(tmp_path):
@@ -442,7 +471,7 @@ def test_calibrate_gives_a_model_without_validation_windows_its_intervals():
     assert fitted.conformal_ranks_[-1] == 40
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        band = fitted.set_params(intervals=ConformalIntervals(pooling=False)).predict_interval(
+        band = fitted.set_params(intervals=VALIDATION(pooling=False)).predict_interval(
             coverage=0.95)
     point = fitted.predict()
     assert np.all(band[:, 0] <= point) and np.all(point <= band[:, 1])
@@ -526,16 +555,17 @@ def test_intervals_read_while_calibrate_runs_come_from_one_calibration():
 
 
 def test_refit_calibration_is_that_of_a_copy_fitted_without_the_held_rows():
-    """Check calibrate(refit=True) equals fitting the same model on all but the last
-    n_windows + horizon - 1 rows and calibrating it on the windows over them, and leaves the
-    network (its forecasts) as it was."""
+    """Check calibrate(refit=True) equals fitting the same model, for the epochs early
+    stopping kept, on all but the last n_windows + horizon - 1 rows and calibrating it on the
+    windows over them, and leaves the network (its forecasts) as it was."""
     series = noisy(160)
     fitted = model(random_state=0).fit(series)
     before = fitted.predict()
     fitted.calibrate(series, n_windows=30, refit=True)
     np.testing.assert_array_equal(fitted.predict(), before)
     held = 30 + H - 1
-    copy = model(random_state=0, window=fitted.window_).fit(series[:-held])
+    copy = model(random_state=0, window=fitted.window_, epochs=fitted.best_epoch_ + 1,
+                 early_stopping=False).fit(series[:-held])
     copy.calibrate(series, n_windows=30)
     assert fitted.conformal_ranks_[-1] == 30
     for name in ("conformal_errors_", "conformal_pooled_", "conformal_scale_"):
@@ -623,7 +653,7 @@ def test_refit_must_be_a_bool():
 
 def cqr_model(**params):
     return model(quantiles=(0.1, 0.9), validation_fraction=0.4,
-                 intervals=ConformalIntervals(pooling=False), random_state=0, **params)
+                 intervals=VALIDATION(pooling=False), random_state=0, **params)
 
 
 def test_cqr_moves_each_trained_quantile_by_the_conformal_rank_of_its_scores():
@@ -715,7 +745,7 @@ def assert_nested(inner, outer):
 def test_conformal_quantiles_over_a_fine_grid_never_cross(seed, pooling):
     """Check that conformal quantiles at levels 0.01, ..., 0.99 never decrease at any step, with
     18 errors per step: enough per step up to 94%, pooled beyond with pooling='auto'."""
-    fitted = model(random_state=seed, intervals=ConformalIntervals(pooling=pooling))
+    fitted = model(random_state=seed, intervals=VALIDATION(pooling=pooling))
     fitted.fit(noisy(100, seed=seed))
     assert fitted.conformal_ranks_[-1] == 18
     with warnings.catch_warnings():
@@ -736,7 +766,7 @@ def test_conformal_quantiles_of_a_panel_never_cross_at_any_series():
 def test_conformal_interval_at_94_lies_inside_that_at_96(seed, pooling):
     """Check nesting across separate calls, with 18 errors per step: enough for 94% per step,
     too few for 96% (pooled with pooling='auto')."""
-    fitted = model(random_state=seed, intervals=ConformalIntervals(pooling=pooling))
+    fitted = model(random_state=seed, intervals=VALIDATION(pooling=pooling))
     fitted.fit(noisy(100, seed=seed))
     assert fitted.conformal_ranks_[-1] == 18
     coverages = np.round(np.arange(0.5, 0.99, 0.02), 2)
@@ -754,7 +784,7 @@ CLOSE = (0.02, 0.03, 0.1, 0.11, 0.12, 0.88, 0.89, 0.9, 0.97, 0.98)  # trained, i
 
 def close_fit(seed, pooling):
     return model(quantiles=CLOSE, epochs=3, random_state=seed,
-                 intervals=ConformalIntervals(pooling=pooling)).fit(noisy(100, seed=seed))
+                 intervals=VALIDATION(pooling=pooling)).fit(noisy(100, seed=seed))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -785,7 +815,7 @@ def test_cqr_intervals_hold_the_calibrated_ones():
     """Check that ordering only widens: each cqr interval holds the trained band moved by the
     conformal rank of its own pair's scores (the interval whose coverage is guaranteed)."""
     fitted = model(quantiles=CLOSE, epochs=3, random_state=1,
-                   intervals=ConformalIntervals(pooling=False)).fit(noisy(100, seed=1))
+                   intervals=VALIDATION(pooling=False)).fit(noisy(100, seed=1))
     n = int(fitted.conformal_ranks_[-1])
     raw = fitted.predict_quantiles(alpha=CLOSE, method="quantile")
     with warnings.catch_warnings():
@@ -797,3 +827,25 @@ def test_cqr_intervals_hold_the_calibrated_ones():
         radius = fitted.quantile_errors_[rank - 1, :, 0, pair] * scale
         assert np.all(band[:, low] <= np.minimum(raw[:, low] - radius, point) + 1e-9)
         assert np.all(band[:, high] >= np.maximum(raw[:, high] + radius, point) - 1e-9)
+
+
+# -- the default calibration on known noise ---------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [60, 240])
+def test_default_intervals_hold_about_their_coverage_on_known_noise(n):
+    """Check the default calibration (a copy trained without the last rows) on a sine plus
+    Gaussian noise: over 400 later origins the 80% and 95% intervals hold near nominal, where
+    an interval of the point forecast alone would hold nothing, for a short and a long
+    series."""
+    rng = np.random.default_rng(n)
+    t = np.arange(n + 400 + H)
+    y = 10 + np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, len(t))
+    fitted = LSTMForecaster(window=12, horizon=H, epochs=40, random_state=0,
+                            device="cpu").fit(y[:n])
+    later = y[n - 12 :]
+    for coverage, low, high in ((0.8, 0.7, 0.92), (0.95, 0.88, 1.0)):
+        forecasts, interval = fitted.predict_rolling(later, coverage=coverage)
+        actual = np.stack([later[12 + h : len(later) - H + 1 + h] for h in range(H)], axis=1)
+        inside = (interval[..., 0] <= actual) & (actual <= interval[..., 1])
+        assert low <= inside.mean() <= high, (coverage, inside.mean())

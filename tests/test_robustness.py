@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-from tsforecast import LSTMForecaster, LSTMNetwork
+from tsforecast import ConformalIntervals, LSTMForecaster, LSTMNetwork
 
 N_EXAMPLES = int(os.environ.get("TSFORECAST_HYPOTHESIS_EXAMPLES", "15"))
 PROPERTY = settings(
@@ -373,7 +373,8 @@ def _nan_loss_after(monkeypatch, calls, error=None):
 def test_divergence_after_good_epochs_keeps_best_weights(monkeypatch):
     """Check that a loss turning NaN mid-training warns and keeps the best, finite model."""
     series = np.sin(np.arange(40) / 4)
-    params = {**TINY, "epochs": 5, "batch_size": 64, "validation_fraction": 0.0}
+    params = {**TINY, "epochs": 5, "batch_size": 64, "validation_fraction": 0.0,
+              "intervals": ConformalIntervals(calibration="validation")}  # one training
     # call 1 evaluates the initial weights; epochs 1 and 2 are fine, epoch 3 is NaN
     _nan_loss_after(monkeypatch, calls=4)
     with pytest.warns(UserWarning, match="NaN or infinite.*best weights.*lower lr"):
@@ -385,7 +386,8 @@ def test_divergence_after_good_epochs_keeps_best_weights(monkeypatch):
 def test_keyboard_interrupt_keeps_best_weights_and_warns(monkeypatch):
     """Check that Ctrl-C during fit returns a usable model with the best weights so far."""
     series = np.sin(np.arange(40) / 4)
-    params = {**TINY, "epochs": 5, "batch_size": 64, "validation_fraction": 0.0}
+    params = {**TINY, "epochs": 5, "batch_size": 64, "validation_fraction": 0.0,
+              "intervals": ConformalIntervals(calibration="validation")}  # one training
     reference = LSTMForecaster(**{**params, "epochs": 2, "early_stopping": False}).fit(series)
     _nan_loss_after(monkeypatch, calls=4, error=KeyboardInterrupt)  # in epoch 3
     with pytest.warns(UserWarning, match="interrupted after 2 epoch"):

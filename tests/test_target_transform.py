@@ -15,10 +15,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, Normalizer
 
 import tsforecast
-from tsforecast import LSTMForecaster, LSTMNetwork, datasets
+from tsforecast import ConformalIntervals, LSTMForecaster, LSTMNetwork, datasets
 from tsforecast._target import TargetMap, boxcox_lambdas, fit_target_map
 
-TINY = dict(network=LSTMNetwork(hidden_size=4), epochs=2, random_state=0)
+TINY = dict(network=LSTMNetwork(hidden_size=4), epochs=2, random_state=0,
+            intervals=ConformalIntervals(calibration="validation"))  # one network's errors
 
 
 @pytest.fixture

@@ -81,11 +81,12 @@ def interval_method(state: ForecasterState, method, levels) -> str:
         )
     if method != "quantile" and state.calibration.in_sample:
         warn(
-            "The fit held no validation window (series too short for one, or "
-            "validation_fraction=0), so the intervals are calibrated on the errors of the "
-            "training windows, which the network was fitted to: they are likely too narrow. "
-            "For honest ones, calibrate on later data with calibrate(X, refit=True) or "
-            "calibrate(X_later), or fit on longer series."
+            "The fit held no validation window and the series were too short for a "
+            "calibration copy (or validation_fraction=0), so the intervals are calibrated "
+            "on the errors of a naive forecast (each training window's last value) over "
+            "the training windows: a rough guide, usually wide where the series trends. "
+            "For model-based ones, fit on longer series or one model on many series, or "
+            "calibrate on later data with calibrate(X_later)."
         )
     if method == "cqr" and state.calibration.quantile_errors is None:
         raise ValueError(
@@ -262,8 +263,9 @@ def _radius(table: Calibration, coverage: float, errors, pooled, pooling,
     level nobody asked for)."""
     n = int(table.ranks[-1])
     if pooled is not None and pools(pooling, n, coverage):
-        what = None if quiet else f"{n} windows x {len(table.scale)} steps, pooled"
-        radius = table.scale * conformal_radius(pooled, table.pooled_ranks, coverage, what)
+        what = None if quiet else f"windows, each pooled over its {len(table.scale)} steps"
+        radius = table.scale * conformal_radius(pooled, table.pooled_ranks, coverage, what,
+                                                windows=n)
         return np.maximum(radius, errors[-1]) if pooling == "auto" else radius
     what = None if quiet else f"per step; pooling={pooling!r}"
     return conformal_radius(errors, table.ranks, coverage, what)

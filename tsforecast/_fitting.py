@@ -26,7 +26,7 @@ from ._batches import DevicePanel
 from ._calibration import calibrate, panel_calibration
 from ._context import column_settings
 from ._distributed import all_lengths, all_rows, smallest
-from ._intervals import check_levels, trained_levels
+from ._intervals import check_levels, conformal_table, pooled_table, trained_levels
 from ._losses import pinball_loss
 from ._nn import MedianEnsemble
 from ._panel import Panel, future_names
@@ -35,7 +35,7 @@ from ._seasonality import MIN_SEASONS
 from ._selection import choose, describe, is_auto
 from ._state import Calibration, ForecasterState
 from ._target import check_target_transform
-from ._torch_utils import resolve_device
+from ._torch_utils import resolve_device, to_numpy
 from ._transforms import Recipe, fit_transforms
 from ._validation import check_bool, check_int, regular_frequency, seasonal_period
 from ._warnings import warn
@@ -55,7 +55,7 @@ def fit_forecaster(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
         state = replace(fit_model(params, panel, has_y, first), model=first.model)
     else:
         state = replace(fit_model(params, panel, has_y), model=describe(params, None, None))
-    if params["calibration"] == "refit":
+    if params["calibration"] != "validation":
         state = _calibrated_on_a_copy(params, state, panel, has_y)
     return state
 
@@ -165,23 +165,28 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
     )
 
 
-IN_SAMPLE_FRACTION = 0.1  # of each series' training windows, its last: as validation holds
-
-
 def _calibration(network, data: DevicePanel, windows: WindowIndex, offsets, levels):
     """The conformal tables of the calibration windows; when the fit held no validation window
-    (on any rank), those of the last tenth of each series' training windows (at least one),
-    marked in-sample: an interval is never refused, and it warns that it is likely too
-    narrow."""
+    (on any rank), those of a naive forecast (each window's last value) over every training
+    window, marked in-sample: an interval is never refused, and it warns how it was made."""
     if -smallest(-int(windows.n_val > 0)):  # some rank has validation windows
         return calibrate(network, data, windows, offsets, levels, gather=True)
-    counts = np.bincount(windows.train_series, minlength=len(windows.fit_rows))
-    last = np.ceil(IN_SAMPLE_FRACTION * counts).astype(np.int64)
-    keep = ragged_arange(counts) >= (counts - last)[windows.train_series]
-    training = replace(windows, val_starts=windows.train_starts[keep],
-                       val_series=windows.train_series[keep])
-    tables = calibrate(network, data, training, offsets, levels, gather=True)
-    return tables._replace(in_sample=tables.errors is not None)
+    errors = all_rows(_naive_errors(data, windows.train_starts))
+    if len(errors) == 0:
+        return Calibration()
+    return Calibration(*conformal_table(errors), *pooled_table(errors), in_sample=True)
+
+
+def _naive_errors(data: DevicePanel, starts: np.ndarray) -> np.ndarray:
+    """The absolute errors (N, H, T), in network units, of forecasting every step after the
+    windows starting at ``starts`` by the window's last target value."""
+    n, shape = len(starts), (len(starts), data.horizon, data.n_targets)
+    if n == 0:
+        return np.empty(shape)
+    actual = to_numpy(data.targets(data.long_tensor(starts))).astype(np.float64).reshape(shape)
+    last_rows = data.long_tensor(starts + data.window - 1)
+    last = to_numpy(data.values[last_rows, : data.n_targets]).astype(np.float64)
+    return np.abs(actual - last[:, None, :])
 
 
 def _loss_function(loss: str, levels):
@@ -262,25 +267,45 @@ def _check_settings(settings: dict) -> None:
 
 
 def _calibrated_on_a_copy(params, state, panel: Panel, has_y: bool) -> ForecasterState:
-    """``calibration="refit"``: the errors of a copy fitted without the calibration rows
-    replace those of the validation windows, unless the series are too short for it."""
+    """``calibration="auto"`` or ``"refit"``: the errors of a copy fitted without the
+    calibration rows replace those of the validation windows, unless the series are too short
+    for it (then the fit's own tables stay; "refit" warns)."""
     n_windows = _refit_windows(state, panel)
     shortfall = _refit_shortfall(state, panel, n_windows + state.horizon - 1)
     if shortfall:
-        warn(
-            f"calibration='refit' trains a copy of the model without the last "
-            f"{n_windows + state.horizon - 1} rows of each series, but {shortfall}; the "
-            f"intervals are calibrated on the validation windows instead."
-        )
+        if params["calibration"] == "refit":
+            warn(
+                f"calibration='refit' trains a copy of the model without the last "
+                f"{n_windows + state.horizon - 1} rows of each series, but {shortfall}; the "
+                f"intervals are calibrated on the validation windows instead."
+            )
         return state
-    return replace(state, calibration=refit_calibration(params, state, panel, has_y,
-                                                        n_windows))
+    with warnings.catch_warnings():  # the data's warnings came with the fit
+        if params["calibration"] == "auto":
+            warnings.simplefilter("ignore")
+        try:
+            tables = refit_calibration(params, state, panel, has_y, n_windows)
+        except ValueError:  # the settings need more rows than the copy keeps
+            if params["calibration"] == "refit":
+                raise
+            return state
+    return replace(state, calibration=tables)
+
+
+def _copy_schedule(params: dict, state: ForecasterState) -> dict:
+    """The calibration copy's settings: the fit's, trained for the epochs early stopping
+    chose (``best_epoch_ + 1``) without stopping early, so that the copy costs no more than
+    the epochs the model kept; silently, as one fit."""
+    if not params["early_stopping"] or state.best_epoch < 0:
+        return {**params, "verbose": 0}
+    return {**params, "epochs": state.best_epoch + 1, "early_stopping": False, "verbose": 0}
 
 
 def refit_calibration(params: dict, state: ForecasterState, panel: Panel, has_y: bool,
                       n_windows) -> Calibration:
     """``calibrate(refit=True)``'s tables: those of a copy fitted without each series' last
-    ``n_windows + horizon - 1`` rows, on the windows that forecast them."""
+    ``n_windows + horizon - 1`` rows (for the epochs the fit kept), on the windows that
+    forecast them."""
     check_int("n_windows", n_windows, 1)
     held = n_windows + state.horizon - 1
     shortfall = _refit_shortfall(state, panel, held)
@@ -299,7 +324,8 @@ def refit_calibration(params: dict, state: ForecasterState, panel: Panel, has_y:
             f"others."
         )
         panel = panel.take(long_enough)
-    settings = {**params, "window": state.window, "calibration": "validation"}
+    settings = {**_copy_schedule(params, state), "window": state.window,
+                "calibration": "validation"}
     _check_settings(settings)
     copy = fit_model(settings, panel.head(panel.lengths - held), has_y)
     return panel_calibration(copy, panel, n_windows, gather=True)

@@ -96,19 +96,30 @@ def conformal_table(errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[ranks - 1], ranks
 
 
+SCALE_PRIOR_WINDOWS = 5  # how many windows' worth of weight the sqrt(step) shape carries
+
+
 def pooled_table(errors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The errors (n, H, T) of every horizon step pooled per target after dividing each step's
-    errors by that step's mean absolute error.
+    errors by that step's scale.
+
+    A step's scale is its mean absolute error, shrunk towards errors that grow with the
+    square root of the step (``c * sqrt(h)``, ``c`` fitted to all the errors of the target)
+    as if that shape had been seen on SCALE_PRIOR_WINDOWS windows: with many windows it is
+    the step's own mean error, with one or two it keeps the steps' widths in the order of a
+    random walk's instead of copying one noisy error per step.
 
     Returns the table (m, T) and ranks (m,) of the ``n * H`` normalised errors (as
-    :func:`conformal_table`) and the scales (H, T); a step whose errors are all 0 has scale 0
-    and normalised errors 0.
+    :func:`conformal_table`) and the scales (H, T); a step whose scale is 0 has normalised
+    errors 0.
     """
     errors = np.asarray(errors, dtype=np.float64)
-    scale = errors.mean(axis=0)  # (H, T)
+    n, horizon, n_targets = errors.shape
+    growth = np.sqrt(np.arange(1, horizon + 1))[:, None]  # (H, 1)
+    shape = growth * (errors / growth).mean(axis=(0, 1))  # (H, T)
+    scale = (n * errors.mean(axis=0) + SCALE_PRIOR_WINDOWS * shape) / (n + SCALE_PRIOR_WINDOWS)
     safe = np.where(scale > 0, scale, 1.0)
     normalised = np.where(scale > 0, errors / safe, 0.0)  # (n, H, T)
-    n, horizon, n_targets = errors.shape
     table, ranks = conformal_table(normalised.reshape(n * horizon, n_targets))
     return table, ranks, scale
 
@@ -163,26 +174,33 @@ def needed_errors(coverage: float) -> int:
 
 
 def conformal_radius(table: np.ndarray, ranks: np.ndarray, coverage: float,
-                     what: str | None = "per step") -> np.ndarray:
+                     what: str | None = "per step", windows: int | None = None) -> np.ndarray:
     """Half-width (table's trailing shape) of the split-conformal interval of ``coverage``.
 
     With ``n`` calibration errors, the radius is their ``ceil((n + 1) * coverage)``-th smallest
     (the finite-sample correction); when the table holds a subsample of the ranks, the next
-    larger stored rank (never a narrower interval). When that rank exceeds ``n`` (too few
-    errors for the coverage), warn, saying what the interval then is, and use the largest
-    error. ``what`` names the errors in that warning (None: no warning).
+    larger stored rank (never a narrower interval). With ``windows``, the ``n`` errors are
+    the steps of that many windows pooled, which are not independent of each other, so the
+    correction counts windows: the share ``ceil((windows + 1) * coverage) / windows`` of the
+    errors. When the rank exceeds the count (too few errors or windows for the coverage),
+    warn, saying what the interval then is, and use the largest error. ``what`` names the
+    errors in that warning (None: no warning).
     """
     n = int(ranks[-1])
-    rank = math.ceil((n + 1) * coverage - TOLERANCE)
-    if rank > n and what is not None:
-        warn(
-            f"coverage={number(coverage)} needs at least {needed_errors(coverage)} calibration "
-            f"errors ({what}), but calibration gave {n}: the interval is the point forecast "
-            f"plus or minus the largest of them, which holds a new value with probability "
-            f"n / (n + 1) = {n / (n + 1):.0%} at best (less when the validation errors are "
-            f"optimistic), not {percent(coverage)}. Raise validation_fraction, calibrate on more "
-            f"windows (calibrate(X, n_windows=...)), fit one model on many series, or ask a "
-            f"coverage of at most {number(math.floor(1000 * n / (n + 1)) / 1000)}."
-        )
-    rank = min(rank, n)
+    units = n if windows is None else int(windows)
+    unit_rank = math.ceil((units + 1) * coverage - TOLERANCE)
+    if unit_rank > units:
+        if what is not None:
+            warn(
+                f"coverage={number(coverage)} needs at least {needed_errors(coverage)} "
+                f"calibration errors ({what}), but calibration gave {units}: the interval is "
+                f"the point forecast plus or minus the largest of them, which holds a new "
+                f"value with probability n / (n + 1) = {units / (units + 1):.0%} at best "
+                f"(less when the calibration errors are optimistic), not "
+                f"{percent(coverage)}. Calibrate on more windows (calibrate(X, "
+                f"n_windows=...)), fit one model on many series, or ask a coverage of at "
+                f"most {number(math.floor(1000 * units / (units + 1)) / 1000)}."
+            )
+        return table[-1]
+    rank = unit_rank if windows is None else math.ceil(n * unit_rank / units - TOLERANCE)
     return table[int(np.searchsorted(ranks, rank))]

@@ -133,10 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("--interval", type=_coverage, help="coverage of a conformal prediction interval, e.g. "
         "0.9: a band in --plot, lower/upper columns in --output, and its held-out coverage in "
         "the report. Default: 0.9 with --plot, else none; 0: none")
-    add("--calibration", choices=("refit", "validation"), default="refit", help="interval "
-        "calibration: 'refit' (default) on the errors of a copy trained without the last third "
-        "of the series (the last horizon in a panel of 19 or more), one more fit; 'validation' "
-        "on the model's validation windows (faster, usually too narrow on short series)")
+    add("--calibration", choices=("auto", "refit", "validation"), default="auto", help=
+        "interval calibration, as ConformalIntervals(calibration=...): 'auto' (default) and "
+        "'refit' on the errors of a copy trained without the last third of the series (the "
+        "last horizon in a panel of 19 or more); 'validation' on the model's validation "
+        "windows (no copy to fit, usually too narrow on short series)")
     add("--verbose", "-v", action="count", default=0, help="show training progress")
     add("--version", action="version", version=f"tsforecast {__version__}")
     return parser
@@ -284,10 +285,9 @@ def _build_model(args, data: CsvPanel, horizon: int, season: int, target: str) -
     series' its target only beside covariates."""
     columns = ({"columns": {"id": data.id_column, "time": data.time_column}, "target": target}
                if data.is_panel else {"target": target if data.frame.shape[1] > 1 else None})
-    calibration = args.calibration if _wants_interval(args) else "validation"
     return LSTMForecaster(
         window=args.window, horizon=horizon, season=season, **columns, epochs=args.epochs,
-        intervals=ConformalIntervals(calibration=calibration), device=args.device,
+        intervals=ConformalIntervals(calibration=args.calibration), device=args.device,
         random_state=args.seed, verbose=args.verbose,
     )
 

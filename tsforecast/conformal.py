@@ -17,7 +17,7 @@ from ._validation import check_float
 
 __all__ = ["ConformalIntervals"]
 
-CALIBRATIONS = ("validation", "refit")
+CALIBRATIONS = ("auto", "refit", "validation")
 
 
 class ConformalIntervals(Settings):
@@ -25,18 +25,23 @@ class ConformalIntervals(Settings):
 
     Parameters
     ----------
-    calibration : {"validation", "refit"}, default="validation"
+    calibration : {"auto", "refit", "validation"}, default="auto"
         Which forecast errors calibrate the conformal intervals (and ``method="cqr"``).
-        "validation": those of the validation windows of fit (see ``fraction``): free, but
-        few on a short series and optimistic (early stopping chose the epoch on them).
-        "refit": fit then trains a copy of the model (same parameters and window) on each
-        series without its last ``k + horizon - 1`` rows and keeps its errors on the ``k``
-        windows that forecast them, as ``calibrate(refit=True)`` does; the cost is a second
-        fit. ``k`` is 1 for a panel of 19 series or more (enough errors for a 95% interval),
-        else the windows of the last third of the median series (at least 1). Series too
-        short to hold those rows out are left out of it, with a warning. Best for short
-        series and panels; on a long series whose validation windows are many, a break
-        inside the held-out rows can make it needlessly wide.
+        "refit": fit then trains a copy of the model (same parameters and window, for the
+        epochs early stopping kept, ``best_epoch_ + 1``) on each series without its last
+        ``k + horizon - 1`` rows and keeps its errors on the ``k`` windows that forecast them,
+        as ``calibrate(refit=True)`` does: every error is a forecast beyond the data its
+        model saw, as ``predict()`` makes. ``k`` is 1 for a panel of 19 series or more
+        (enough errors for a 95% interval), else the windows of the last third of the median
+        series (at least 1). Series too short to hold those rows out are left out of it, with
+        a warning; when none can, the validation windows calibrate, with a warning.
+        "validation": the errors of fit's validation windows (see ``fraction``): free, but few
+        on a short series and optimistic, so its intervals hold less than asked.
+        "auto": "refit" where the series allow a copy, silently falling back to the
+        validation windows, then to the last training windows (``predict_interval`` then
+        warns that the interval is likely too narrow); an interval is never refused. The copy
+        makes a fit cost about 1.2-1.5 times as much (docs/intervals.md); pass "validation"
+        for a fit without it.
     fraction : float, default=0.0
         Share of each series' validation windows, the last in time, kept away from early
         stopping and used only for the conformal errors, so that those errors come from
@@ -45,14 +50,19 @@ class ConformalIntervals(Settings):
         (optimistic errors, but more of them); when no series can spare a window, calibration
         falls back to that.
     pooling : {"auto", True, False}, default="auto"
-        How the ``n`` errors of each horizon step are read. False: each step's own errors
-        (the ``ceil((n + 1) * coverage)``-th smallest). True: the errors of every step, each
-        divided by its step's mean absolute error, pooled into ``n * horizon`` errors whose
-        conformal quantile is scaled back by each step's mean absolute error. "auto": pool
-        for a coverage whose rank needs more than the ``n`` errors of a step (``n < coverage
-        / (1 - coverage)``, e.g. fewer than 19 errors at 95%), but never give a step less
-        than the largest of its own errors (the widest interval they give), else per step.
-        Read at predict, so it can be changed on a fitted model.
+        How the errors of the ``n`` calibration windows are read at each horizon step.
+        False: each step's own errors (the ``ceil((n + 1) * coverage)``-th smallest). True:
+        the errors of every step, each divided by its step's scale, pooled into ``n *
+        horizon`` errors whose quantile is scaled back by each step's scale; the
+        finite-sample rank counts windows, not steps (the steps of one window are not
+        independent): the share ``ceil((n + 1) * coverage) / n`` of the pooled errors. A
+        step's scale (``conformal_scale_``) is its mean absolute error shrunk towards errors
+        growing with the root of the step, as if that shape had been seen on 5 windows, so
+        that one or two windows do not set each step's width alone. "auto": per step when
+        the ``n`` windows are enough for the coverage (``n >= coverage / (1 - coverage)``,
+        e.g. 19 at 95%), else pooled, which is then the largest pooled error times each
+        step's scale, never less than the step's own largest error, with a warning that the
+        coverage is not guaranteed. Read at predict, so it can be changed on a fitted model.
     adaptive : int or None, default=None
         An int ``m >= 1`` widens the intervals of ``method="conformal"`` and ``"cqr"`` (pooled
         or not) where the network has lately been missing by more than on its calibration
@@ -86,7 +96,7 @@ class ConformalIntervals(Settings):
     >>> model = LSTMForecaster(horizon=6, intervals=ConformalIntervals(calibration="refit"))
     """
 
-    def __init__(self, calibration="validation", fraction=0.0, pooling="auto",
+    def __init__(self, calibration="auto", fraction=0.0, pooling="auto",
                  adaptive=None):
         self.calibration = calibration
         self.fraction = fraction

@@ -142,8 +142,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         kept its initial weights; when the second fit diverges, the model keeps the first.
     intervals : ConformalIntervals or None, default=None
         How the conformal intervals of :meth:`predict_interval` are calibrated
-        (:class:`~tsforecast.ConformalIntervals`: on the validation windows, or on a copy
-        refitted without the last rows); None is ``ConformalIntervals()``.
+        (:class:`~tsforecast.ConformalIntervals`); None is ``ConformalIntervals()``, which
+        calibrates on a copy fitted without the last rows where the series allow it.
     device : str, default="auto"
         "auto" (cuda, then mps, then cpu), "cpu", "cuda", "cuda:N" or "mps".
     n_threads : int, "auto" or None, default="auto"
@@ -229,8 +229,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         series' scaled units), (n_ranks, horizon_, n_targets_), at most 1,000 order
         statistics, and their ranks (1-based; the last is their count). None without them.
     conformal_pooled_, conformal_pooled_ranks_, conformal_scale_ : ndarray or None
-        The same errors divided by their step's mean absolute error (``conformal_scale_``,
-        (horizon_, n_targets_)) and pooled over the steps, sorted, and their ranks.
+        The same errors divided by their step's scale (``conformal_scale_``, (horizon_,
+        n_targets_); see ``ConformalIntervals.pooling``), pooled over the steps, and ranks.
     model_ : dict
         The network kind, scaler and loss fitted; ``"scores"``: each candidate's validation
         error when they were chosen from the data (None when all were given).
@@ -468,8 +468,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             The share of actual values the interval should hold, in (0, 1).
         method : {"auto", "conformal", "quantile", "cqr"}, default="auto"
             "conformal": the point forecast plus or minus the ``coverage`` quantile (with the
-            finite-sample correction) of its absolute errors on the calibration windows (fit's
-            validation windows, or those of :meth:`calibrate`), per step and target, in each
+            finite-sample correction) of its absolute errors on the calibration windows (as
+            ``ConformalIntervals.calibration`` says, or :meth:`calibrate`'s), per step, in each
             series' scaled units; pooled over the steps as ``ConformalIntervals.pooling`` says.
             "quantile": the trained quantiles at ``(1 -/+ coverage) / 2`` (``quantiles=``).
             "cqr" (conformalized quantile regression): those quantiles moved by the pair's
