@@ -51,9 +51,25 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "intervals.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 LEVELS = (0.8, 0.95)
 QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
-METHODS = ("conformal", "refit conformal", "quantile", "refit cqr", "global conformal",
-           "global refit conformal", "global quantile", "global refit cqr", "AutoETS")
-EXTRA_METHODS = ("backtest conformal", "cqr", "global cqr")  # only when named in --methods
+METHODS = ("conformal", "validation conformal", "global conformal",
+           "global validation conformal", "AutoETS")
+EXTRA_METHODS = ("backtest conformal", "cqr", "global cqr", "refit conformal", "quantile",
+                 "refit cqr", "global refit conformal", "global quantile",
+                 "global refit cqr")  # only when named in --methods
+CALIBRATION_PREFIXES = ("refit ", "validation ")  # ConformalIntervals(calibration=...)
+
+
+def calibration_params(params: dict, method: str, skip: bool = False) -> tuple[dict, str]:
+    """The parameters of a method named "refit ..." or "validation ..." (fitted with
+    ``ConformalIntervals(calibration=...)``; ``skip``: not for "refit", which calibrates after
+    fit) and the interval method it names; other names keep the defaults."""
+    for prefix in CALIBRATION_PREFIXES:
+        if method.startswith(prefix):
+            if not (skip and prefix == "refit "):
+                calibration = ConformalIntervals(calibration=prefix.strip())
+                params = {**params, "intervals": calibration}
+            return params, method.removeprefix(prefix)
+    return params, method
 
 
 def lstm_intervals(series: Series, method: str, seed: int, params: dict,
@@ -70,25 +86,25 @@ def lstm_intervals(series: Series, method: str, seed: int, params: dict,
     index = pd.period_range("2000-01-01", periods=len(series.train), freq=series.freq)
     train = pd.Series(series.train, index=index)
     refit = method.startswith("refit ") and held_fraction is not None
-    if method.startswith("refit ") and held_fraction is None:
-        params = {**params, "intervals": ConformalIntervals(calibration="refit")}
-    method = method.removeprefix("refit ")
+    params, method = calibration_params(params, method, refit)
     if method in ("quantile", "cqr"):
         params = {**params, "quantiles": QUANTILES}
     model = LSTMForecaster(horizon=h, random_state=seed, **params)
     out = {level: None for level in LEVELS}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        start = time.perf_counter()
         try:
             model.fit(train)
         except ValueError:  # too short for a validation window: train on every window
             model.set_params(validation_fraction=0.0).fit(train)
+        fit_seconds = time.perf_counter() - start
         if refit:
             held = max(round(len(train) * held_fraction), h)
             try:
                 model.calibrate(train, n_windows=held - h + 1, refit=True)
             except ValueError:  # too short to train a copy without the held rows
-                return {"bands": out, "n_calibration": None}
+                return {"bands": out, "n_calibration": None, "fit_s": fit_seconds}
         for level in LEVELS:
             try:
                 band = model.predict_interval(coverage=level, method=method)
@@ -96,7 +112,7 @@ def lstm_intervals(series: Series, method: str, seed: int, params: dict,
                 continue
             out[level] = (band["lower"].to_numpy(), band["upper"].to_numpy())
     n_calibration = None if model.conformal_ranks_ is None else int(model.conformal_ranks_[-1])
-    return {"bands": out, "n_calibration": n_calibration}
+    return {"bands": out, "n_calibration": n_calibration, "fit_s": fit_seconds}
 
 
 def backtest_conformal(series: Series, seed: int, params: dict) -> dict:
@@ -138,14 +154,14 @@ def fit_global(members: list[Series], method: str, seed: int, params: dict) -> d
                                                   freq=s.freq)}) for s in members]
     if method in ("quantile", "cqr", "refit cqr"):
         params = {**params, "quantiles": QUANTILES}
-    if method.startswith("refit "):  # a copy trained without each series' last h rows
-        params = {**params, "intervals": ConformalIntervals(calibration="refit")}
-        method = method.removeprefix("refit ")
+    params, method = calibration_params(params, method)
     model = LSTMForecaster(horizon=h, random_state=seed, **params)
     bands = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        start = time.perf_counter()
         model.fit(pd.concat(frames, ignore_index=True))
+        fit_seconds = time.perf_counter() - start
         for level in LEVELS:
             band = model.predict_interval(coverage=level, method=method)
             names = band["unique_id"].to_numpy()[::h]
@@ -157,7 +173,7 @@ def fit_global(members: list[Series], method: str, seed: int, params: dict) -> d
     return {name: {"bands": {level: (bands[level][name][0][: lengths[name]],
                                      bands[level][name][1][: lengths[name]])
                              for level in LEVELS},
-                   "n_calibration": n_calibration}
+                   "n_calibration": n_calibration, "fit_s": fit_seconds / len(lengths)}
             for name in lengths}
 
 
@@ -210,27 +226,67 @@ def score(series: Series, bands: dict) -> dict:
     return out
 
 
-def evaluate(series: list[Series], seed: int, methods, params: dict, global_out: dict,
-             held_fraction: float | None = None) -> pd.DataFrame:
+def evaluate_one(s: Series, seed: int, methods, params: dict, global_out: dict,
+                 held_fraction: float | None = None) -> list[dict]:
+    """The records of every method on one series."""
     rows = []
-    for position, s in enumerate(series):
-        for method in methods:
-            start = time.perf_counter()
-            if method == "AutoETS":
-                found = ets_intervals(s)
-            elif method.startswith("global "):
-                found = global_out[(method, s.name)]
-            elif method == "backtest conformal":
-                found = backtest_conformal(s, seed, params)
-            else:
-                found = lstm_intervals(s, method, seed, params, held_fraction)
-            for level, (cover, msis) in score(s, found["bands"]).items():
-                rows.append({"series": s.name, "group": s.group, "method": method,
-                             "level": level, "coverage": cover, "msis": msis,
-                             "h": len(s.test), "n_calibration": found["n_calibration"]})
-            print(f"[{position + 1}/{len(series)}] {s.name} {method} "
-                  f"{time.perf_counter() - start:.1f}s", file=sys.stderr)
-    return pd.DataFrame(rows)
+    for method in methods:
+        start = time.perf_counter()
+        if method == "AutoETS":
+            found = ets_intervals(s)
+        elif method.startswith("global "):
+            found = global_out[(method, s.name)]
+        elif method == "backtest conformal":
+            found = backtest_conformal(s, seed, params)
+        else:
+            found = lstm_intervals(s, method, seed, params, held_fraction)
+        for level, (cover, msis) in score(s, found["bands"]).items():
+            rows.append({"series": s.name, "group": s.group, "method": method,
+                         "level": level, "coverage": cover, "msis": msis,
+                         "h": len(s.test), "n_calibration": found["n_calibration"],
+                         "fit_s": found.get("fit_s", np.nan)})
+        print(f"{s.name} {method} {time.perf_counter() - start:.1f}s", file=sys.stderr)
+    return rows
+
+
+def evaluate(series: list[Series], seed: int, methods, params: dict, global_out: dict,
+             held_fraction: float | None = None, jobs: int = 1) -> pd.DataFrame:
+    """The records of every method on every series; ``jobs`` > 1 fits the series in that
+    many processes (one torch thread each)."""
+    if jobs > 1:
+        from joblib import Parallel, delayed
+
+        chunks = Parallel(n_jobs=jobs)(
+            delayed(_evaluate_in_worker)(s, seed, methods, params, global_out, held_fraction)
+            for s in series)
+    else:
+        chunks = [evaluate_one(s, seed, methods, params, global_out, held_fraction)
+                  for s in series]
+    return pd.DataFrame([row for chunk in chunks for row in chunk])
+
+
+def _evaluate_in_worker(*args) -> list[dict]:
+    import torch
+
+    torch.set_num_threads(1)
+    return evaluate_one(*args)
+
+
+def cost_table(records: pd.DataFrame, methods) -> list[str]:
+    """Fit seconds per series of each LSTM method, and of the default against the fit that
+    calibrates on its validation windows (no copy)."""
+    seconds = records[records["level"] == LEVELS[0]].groupby("method")["fit_s"].sum()
+    lines = ["| method | fit seconds, all series | x the same fit with calibration='validation' |",
+             "|---|---:|---:|"]
+    for method in methods:
+        if method not in seconds or not np.isfinite(seconds[method]) or seconds[method] == 0:
+            continue
+        base = method.replace("conformal", "validation conformal", 1) if (
+            "validation" not in method and "refit" not in method) else None
+        ratio = (f"{seconds[method] / seconds[base]:.2f}x"
+                 if base in seconds and seconds.get(base, 0) > 0 else "")
+        lines.append(f"| {method} | {seconds[method]:.0f} | {ratio} |")
+    return lines
 
 
 def coverage_table(records: pd.DataFrame, methods) -> list[str]:
@@ -259,12 +315,13 @@ def coverage_table(records: pd.DataFrame, methods) -> list[str]:
 def calibration_counts(records: pd.DataFrame, methods) -> list[str]:
     """How many calibration errors per step each conformal method had (median over series)."""
     lines = []
-    for method in ("conformal", "refit conformal", "refit cqr", "backtest conformal",
-                   "global conformal", "global refit conformal", "global refit cqr"):
-        if method not in methods:
-            continue
+    for method in ("conformal", "validation conformal", "refit conformal", "refit cqr",
+                   "backtest conformal", "global conformal", "global validation conformal",
+                   "global refit conformal", "global refit cqr"):
         part = records[(records["method"] == method) & (records["level"] == 0.95)]
         counts = part["n_calibration"]
+        if method not in methods or not counts.notna().any():
+            continue
         lines.append(
             f"Calibration errors per step of {method}: median {int(counts.median())} per "
             f"model (over the series that have any), fewer than the 19 that 95% needs for "
@@ -391,6 +448,8 @@ def main(argv=None) -> None:
     parser.add_argument("--timing-only", action="store_true",
                         help="only the backtest timings (no data sets needed)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="processes fitting the per-series models (one torch thread each)")
     parser.add_argument("--write-doc", action="store_true", help="update docs/intervals.md")
     parser.add_argument("--save", help="write the per-series records as CSV here")
     args = parser.parse_args(argv)
@@ -413,7 +472,8 @@ def main(argv=None) -> None:
         pool = [v for v in map(to_validation, pool) if v is not None]
     start = time.perf_counter()
     global_out = global_intervals(series, pool, methods, args.seed, params)
-    records = evaluate(series, args.seed, methods, params, global_out, args.held_fraction)
+    records = evaluate(series, args.seed, methods, params, global_out, args.held_fraction,
+                       args.jobs)
     elapsed = time.perf_counter() - start
     if args.save:
         records.to_csv(args.save, index=False)
@@ -429,6 +489,8 @@ def main(argv=None) -> None:
         *coverage_table(records, methods),
         "",
         *calibration_counts(records, methods),
+        "",
+        *cost_table(records, methods),
     ]
     if not args.skip_timing:
         lines += ["", "### backtest(refit=False) against one batched forward pass", "",
