@@ -1,6 +1,7 @@
 """What LSTMForecaster's defaults and ensembles cost: a 300 x 500 panel's default fit (the
-model chosen among candidates) against the former default (LSTMNetwork, scaler="standard",
-loss="mse"), one 200-point monthly series' fit + predict, and an Ensemble of three members'
+model chosen among candidates, then the calibration copy) against the former default
+(LSTMNetwork, scaler="standard", loss="mse", calibration="validation": one fit), one 200-point
+monthly series' fit + predict, and an Ensemble of three members'
 fit and predict against one network's, on one thread.
 
 Run by hand::
@@ -22,9 +23,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from tsforecast import Ensemble, LSTMForecaster, LSTMNetwork
+from tsforecast import ConformalIntervals, Ensemble, LSTMForecaster, LSTMNetwork
 
-FORMER = {"network": LSTMNetwork(), "scaler": "standard", "loss": "mse"}
+FORMER = {"network": LSTMNetwork(), "scaler": "standard", "loss": "mse",
+          "intervals": ConformalIntervals(calibration="validation")}  # one fit, no copy
 
 
 def panel(n_series: int, length: int, seed: int = 0) -> pd.DataFrame:

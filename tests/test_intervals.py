@@ -849,3 +849,23 @@ def test_default_intervals_hold_about_their_coverage_on_known_noise(n):
         actual = np.stack([later[12 + h : len(later) - H + 1 + h] for h in range(H)], axis=1)
         inside = (interval[..., 0] <= actual) & (actual <= interval[..., 1])
         assert low <= inside.mean() <= high, (coverage, inside.mean())
+
+
+def test_a_large_panel_trains_its_calibration_copy_on_evenly_spaced_series(monkeypatch):
+    """Check that a panel of more than CHOICE_SERIES series calibrates on a copy trained on
+    CHOICE_SERIES of them: the calibration windows are those series' only, and the copy is
+    the same as one fitted on those series alone."""
+    from tsforecast import _selection
+
+    frame = make_long(n_series=6, n=60)
+    settings = dict(TINY, window=8, horizon=H, scaler="standard", loss="mse")
+    whole = LSTMForecaster(**settings).fit(frame)
+    monkeypatch.setattr(_selection, "CHOICE_SERIES", 3)
+    sampled = LSTMForecaster(**settings).fit(frame)
+    np.testing.assert_array_equal(sampled.predict()["y"], whole.predict()["y"])
+    per_series = int(whole.conformal_ranks_[-1]) // 6
+    assert per_series >= 1 and sampled.conformal_ranks_[-1] == 3 * per_series
+    kept = frame[frame.unique_id.isin(["s0", "s2", "s4"])]  # every other series of 6
+    errors = sampled.conformal_errors_
+    sampled.calibrate(kept, n_windows=per_series, refit=True)  # a copy of those series alone
+    np.testing.assert_array_equal(sampled.conformal_errors_, errors)

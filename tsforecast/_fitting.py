@@ -32,7 +32,7 @@ from ._nn import MedianEnsemble
 from ._panel import Panel, future_names
 from ._scaling import TIME_SCALERS, fit_scaler
 from ._seasonality import MIN_SEASONS
-from ._selection import choose, describe, is_auto
+from ._selection import choose, describe, is_auto, sampled
 from ._state import Calibration, ForecasterState
 from ._target import check_target_transform
 from ._torch_utils import resolve_device, to_numpy
@@ -269,8 +269,11 @@ def _check_settings(settings: dict) -> None:
 def _calibrated_on_a_copy(params, state, panel: Panel, has_y: bool) -> ForecasterState:
     """``calibration="auto"`` or ``"refit"``: the errors of a copy fitted without the
     calibration rows replace those of the validation windows, unless the series are too short
-    for it (then the fit's own tables stay; "refit" warns)."""
+    for it (then the fit's own tables stay; "refit" warns). A panel of more than
+    CHOICE_SERIES series (on this rank) trains its copy on CHOICE_SERIES of them, evenly
+    spaced: a window each already gives about 100 errors per step."""
     n_windows = _refit_windows(state, panel)
+    panel = sampled(panel)
     shortfall = _refit_shortfall(state, panel, n_windows + state.horizon - 1)
     if shortfall:
         if params["calibration"] == "refit":

@@ -26,7 +26,7 @@ from .networks import HybridNetwork, LSTMNetwork, network_settings
 # (name, network, scaler, loss), in order of preference on ties and without validation windows.
 # One series gets the first without a choice: its few validation windows choose at random, and
 # the first is the most accurate one series at a time (docs/accuracy.md).
-CHOICE_SERIES = 100  # a larger panel is chosen on this many of its series, then fitted whole
+CHOICE_SERIES = 100  # a larger panel is chosen (and calibrated) on this many of its series
 CANDIDATES = (
     ("lstm", LSTMNetwork, "standard", "mse"),
     ("hybrid", HybridNetwork, "naive", "mae"),
@@ -74,9 +74,7 @@ def choose(params: dict, panel: Panel, has_y: bool, fit) -> tuple[dict, Forecast
         name, settings = options[0]
         return settings, replace(fit(settings, panel, has_y),
                                  model=describe(settings, name, None))
-    sample = panel
-    if panel.n_series > CHOICE_SERIES:
-        sample = panel.take(np.arange(CHOICE_SERIES) * panel.n_series // CHOICE_SERIES)
+    sample = sampled(panel)
     scored = []
     for name, settings in options:
         with warnings.catch_warnings():
@@ -90,6 +88,13 @@ def choose(params: dict, panel: Panel, has_y: bool, fit) -> tuple[dict, Forecast
         state = fit(settings, panel, has_y)
     scores = {entry[1]: entry[0] for entry in scored}
     return settings, replace(state, model=describe(settings, name, scores))
+
+
+def sampled(panel: Panel) -> Panel:
+    """``panel``, or CHOICE_SERIES of its series, evenly spaced, when it holds more."""
+    if panel.n_series <= CHOICE_SERIES:
+        return panel
+    return panel.take(np.arange(CHOICE_SERIES) * panel.n_series // CHOICE_SERIES)
 
 
 def describe(settings: dict, name: str, scores: dict | None) -> dict:

@@ -33,7 +33,8 @@ class ConformalIntervals(Settings):
         as ``calibrate(refit=True)`` does: every error is a forecast beyond the data its
         model saw, as ``predict()`` makes. ``k`` is 1 for a panel of 19 series or more
         (enough errors for a 95% interval), else the windows of the last third of the median
-        series (at least 1). Series too short to hold those rows out are left out of it, with
+        series (at least 1); a panel of more than 100 series trains the copy on 100 of them,
+        evenly spaced (as the choice of its model). Series too short to hold those rows out are left out of it, with
         a warning; when none can, the validation windows calibrate, with a warning.
         "validation": the errors of fit's validation windows (see ``fraction``): free, but few
         on a short series and optimistic, so its intervals hold less than asked.
