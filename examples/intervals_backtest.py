@@ -17,10 +17,10 @@ apart (``refit=False``: one fit on the months before the first cutoff, every cut
 forecast in one batched pass, nothing after a cutoff seen by the fit or the calibration):
 coverage (share of actual values inside the interval), mean width and MSIS.
 
-What it shows: on this series the refit copy (trained up to 2006) calibrates on its errors
+What it shows: on this series the default's copy (trained up to 2006) calibrates on its errors
 over 2006-2011, across the 2008-2009 collapse of orders, so its intervals are about three
 times as wide as needed and hold every value; fit's own validation windows (late 2009 to
-2011) hold 90%. Refit calibration pays off on short series and panels, whose validation
+2011) hold 90%. The copy pays off on short series and panels, whose validation
 windows are few (see docs/intervals.md); on a long series, check with a backtest like this
 one which calibration holds its coverage.
 
