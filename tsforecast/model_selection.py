@@ -89,7 +89,7 @@ def backtest(estimator, y, X=None, *, n_windows=5, step=None, refit=False, cover
         :meth:`LSTMForecaster.predict_interval`) and its coverage, width and MSIS. With
         ``ConformalIntervals(adaptive=m)``, each cutoff's interval is widened from the step-1
         errors of the origins before it only.
-    method : {"auto", "conformal", "quantile"}, default="auto"
+    method : {"auto", "conformal", "quantile", "cqr"}, default="auto"
         How intervals are made, as in :meth:`LSTMForecaster.predict_interval`.
     n_jobs : int or None, default=None
         Parallel fits when refitting (joblib's ``n_jobs``; None is one, unless inside a
