@@ -375,7 +375,7 @@ def test_plot_draws_a_90_percent_band_by_default_and_interval_adds_output_column
         tmp_path, capsys, monkeypatch):
     """Check --plot draws the default 90% interval as a band and reports its coverage, and
     --interval 0.8 writes lower/upper columns that match the API's predict_interval."""
-    from tsforecast import ConformalIntervals, LSTMForecaster, cli, datasets
+    from tsforecast import LSTMForecaster, cli, datasets
 
     bands = {}
     monkeypatch.setattr(cli, "save_figure",

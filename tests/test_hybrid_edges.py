@@ -19,7 +19,14 @@ import torch
 from conftest import TRAINING
 from sklearn.base import clone
 
-from tsforecast import ConformalIntervals, Ensemble, HybridNetwork, LSTMForecaster, LSTMNetwork, load
+from tsforecast import (
+    ConformalIntervals,
+    Ensemble,
+    HybridNetwork,
+    LSTMForecaster,
+    LSTMNetwork,
+    load,
+)
 from tsforecast.model_selection import backtest
 
 PATTERN = np.array([0.8, 0.85, 0.95, 1.0, 1.05, 1.2, 1.35, 1.3, 1.1, 0.95, 0.85, 0.75])

@@ -24,7 +24,7 @@ from tsforecast._nn import LSTMNet
 H = 3
 
 
-def VALIDATION(**settings):
+def validation_calibration(**settings):
     """ConformalIntervals calibrated on fit's validation windows, whose mechanics most of
     these tests check (the default, "auto", calibrates on a copy where it can)."""
     return ConformalIntervals(calibration="validation", **settings)
@@ -32,7 +32,7 @@ def VALIDATION(**settings):
 
 def model(**params):
     return LSTMForecaster(**{**TINY, "window": 8, "horizon": H, "validation_fraction": 0.2,
-                             "intervals": VALIDATION(), **params})
+                             "intervals": validation_calibration(), **params})
 
 
 def noisy(n=200, seed=0, scale=1.0):
@@ -322,7 +322,7 @@ def test_calibration_fraction_calibrates_on_the_last_validation_windows():
     n, window = 200, 8
     n_val = int(np.ceil(0.2 * (n - window - H + 1)))  # 38 validation windows
     full = model(window=window, random_state=0).fit(noisy(n))
-    half = model(window=window, intervals=VALIDATION(fraction=0.5),
+    half = model(window=window, intervals=validation_calibration(fraction=0.5),
                  random_state=0).fit(noisy(n))
     assert full.conformal_ranks_[-1] == n_val
     assert half.conformal_ranks_[-1] == n_val // 2
@@ -335,10 +335,10 @@ def test_calibration_fraction_keeps_one_window_per_series_for_early_stopping():
     """Check that a series with two validation windows lends one to calibration, and that
     calibration falls back to every validation window when no series can spare one."""
     n_windows = 10 - 2 - H + 1  # 10 rows, window 2: 6 windows, 2 validation (fraction 0.2)
-    fitted = model(window=2, intervals=VALIDATION(fraction=0.9)).fit(noisy(10))
+    fitted = model(window=2, intervals=validation_calibration(fraction=0.9)).fit(noisy(10))
     assert fitted.conformal_ranks_[-1] == 1
     single = model(window=2, validation_fraction=0.1,
-                   intervals=VALIDATION(fraction=0.9)).fit(noisy(10))
+                   intervals=validation_calibration(fraction=0.9)).fit(noisy(10))
     assert int(np.ceil(0.1 * n_windows)) == 1
     assert single.conformal_ranks_[-1] == 1 and len(single.history_["val_loss"]) > 0
 
@@ -348,7 +348,7 @@ def test_calibration_fraction_keeps_one_window_per_series_for_early_stopping():
 def test_bad_calibration_fraction_is_refused(value, error):
     """Check that ConformalIntervals(fraction=...) outside [0, 1] is refused at fit, naming it."""
     with pytest.raises(error, match="fraction must be"):
-        model(intervals=VALIDATION(fraction=value)).fit(noisy())
+        model(intervals=validation_calibration(fraction=value)).fit(noisy())
 
 
 # -- conformal errors pooled over the horizon steps -------------------------------------------
@@ -389,7 +389,7 @@ def test_pooled_interval_is_each_step_mean_error_times_one_quantile():
     """Check that with ConformalIntervals(pooling=True) each step's half-width, divided by that
     step's scale, is the same across the steps, and that the rank counts windows: at 70% the
     ceil(9 * 0.7) = 7th of 8 windows, the ceil(24 * 7 / 8) = 21st of the 24 pooled errors."""
-    fitted = short_fit(intervals=VALIDATION(pooling=True))
+    fitted = short_fit(intervals=validation_calibration(pooling=True))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         band = fitted.predict_interval(coverage=0.7)
@@ -403,7 +403,7 @@ def test_pooled_interval_is_each_step_mean_error_times_one_quantile():
 def test_auto_pools_only_the_coverages_a_step_has_too_few_errors_for():
     """Check ConformalIntervals(pooling='auto'): pooled at 95% (8 errors per step need 19), per
     step at 80% (8 errors are enough); False warns at 95%, and the setting is read at predict."""
-    fitted = short_fit(intervals=VALIDATION())
+    fitted = short_fit(intervals=validation_calibration())
     assert fitted.intervals.pooling == "auto"
     auto_95, auto_80 = fitted.predict_interval(coverage=0.95), fitted.predict_interval(coverage=0.8)
     fitted.set_params(intervals__pooling=True)
@@ -433,7 +433,7 @@ def test_bad_conformal_pooling_is_refused(value):
     """Check that ConformalIntervals(pooling=...) other than 'auto', True or False is refused at
     fit."""
     with pytest.raises(ValueError, match="pooling must be 'auto', True or False"):
-        model(intervals=VALIDATION(pooling=value)).fit(noisy(60))
+        model(intervals=validation_calibration(pooling=value)).fit(noisy(60))
 
 
 def test_pooled_calibration_saves_and_loads(tmp_path):
@@ -471,7 +471,7 @@ def test_calibrate_gives_a_model_without_validation_windows_its_intervals():
     assert fitted.conformal_ranks_[-1] == 40
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        band = fitted.set_params(intervals=VALIDATION(pooling=False)).predict_interval(
+        band = fitted.set_params(intervals=validation_calibration(pooling=False)).predict_interval(
             coverage=0.95)
     point = fitted.predict()
     assert np.all(band[:, 0] <= point) and np.all(point <= band[:, 1])
@@ -653,7 +653,7 @@ def test_refit_must_be_a_bool():
 
 def cqr_model(**params):
     return model(quantiles=(0.1, 0.9), validation_fraction=0.4,
-                 intervals=VALIDATION(pooling=False), random_state=0, **params)
+                 intervals=validation_calibration(pooling=False), random_state=0, **params)
 
 
 def test_cqr_moves_each_trained_quantile_by_the_conformal_rank_of_its_scores():
@@ -745,7 +745,7 @@ def assert_nested(inner, outer):
 def test_conformal_quantiles_over_a_fine_grid_never_cross(seed, pooling):
     """Check that conformal quantiles at levels 0.01, ..., 0.99 never decrease at any step, with
     18 errors per step: enough per step up to 94%, pooled beyond with pooling='auto'."""
-    fitted = model(random_state=seed, intervals=VALIDATION(pooling=pooling))
+    fitted = model(random_state=seed, intervals=validation_calibration(pooling=pooling))
     fitted.fit(noisy(100, seed=seed))
     assert fitted.conformal_ranks_[-1] == 18
     with warnings.catch_warnings():
@@ -766,7 +766,7 @@ def test_conformal_quantiles_of_a_panel_never_cross_at_any_series():
 def test_conformal_interval_at_94_lies_inside_that_at_96(seed, pooling):
     """Check nesting across separate calls, with 18 errors per step: enough for 94% per step,
     too few for 96% (pooled with pooling='auto')."""
-    fitted = model(random_state=seed, intervals=VALIDATION(pooling=pooling))
+    fitted = model(random_state=seed, intervals=validation_calibration(pooling=pooling))
     fitted.fit(noisy(100, seed=seed))
     assert fitted.conformal_ranks_[-1] == 18
     coverages = np.round(np.arange(0.5, 0.99, 0.02), 2)
@@ -784,7 +784,7 @@ CLOSE = (0.02, 0.03, 0.1, 0.11, 0.12, 0.88, 0.89, 0.9, 0.97, 0.98)  # trained, i
 
 def close_fit(seed, pooling):
     return model(quantiles=CLOSE, epochs=3, random_state=seed,
-                 intervals=VALIDATION(pooling=pooling)).fit(noisy(100, seed=seed))
+                 intervals=validation_calibration(pooling=pooling)).fit(noisy(100, seed=seed))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -815,7 +815,7 @@ def test_cqr_intervals_hold_the_calibrated_ones():
     """Check that ordering only widens: each cqr interval holds the trained band moved by the
     conformal rank of its own pair's scores (the interval whose coverage is guaranteed)."""
     fitted = model(quantiles=CLOSE, epochs=3, random_state=1,
-                   intervals=VALIDATION(pooling=False)).fit(noisy(100, seed=1))
+                   intervals=validation_calibration(pooling=False)).fit(noisy(100, seed=1))
     n = int(fitted.conformal_ranks_[-1])
     raw = fitted.predict_quantiles(alpha=CLOSE, method="quantile")
     with warnings.catch_warnings():

@@ -202,5 +202,5 @@ def conformal_radius(table: np.ndarray, ranks: np.ndarray, coverage: float,
                 f"most {number(math.floor(1000 * units / (units + 1)) / 1000)}."
             )
         return table[-1]
-    rank = unit_rank if windows is None else math.ceil(n * unit_rank / units - TOLERANCE)
+    rank = math.ceil(n * unit_rank / units - TOLERANCE)  # unit_rank when windows is None
     return table[int(np.searchsorted(ranks, rank))]
