@@ -14,17 +14,21 @@ import numpy as np
 
 from ._batches import DevicePanel
 from ._context import Context, Rows, panel_transforms
-from ._distributed import all_rows
+from ._distributed import all_lengths, all_rows
 from ._forecasting import append_rows, device_rows, network_outputs, origins
 from ._intervals import (
     conformal_radius,
     conformal_table,
+    error_scores,
     level_positions,
     pooled_table,
     pools,
     quantile_pairs,
     quantile_scores,
     quantile_tables,
+    relative_offsets,
+    spread_divisors,
+    spread_level,
 )
 from ._panel import Panel
 from ._state import Calibration, ForecasterState
@@ -157,10 +161,31 @@ def predict_bands(state: ForecasterState, rows: Rows, ends, series, levels, meth
         mirrored = _scaled_bands(state, outputs, median, [1 - a for a in levels], method,
                                  pooling)
         scaled = np.where(flip[:, None], mirrored, scaled)
-    if adaptive is not None and method != "quantile":
-        factors = adaptive_factors(state, rows, data, ends, series, adaptive)  # (N, T)
-        scaled = median[..., None] + factors[:, None, :, None] * (scaled - median[..., None])
+    if method != "quantile":
+        offsets = scaled - median[..., None]
+        factors = _band_factors(state, rows, data, ends, series, method, adaptive)  # (N, T)
+        if factors is not None:
+            offsets = factors[:, None, :, None] * offsets
+        units = log_units(transforms, state.n_targets)
+        if method == "conformal" and state.calibration.relative and units is not None:
+            offsets = relative_offsets(offsets, units[series])
+        scaled = median[..., None] + offsets
     return point, _invert_bands(transforms, scaled, series, last_steps)
+
+
+def _band_factors(state: ForecasterState, rows: Rows, data: DevicePanel, ends, series, method,
+                  adaptive) -> np.ndarray | None:
+    """What each band's distances from the point forecast (N, T) are multiplied by (None:
+    1): for "conformal" with tables in spreads, the spread of the window forecast from;
+    with ``adaptive`` (an int ``m``), the adaptive factor."""
+    factors = None
+    if method == "conformal" and state.calibration.spread is not None:
+        spreads = window_spread(data, ends - state.window, rows.offsets[series])
+        factors = spread_divisors(spreads, state.calibration.spread)
+    if adaptive is not None:
+        adapted = adaptive_factors(state, rows, data, ends, series, adaptive)
+        factors = adapted if factors is None else factors * adapted
+    return factors
 
 
 def adaptive_factors(state: ForecasterState, rows: Rows, data: DevicePanel, ends, series,
@@ -190,7 +215,14 @@ def adaptive_factors(state: ForecasterState, rows: Rows, data: DevicePanel, ends
                                                                        state.median_position()]
     actual = to_numpy(data.values[data.long_tensor(read), : state.n_targets])
     totals = np.zeros((n_rows + 1, state.n_targets))
-    totals[read + 1] = np.abs(actual.astype(np.float64) - step1)
+    units = log_units(rows.transforms, state.n_targets) if table.relative else None
+    errors = error_scores((actual.astype(np.float64) - step1)[:, None, :],
+                          None if units is None else units[row_series[read]])[:, 0, :]
+    if table.spread is not None:  # in spreads, as the calibration's
+        lows = rows.offsets[row_series[read]]
+        errors = errors / spread_divisors(window_spread(data, read - state.window, lows),
+                                          table.spread)
+    totals[read + 1] = errors
     totals = np.cumsum(totals, axis=0)  # totals[r]: the errors of rows before r
     counts = (highs - lows)[:, None]
     recent = (totals[highs] - totals[lows]) / np.maximum(counts, 1)  # (N, T)
@@ -292,8 +324,51 @@ class Origins(NamedTuple):
     val_series: np.ndarray
 
 
-def calibrate(network, data: DevicePanel, windows, offsets, levels,
-              gather: bool = False) -> Calibration:
+MIN_SPREAD_ROWS = 3  # windows of fewer rows give no spread (a median of one or no change)
+
+
+def local_scale_on(setting, n_series: int) -> bool:
+    """Whether ``ConformalIntervals.local_scale`` (True, False or "auto") scales the errors
+    of windows of ``n_series`` series: "auto" for a panel of several series, not for one."""
+    return n_series > 1 if setting == "auto" else bool(setting)
+
+
+def window_spread(data: DevicePanel, starts: np.ndarray, lows: np.ndarray) -> np.ndarray | None:
+    """How much the targets of each window move: the median absolute one-step change (N, T)
+    over the rows of the windows starting at ``starts`` (N,), in network units (rows before
+    ``lows`` (N,) repeat the series' first row, as the network reads them). A jump moves a
+    window's median little; a calmer or livelier stretch of the series moves it at once.
+    None for windows of fewer than MIN_SPREAD_ROWS rows."""
+    if data.window < MIN_SPREAD_ROWS:
+        return None
+    rows = np.maximum(starts[:, None] + np.arange(data.window), lows[:, None])
+    values = to_numpy(data.values[data.long_tensor(rows), : data.n_targets])
+    return np.median(np.abs(np.diff(values.astype(np.float64), axis=1)), axis=1)
+
+
+def log_units(transforms: Transforms, n_targets: int) -> np.ndarray | None:
+    """Log units per network unit (n_series, T) of the targets of a model fitted on their logs
+    (``target_transform="log"``, as the hybrid network on positive series); None otherwise."""
+    target = transforms.target
+    if target is None or target.kind != "log":
+        return None
+    return np.atleast_2d(transforms.scaler.scale)[:, :n_targets]
+
+
+def normalised_tables(errors: np.ndarray, spreads, scores=None) -> Calibration:
+    """The tables of absolute errors (N, H, T) divided by their windows' spreads (N, T)
+    (scores: the conformity scores of trained quantiles, as :func:`calibrate` takes them)."""
+    level = None if spreads is None else spread_level(spreads)
+    if level is not None:
+        errors = errors / spread_divisors(spreads, level)[:, None, :]
+    point = (*conformal_table(errors), *pooled_table(errors))
+    if scores is None:
+        return Calibration(*point, spread=level)
+    return Calibration(*point, *quantile_tables(scores, point[4]), spread=level)
+
+
+def calibrate(network, data: DevicePanel, windows, offsets, levels, gather: bool = False,
+              units=None, local_scale: bool = True) -> Calibration:
     """The conformal tables of the calibration windows (a WindowIndex's validation windows or
     Origins), in network units: the point forecast's absolute errors per step (table, ranks),
     then pooled over the steps (table, ranks, scales); with trained quantiles, the conformity
@@ -302,19 +377,18 @@ def calibrate(network, data: DevicePanel, windows, offsets, levels,
     With ``gather``, under a process group, the errors of every rank's windows make the
     tables, so that each rank holds the tables of the whole panel: a collective call, for the
     steps every rank takes together (fit, and the copy of a refit calibration)."""
-    errors, scores = _calibration_errors(network, data, windows, offsets, levels)
+    errors, scores = _calibration_errors(network, data, windows, offsets, levels, units)
+    spreads = (window_spread(data, windows.val_starts, offsets[windows.val_series])
+               if local_scale else None)
     if gather:
-        errors, scores = all_rows(errors), all_rows(scores)
+        errors, scores, spreads = all_rows(errors), all_rows(scores), all_rows(spreads)
     if len(errors) == 0:
         return Calibration()
-    point = (*conformal_table(errors), *pooled_table(errors))
-    if scores is None:
-        return Calibration(*point)
-    return Calibration(*point, *quantile_tables(scores, point[4]))
+    return normalised_tables(errors, spreads, scores)._replace(relative=units is not None)
 
 
-def panel_calibration(state: ForecasterState, panel: Panel, n_windows,
-                      gather: bool = False) -> Calibration:
+def panel_calibration(state: ForecasterState, panel: Panel, n_windows, gather: bool = False,
+                      local_scale="auto") -> Calibration:
     """The tables of the last ``n_windows`` rolling origins of each series of a context panel
     (every origin when None), forecast by the fitted network (``gather``: see
     :func:`calibrate`)."""
@@ -324,12 +398,15 @@ def panel_calibration(state: ForecasterState, panel: Panel, n_windows,
         counts = np.bincount(series, minlength=panel.n_series)
         keep = ragged_arange(counts) >= (counts[series] - n_windows)
         starts, series = starts[keep], series[keep]
-    data = device_rows(state, Rows(panel.values, panel.offsets, panel_transforms(state, panel)))
+    transforms = panel_transforms(state, panel)
+    data = device_rows(state, Rows(panel.values, panel.offsets, transforms))
     return calibrate(state.network, data, Origins(len(starts), starts, series), panel.offsets,
-                     state.quantiles, gather)
+                     state.quantiles, gather, log_units(transforms, state.n_targets),
+                     local_scale_on(local_scale, len(all_lengths(panel.lengths)) if gather
+                                    else panel.n_series))
 
 
-def _calibration_errors(network, data: DevicePanel, windows, offsets, levels):
+def _calibration_errors(network, data: DevicePanel, windows, offsets, levels, units=None):
     """The absolute errors (N, H, T) of the point forecasts of the calibration windows, and
     the conformity scores of the trained quantiles' central pairs (None without)."""
     pairs = quantile_pairs(levels)
@@ -344,5 +421,6 @@ def _calibration_errors(network, data: DevicePanel, windows, offsets, levels):
     median = 0 if levels is None else int(level_positions(levels, (0.5,))[0])
     actual = to_numpy(data.targets(data.long_tensor(starts))).astype(np.float64)
     actual = actual.reshape(shape[:3])  # (N, H, T)
-    errors = np.abs(actual - outputs[..., median])
+    errors = error_scores(actual - outputs[..., median],
+                          None if units is None else units[series])
     return errors, (quantile_scores(outputs, actual, pairs) if pairs else None)

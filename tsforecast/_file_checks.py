@@ -297,15 +297,20 @@ def _check_calibration(table, horizon: int, n_targets: int, pairs: int) -> None:
     and the conformity scores of the trained quantiles' pairs; each with its ranks."""
     if not isinstance(table, Calibration):
         raise _bad_state(f"state_.calibration must be a Calibration; got {short(table)}")
-    if not isinstance(table.in_sample, (bool, np.bool_)):
-        raise _bad_state(f"state_.calibration.in_sample must be a bool; got "
-                         f"{short(table.in_sample)}")
+    for flag in ("in_sample", "relative"):
+        if not isinstance(getattr(table, flag), (bool, np.bool_)):
+            raise _bad_state(f"state_.calibration.{flag} must be a bool; got "
+                             f"{short(getattr(table, flag))}")
     if table.errors is None or table.ranks is None:
-        if any(value is not None for value in table._replace(in_sample=None)):
+        if any(value is not None for value in table._replace(in_sample=None, relative=None)):
             raise _bad_state("state_.calibration holds tables without the errors and ranks "
                              "they are read with")
         return
     steps = {"horizon": horizon, "n_targets": n_targets}
+    if table.spread is not None:
+        _check_table("spread", table.spread, ordered=False, n_targets=n_targets)
+        if not (table.spread > 0).all():
+            raise _bad_state("state_.calibration.spread must be positive")
     n_ranks = _check_ranks("ranks", table.ranks)
     _check_table("errors", table.errors, n_ranks=n_ranks, **steps)
     pooled = (table.pooled, table.pooled_ranks, table.scale)

@@ -23,10 +23,17 @@ import torch
 
 from ._base import Trained, check_common_params, train_network
 from ._batches import DevicePanel
-from ._calibration import calibrate, panel_calibration
+from ._calibration import (
+    calibrate,
+    local_scale_on,
+    log_units,
+    normalised_tables,
+    panel_calibration,
+    window_spread,
+)
 from ._context import column_settings
 from ._distributed import all_lengths, all_rows, smallest
-from ._intervals import check_levels, conformal_table, pooled_table, trained_levels
+from ._intervals import check_levels, error_scores, trained_levels
 from ._losses import pinball_loss
 from ._nn import MedianEnsemble
 from ._panel import Panel, future_names
@@ -141,7 +148,9 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
         trained = _train_members(train, params, options, window, levels)
     if hybrid:
         trained.module.pool_unseen()
-    calibration = _calibration(trained.module, data, roles.calibration, panel.offsets, levels)
+    calibration = _calibration(trained.module, data, roles.calibration, panel.offsets, levels,
+                               log_units(transforms, panel.n_targets),
+                               local_scale_on(p.local_scale, len(all_lengths(panel.lengths))))
     ends = panel.offsets[1:]
     rows = np.maximum(ends[:, None] - window + np.arange(window), panel.offsets[:-1, None])
     target = transforms.target
@@ -165,28 +174,33 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
     )
 
 
-def _calibration(network, data: DevicePanel, windows: WindowIndex, offsets, levels):
+def _calibration(network, data: DevicePanel, windows: WindowIndex, offsets, levels, units,
+                 local_scale: bool):
     """The conformal tables of the calibration windows; when the fit held no validation window
     (on any rank), those of a naive forecast (each window's last value) over every training
     window, marked in-sample: an interval is never refused, and it warns how it was made."""
     if -smallest(-int(windows.n_val > 0)):  # some rank has validation windows
-        return calibrate(network, data, windows, offsets, levels, gather=True)
-    errors = all_rows(_naive_errors(data, windows.train_starts))
+        return calibrate(network, data, windows, offsets, levels, True, units, local_scale)
+    starts, series = windows.train_starts, windows.train_series
+    errors = all_rows(error_scores(_naive_errors(data, starts),
+                                   None if units is None else units[series]))
+    spreads = all_rows(window_spread(data, starts, offsets[series]) if local_scale else None)
     if len(errors) == 0:
         return Calibration()
-    return Calibration(*conformal_table(errors), *pooled_table(errors), in_sample=True)
+    return normalised_tables(errors, spreads)._replace(in_sample=True,
+                                                       relative=units is not None)
 
 
 def _naive_errors(data: DevicePanel, starts: np.ndarray) -> np.ndarray:
-    """The absolute errors (N, H, T), in network units, of forecasting every step after the
-    windows starting at ``starts`` by the window's last target value."""
+    """The errors (N, H, T) (actual less forecast), in network units, of forecasting every
+    step after the windows starting at ``starts`` by the window's last target value."""
     n, shape = len(starts), (len(starts), data.horizon, data.n_targets)
     if n == 0:
         return np.empty(shape)
     actual = to_numpy(data.targets(data.long_tensor(starts))).astype(np.float64).reshape(shape)
     last_rows = data.long_tensor(starts + data.window - 1)
     last = to_numpy(data.values[last_rows, : data.n_targets]).astype(np.float64)
-    return np.abs(actual - last[:, None, :])
+    return actual - last[:, None, :]
 
 
 def _loss_function(loss: str, levels):
@@ -227,7 +241,7 @@ def forecaster_settings(params: dict) -> dict:
         **network_settings(params["network"]), **column_settings(params["columns"]),
         network_auto=params["network"] is None,
         calibration=intervals["calibration"], calibration_fraction=intervals["fraction"],
-        conformal_pooling=intervals["pooling"],
+        conformal_pooling=intervals["pooling"], local_scale=intervals["local_scale"],
     )
     _check_settings(settings)
     return settings
@@ -331,7 +345,7 @@ def refit_calibration(params: dict, state: ForecasterState, panel: Panel, has_y:
                 "calibration": "validation"}
     _check_settings(settings)
     copy = fit_model(settings, panel.head(panel.lengths - held), has_y)
-    return panel_calibration(copy, panel, n_windows, gather=True)
+    return panel_calibration(copy, panel, n_windows, True, params["local_scale"])
 
 
 def _refit_shortfall(state: ForecasterState, panel: Panel, held: int) -> str | None:

@@ -2,9 +2,11 @@
 conformal table of absolute validation errors, and its look-up at any coverage.
 
 The forecaster's validation windows give absolute errors of the point forecast per horizon step
-and target in each series' network units (after seasonal adjustment and scaling); the table
-keeps them sorted (at most MAX_CALIBRATION order statistics), so that any coverage can be asked
-at predict with the finite-sample correction of split conformal prediction. Numpy only.
+and target in each series' network units (after seasonal adjustment and scaling); for a model
+on the logs of its targets, relative errors; in a panel, divided by how much each window's
+values move (its spread). The table keeps them sorted (at most MAX_CALIBRATION order
+statistics), so that any coverage can be asked at predict with the finite-sample correction of
+split conformal prediction. Numpy only.
 """
 
 from __future__ import annotations
@@ -122,6 +124,46 @@ def pooled_table(errors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     normalised = np.where(scale > 0, errors / safe, 0.0)  # (n, H, T)
     table, ranks = conformal_table(normalised.reshape(n * horizon, n_targets))
     return table, ranks, scale
+
+
+SPREAD_FLOOR = 0.1  # a window's spread is at least this share of the calibration's median
+LOG_LIMIT = 700.0  # exp of more overflows float64
+
+
+def spread_level(spreads: np.ndarray) -> np.ndarray:
+    """The typical spread (T,) of the calibration windows' ``spreads`` (N, T): their median
+    (their mean where most windows are flat; 1 where all are)."""
+    level = np.median(spreads, axis=0)
+    level = np.where(level > 0, level, spreads.mean(axis=0))
+    return np.where(level > 0, level, 1.0)
+
+
+def spread_divisors(spreads: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """The spreads (N, T) that errors are divided by: at least SPREAD_FLOOR of ``level``."""
+    return np.maximum(spreads, SPREAD_FLOOR * level)
+
+
+
+def error_scores(differences: np.ndarray, units: np.ndarray | None) -> np.ndarray:
+    """The conformity scores (N, H, T) of forecast errors ``differences`` (actual less
+    forecast, network units): their absolute values; for a model on the logs of its targets
+    (``units`` (N, T): log units per network unit), the relative errors ``|actual / forecast - 1|``
+    in network units (divided by ``units``), so that a band is symmetric in data units, as
+    narrow as in logs where the errors are small and growing linearly, not exponentially,
+    where they are large (see :func:`relative_offsets`)."""
+    if units is None:
+        return np.abs(differences)
+    units = units[:, None, :]
+    return np.abs(np.expm1(np.minimum(units * differences, LOG_LIMIT))) / units
+
+
+def relative_offsets(offsets: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Signed band offsets (N, H, T, K) in relative scores (see :func:`error_scores`) ->
+    network units: ``log(1 + units * offset) / units`` (``units`` (N, T)); a lower bound at
+    or beyond 100% below the forecast is minus infinity (0 in data units)."""
+    units = units[:, None, :, None]
+    with np.errstate(divide="ignore"):
+        return np.log1p(np.maximum(units * offsets, -1.0)) / units
 
 
 def quantile_pairs(levels) -> list[tuple[int, int]]:

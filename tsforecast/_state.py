@@ -36,6 +36,12 @@ class Calibration(NamedTuple):
     quantile_pooled: np.ndarray | None = None  # (n_pooled_ranks, T, n_pairs)
     # the errors are those of the training windows (the fit held no validation window)
     in_sample: bool = False
+    # (T,) the calibration windows' median spread; the errors above are divided by their
+    # window's spread (see _calibration.window_spread). None: errors in network units
+    spread: np.ndarray | None = None
+    # the errors of a model on the logs of its targets are relative (see
+    # _calibration.error_scores); False: absolute errors in network units
+    relative: bool = False
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,18 @@ class ConformalIntervals(Settings):
         intervals then cover far less than asked); it only widens, never narrows, and leaves
         ``method="quantile"`` alone. Its cost is one more batched forward pass, over the
         one-step origins read. None: no widening. Read at predict, like ``pooling``.
+    local_scale : {"auto", True, False}, default="auto"
+        Whether each calibration error is divided by how much its window's values move (the
+        median absolute one-step change of the window's targets, in the series' scaled
+        units; at least a tenth of the calibration windows' median), and each interval's
+        radius multiplied by that of the window it forecasts from. The intervals then widen
+        after a lively stretch and narrow after a calm one, and the errors of many series
+        pool fairly; the median lets one jump in a window change little. False: errors in
+        the series' scaled units, one width per step for every window of a series. Windows
+        of fewer than 3 rows are not scaled. "auto": True for a panel of several series,
+        False for one series (whose windows share one scale already; on the benchmark's
+        single series the window's own spread made the intervals hold less). Read at fit
+        and ``calibrate``.
 
     Notes
     -----
@@ -97,11 +109,13 @@ class ConformalIntervals(Settings):
     >>> model = LSTMForecaster(horizon=6, intervals=ConformalIntervals(calibration="refit"))
     """
 
-    def __init__(self, calibration="auto", fraction=0.0, pooling="auto", adaptive=None):
+    def __init__(self, calibration="auto", fraction=0.0, pooling="auto", adaptive=None,
+                 local_scale="auto"):
         self.calibration = calibration
         self.fraction = fraction
         self.pooling = pooling
         self.adaptive = adaptive
+        self.local_scale = local_scale
 
 
 def interval_settings(intervals) -> dict:
@@ -126,4 +140,9 @@ def interval_settings(intervals) -> dict:
         raise ValueError(f"pooling must be 'auto', True or False; got pooling={pooling!r}.")
     if settings["adaptive"] is not None:
         check_int("adaptive", settings["adaptive"], 1)
+    local_scale = settings["local_scale"]
+    if not (isinstance(local_scale, (bool, np.bool_))
+            or (isinstance(local_scale, str) and local_scale == "auto")):
+        raise ValueError(f"local_scale must be 'auto', True or False; got "
+                         f"local_scale={local_scale!r}.")
     return settings

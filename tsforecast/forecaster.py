@@ -579,12 +579,12 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         state = self._fitted_state()
         check_bool("refit", refit)
         panel = read_panel(state, X, y)
+        settings = resolved(forecaster_settings(self.get_params(deep=False)), state)
         if refit:
-            settings = resolved(forecaster_settings(self.get_params(deep=False)), state)
             tables = refit_calibration(settings, state, panel, y is not None,
                                        1 if n_windows is None else n_windows)
         else:
-            tables = panel_calibration(state, panel, n_windows)
+            tables = panel_calibration(state, panel, n_windows, False, settings["local_scale"])
         self.state_ = replace(state, calibration=tables)  # swapped whole
         return self
 

@@ -469,7 +469,7 @@ def _grouped_parameters(params: dict) -> dict:
     network = LSTMNetwork(**{name: flat.pop(name) for name in LSTMNetwork().get_params()})
     intervals = ConformalIntervals(calibration=flat.pop("calibration"),
                                    fraction=flat.pop("calibration_fraction"),
-                                   pooling=flat.pop("conformal_pooling"))
+                                   pooling=flat.pop("conformal_pooling"), local_scale=False)
     names = {"id": flat.pop("id_column"), "time": flat.pop("time_column"),
              "static": flat.pop("static_columns"), "future": flat.pop("future_columns")}
     defaults = {"id": "unique_id", "time": "ds", "static": None, "future": None}

@@ -12,7 +12,8 @@ Pinned again since, on purpose: those two once more, when the pooled radius bega
 windows (not their steps) in its finite-sample rank and each step's scale was shrunk towards
 errors growing with the root of the step; and air_boxcox_refit's "interval", when the
 calibration copy began to train for the epochs the fit kept. The other scenarios pin
-``ConformalIntervals(calibration="validation")``, the calibration they were written with.
+``ConformalIntervals(calibration="validation", local_scale=False)``, the calibration they
+were written with (the defaults before "auto" and before errors scaled by their window).
 forecaster_panel_v1.tsf is kept as it was written (the layout before the fitted state): do
 not commit the one this script writes.
 
@@ -38,7 +39,7 @@ from tsforecast import ConformalIntervals, LSTMForecaster, LSTMNetwork, datasets
 HERE = Path(__file__).resolve().parent
 SMALL = {"network": LSTMNetwork(hidden_size=8), "epochs": 6, "batch_size": 16, "random_state": 0,
          "device": "cpu", "scaler": "standard", "loss": "mse",
-         "intervals": ConformalIntervals(calibration="validation")}  # the defaults before "auto"
+         "intervals": ConformalIntervals(calibration="validation", local_scale=False)}
 
 
 def panel_frame() -> pd.DataFrame:
@@ -98,7 +99,7 @@ def scenarios():
     horizon_rows = long.groupby("unique_id").tail(4)
     panel = LSTMForecaster(horizon=4, columns={"static": "size", "future": "promo"},
                            **{**SMALL, "scaler": "naive", "intervals": ConformalIntervals(
-                               calibration="validation", fraction=0.5)})
+                               calibration="validation", fraction=0.5, local_scale=False)})
     panel.fit(history)
     new = history[history.unique_id.isin(["s1", "s3"])]
     new = new.assign(unique_id=lambda f: "new_" + f.unique_id)
