@@ -597,15 +597,17 @@ def test_refit_calibration_of_a_panel_takes_one_window_per_series_and_skips_shor
         fitted.calibrate(frame, n_windows=58, refit=True)
 
 
-def test_calibration_refit_at_fit_is_calibrate_refit_on_the_last_third():
+@pytest.mark.parametrize("n, windows", [(45, 45 // 3 - H + 1), (120, 20)])
+def test_calibration_refit_at_fit_is_calibrate_refit_on_the_last_third(n, windows):
     """Check calibration="refit": fit then calibrate(refit=True) on the windows of the last
-    third of the series, the network untouched."""
-    series = noisy(120)
+    third of the series, at most 20 (the last ones of a long series' copy), the network
+    untouched."""
+    series = noisy(n)
     fitted = model(random_state=0, intervals=ConformalIntervals(calibration="refit")).fit(series)
     plain = model(random_state=0).fit(series)
     np.testing.assert_array_equal(fitted.predict(), plain.predict())
-    plain.calibrate(series, n_windows=120 // 3 - H + 1, refit=True)
-    assert fitted.conformal_ranks_[-1] == 120 // 3 - H + 1
+    plain.calibrate(series, n_windows=windows, refit=True)
+    assert fitted.conformal_ranks_[-1] == windows
     for name in ("conformal_errors_", "conformal_pooled_", "conformal_scale_"):
         np.testing.assert_array_equal(getattr(fitted, name), getattr(plain, name))
 
@@ -837,14 +839,15 @@ def test_default_intervals_hold_about_their_coverage_on_known_noise(n):
     """Check the default calibration (a copy trained without the last rows) on a sine plus
     Gaussian noise: over 400 later origins the 80% and 95% intervals hold near nominal, where
     an interval of the point forecast alone would hold nothing, for a short and a long
-    series."""
+    series. Both calibrate on at most 20 windows per step, so the 95% radius is the largest of
+    at most 20 errors, whose coverage varies by about 0.05 from one calibration to the next."""
     rng = np.random.default_rng(n)
     t = np.arange(n + 400 + H)
     y = 10 + np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, len(t))
     fitted = LSTMForecaster(window=12, horizon=H, epochs=40, random_state=0,
                             device="cpu").fit(y[:n])
     later = y[n - 12 :]
-    for coverage, low, high in ((0.8, 0.7, 0.92), (0.95, 0.88, 1.0)):
+    for coverage, low, high in ((0.8, 0.7, 0.92), (0.95, 0.85, 1.0)):
         forecasts, interval = fitted.predict_rolling(later, coverage=coverage)
         actual = np.stack([later[12 + h : len(later) - H + 1 + h] for h in range(H)], axis=1)
         inside = (interval[..., 0] <= actual) & (actual <= interval[..., 1])

@@ -361,13 +361,18 @@ def _refit_shortfall(state: ForecasterState, panel: Panel, held: int) -> str | N
             f"window + horizon = {needed} of one training window")
 
 
+COPY_WINDOWS = 20  # most windows per series a copy calibrates on: enough for 95% per step
+
+
 def _refit_windows(state: ForecasterState, panel: Panel) -> int:
     """``calibration="refit"``'s windows per series: 1 for 19 series or more, else those
-    of the last third of the median series (at least 1); distributed, of every rank's."""
+    of the last third of the median series, at least 1 and at most COPY_WINDOWS (the windows
+    nearest the copy's training end); distributed, of every rank's."""
     lengths = all_lengths(panel.lengths)
     if len(lengths) >= 19:
         return 1
-    return max(1, int(np.median(lengths)) // 3 - state.horizon + 1)
+    third = int(np.median(lengths)) // 3 - state.horizon + 1
+    return min(COPY_WINDOWS, max(1, third))
 
 
 # -- steps of a fit ---------------------------------------------------------------------------

@@ -135,9 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
         "the report. Default: 0.9 with --plot, else none; 0: none")
     add("--calibration", choices=("auto", "refit", "validation"), default="auto", help=
         "interval calibration, as ConformalIntervals(calibration=...): 'auto' (default) and "
-        "'refit' on the errors of a copy trained without the last third of the series (the "
-        "last horizon in a panel of 19 or more); 'validation' on the model's validation "
-        "windows (no copy to fit, usually too narrow on short series)")
+        "'refit' on the errors of a copy trained without the last third of the series (at "
+        "most 20 windows; the last horizon in a panel of 19 or more); 'validation' on the "
+        "model's validation windows (no copy to fit, usually too narrow on short series)")
     add("--verbose", "-v", action="count", default=0, help="show training progress")
     add("--version", action="version", version=f"tsforecast {__version__}")
     return parser

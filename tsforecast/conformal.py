@@ -31,8 +31,10 @@ class ConformalIntervals(Settings):
         as ``calibrate(refit=True)`` does: every error is a forecast beyond the data its
         model saw, as ``predict()`` makes. ``k`` is 1 for a panel of 19 series or more
         (enough errors for a 95% interval), else the windows of the last third of the median
-        series (at least 1); a panel of more than 100 series trains the copy on 100 of them,
-        evenly spaced (as the choice of its model). Series too short to hold those rows out
+        series, at least 1 and at most 20 (enough for a 95% interval; on a long series the
+        windows nearest the end of the copy's data, where its errors are those of a forecast
+        from the end of its training, as ``predict()``'s are); a panel of more than 100
+        series trains the copy on 100 of them, evenly spaced (as the choice of its model). Series too short to hold those rows out
         are left out of it, with a warning; when none can, the validation windows calibrate,
         with a warning.
         "validation": the errors of fit's validation windows (see ``fraction``): free, but few

@@ -225,9 +225,9 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         The quantile levels the network forecasts (``quantiles`` sorted, with 0.5), or None.
     conformal_errors_, conformal_ranks_ : ndarray or None
         The calibration of the conformal intervals: sorted absolute errors of the point
-        forecast on the calibration windows, per step and target, in network units (each
-        series' scaled units), (n_ranks, horizon_, n_targets_), at most 1,000 order
-        statistics, and their ranks (1-based; the last is their count). None without them.
+        forecast on the calibration windows, per step and target, in each series' scaled units
+        (relative for a model in logs; see ``ConformalIntervals.local_scale``), (n_ranks,
+        horizon_, n_targets_), at most 1,000 order statistics, and their ranks (1-based).
     conformal_pooled_, conformal_pooled_ranks_, conformal_scale_ : ndarray or None
         The same errors divided by their step's scale (``conformal_scale_``, (horizon_,
         n_targets_); see ``ConformalIntervals.pooling``), pooled over the steps, and ranks.
@@ -470,7 +470,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
             "conformal": the point forecast plus or minus the ``coverage`` quantile (with the
             finite-sample correction) of its absolute errors on the calibration windows (as
             ``ConformalIntervals.calibration`` says, or :meth:`calibrate`'s), per step, in each
-            series' scaled units; pooled over the steps as ``ConformalIntervals.pooling`` says.
+            series' scaled units (relative in logs), pooled as ``ConformalIntervals.pooling`` says.
             "quantile": the trained quantiles at ``(1 -/+ coverage) / 2`` (``quantiles=``).
             "cqr" (conformalized quantile regression): those quantiles moved by the pair's
             conformity scores on the calibration windows, never past the point forecast.

@@ -11,7 +11,8 @@ than the 80% and 90% ones at one step): panel_covariates' and panel_plain's "int
 Pinned again since, on purpose: those two once more, when the pooled radius began to count
 windows (not their steps) in its finite-sample rank and each step's scale was shrunk towards
 errors growing with the root of the step; and air_boxcox_refit's "interval", when the
-calibration copy began to train for the epochs the fit kept. The other scenarios pin
+calibration copy began to train for the epochs the fit kept, and again when a copy of one
+series began to calibrate on at most 20 windows. The other scenarios pin
 ``ConformalIntervals(calibration="validation", local_scale=False)``, the calibration they
 were written with (the defaults before "auto" and before errors scaled by their window).
 forecaster_panel_v1.tsf is kept as it was written (the layout before the fitted state): do
