@@ -618,6 +618,18 @@ def test_calibration_refit_of_a_panel_of_19_series_takes_one_window_each():
     assert fitted.conformal_ranks_[-1] == 19
 
 
+def test_auto_calibrates_a_panel_of_19_series_on_its_own_validation_windows():
+    """Check that the default calibration keeps fit's validation windows for a panel of 19
+    series (the tables of calibration="validation", no copy) and calibrates a panel of 18 on
+    a copy (the tables of calibration="refit")."""
+    for n_series, same_as in ((19, "validation"), (18, "refit")):
+        frame = make_long(n_series=n_series, n=40)
+        auto = model(intervals=ConformalIntervals()).fit(frame)
+        other = model(intervals=ConformalIntervals(calibration=same_as)).fit(frame)
+        np.testing.assert_array_equal(auto.conformal_errors_, other.conformal_errors_)
+        assert auto.conformal_ranks_[-1] == other.conformal_ranks_[-1]
+
+
 def test_calibration_refit_leaves_out_series_too_short_to_hold_rows_out():
     """Check a panel whose shortest series cannot spare the last third of the median series:
     it is left out of the calibration, with a warning."""

@@ -134,10 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
         "0.9: a band in --plot, lower/upper columns in --output, and its held-out coverage in "
         "the report. Default: 0.9 with --plot, else none; 0: none")
     add("--calibration", choices=("auto", "refit", "validation"), default="auto", help=
-        "interval calibration, as ConformalIntervals(calibration=...): 'auto' (default) and "
-        "'refit' on the errors of a copy trained without the last third of the series (at "
-        "most 20 windows; the last horizon in a panel of 19 or more); 'validation' on the "
-        "model's validation windows (no copy to fit, usually too narrow on short series)")
+        "interval calibration, as ConformalIntervals(calibration=...): 'auto' (default) as "
+        "'validation' for a panel of 19 series or more, else as 'refit', on the errors of a "
+        "copy trained without the last third of the series (at most 20 windows); "
+        "'validation' on the model's validation windows (too narrow on one short series)")
     add("--verbose", "-v", action="count", default=0, help="show training progress")
     add("--version", action="version", version=f"tsforecast {__version__}")
     return parser

@@ -34,17 +34,19 @@ class ConformalIntervals(Settings):
         series, at least 1 and at most 20 (enough for a 95% interval; on a long series the
         windows nearest the end of the copy's data, where its errors are those of a forecast
         from the end of its training, as ``predict()``'s are); a panel of more than 100
-        series trains the copy on 100 of them, evenly spaced (as the choice of its model). Series too short to hold those rows out
-        are left out of it, with a warning; when none can, the validation windows calibrate,
-        with a warning.
+        series trains the copy on 100 of them, evenly spaced (as the choice of its model).
+        Series too short to hold those rows out are left out of it, with a warning; when none
+        can, the validation windows calibrate, with a warning.
         "validation": the errors of fit's validation windows (see ``fraction``): free, but few
         on a short series and optimistic, so its intervals hold less than asked.
-        "auto": "refit" where the series allow a copy, silently falling back to the
-        validation windows, then to the errors of a naive forecast (each training window's
-        last value; ``predict_interval`` then warns how the interval was made): an interval
-        is never refused. On the benchmark's series the copy made a fit cost 1.05x (one model
-        for a panel) to 1.4x (one series) as much (docs/intervals.md); pass "validation" for
-        a fit without it.
+        "auto": for a panel of 19 series or more, "validation" (its hundreds of validation
+        errors, each scaled by its window's spread, see ``local_scale``, held near nominal
+        on the benchmark's panels, docs/intervals.md); otherwise "refit" where the series
+        allow a copy (a fit then costs about 1.4x as much), silently falling back to the
+        validation windows; without validation windows, the errors of a naive forecast (each
+        training window's last value; ``predict_interval`` then warns how the interval was
+        made): an interval is never refused. Pass "validation" for one series to fit without
+        the copy (narrower intervals that hold less).
     fraction : float, default=0.0
         Share of each series' validation windows, the last in time, kept away from early
         stopping and used only for the conformal errors, so that those errors come from
