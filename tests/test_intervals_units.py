@@ -96,6 +96,24 @@ def test_one_series_is_not_scaled_by_its_windows_unless_asked():
                                3 * widths(scaled, y.to_frame()), rtol=1e-6)
 
 
+def test_adaptive_intervals_of_a_panel_compare_errors_in_spreads():
+    """Check ConformalIntervals(adaptive=m) on a panel whose errors are scaled by their
+    windows' spreads: it never narrows an interval, and after a level shift in one series'
+    last rows it widens that series' interval (its recent errors, in spreads, exceed the
+    calibration's) more than the others'."""
+    frame = walks()
+    model = fitted(frame)
+    shifted = frame.copy()
+    rows = shifted.index[shifted["unique_id"] == "s1"][-4:]
+    shifted.loc[rows, "y"] += 40.0
+    plain = widths(model, shifted)
+    model.set_params(intervals=ConformalIntervals(calibration="validation", adaptive=4))
+    adapted = widths(model, shifted)
+    ratio = adapted / plain
+    assert np.all(ratio >= 1 - 1e-9)
+    assert ratio[1].min() > 1.5 and ratio[1].min() > np.delete(ratio, 1, axis=0).max()
+
+
 def test_a_log_model_interval_is_symmetric_in_data_units_and_never_below_zero():
     """Check that a HybridNetwork on positive series (a model on their logs) gets intervals
     symmetric around the forecast in data units, with the lower bound cut at 0, and that a

@@ -219,8 +219,8 @@ def adaptive_factors(state: ForecasterState, rows: Rows, data: DevicePanel, ends
     errors = error_scores((actual.astype(np.float64) - step1)[:, None, :],
                           None if units is None else units[row_series[read]])[:, 0, :]
     if table.spread is not None:  # in spreads, as the calibration's
-        lows = rows.offsets[row_series[read]]
-        errors = errors / spread_divisors(window_spread(data, read - state.window, lows),
+        firsts = rows.offsets[row_series[read]]
+        errors = errors / spread_divisors(window_spread(data, read - state.window, firsts),
                                           table.spread)
     totals[read + 1] = errors
     totals = np.cumsum(totals, axis=0)  # totals[r]: the errors of rows before r
