@@ -1,5 +1,5 @@
 """What LSTMForecaster's defaults and ensembles cost: a 300 x 500 panel's default fit (the
-model chosen among candidates, then the calibration copy) against the former default
+model chosen among candidates, calibrated on its validation windows) against the former default
 (LSTMNetwork, scaler="standard", loss="mse", calibration="validation": one fit), one 200-point
 monthly series' fit + predict, and an Ensemble of three members'
 fit and predict against one network's, on one thread.
