@@ -67,7 +67,9 @@ def fit_forecaster(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
     return state
 
 
-PANEL_SERIES = 19  # a panel of this many series or more calibrates "auto" on its own windows
+# a panel of this many series or more calibrates "auto" on its own windows, "refit" on one
+# window per series (either way, enough errors for a 95% interval)
+PANEL_SERIES = 19
 
 
 def _needs_a_copy(params: dict, state: ForecasterState, panel: Panel) -> bool:
@@ -380,11 +382,11 @@ COPY_WINDOWS = 20  # most windows per series a copy calibrates on: enough for 95
 
 
 def _refit_windows(state: ForecasterState, panel: Panel) -> int:
-    """``calibration="refit"``'s windows per series: 1 for 19 series or more, else those
-    of the last third of the median series, at least 1 and at most COPY_WINDOWS (the windows
-    nearest the copy's training end); distributed, of every rank's."""
+    """``calibration="refit"``'s windows per series: 1 for PANEL_SERIES series or more, else
+    those of the last third of the median series, at least 1 and at most COPY_WINDOWS (the
+    windows nearest the copy's training end); distributed, of every rank's."""
     lengths = all_lengths(panel.lengths)
-    if len(lengths) >= 19:
+    if len(lengths) >= PANEL_SERIES:
         return 1
     third = int(np.median(lengths)) // 3 - state.horizon + 1
     return min(COPY_WINDOWS, max(1, third))

@@ -143,7 +143,6 @@ def spread_divisors(spreads: np.ndarray, level: np.ndarray) -> np.ndarray:
     return np.maximum(spreads, SPREAD_FLOOR * level)
 
 
-
 def error_scores(differences: np.ndarray, units: np.ndarray | None) -> np.ndarray:
     """The conformity scores (N, H, T) of forecast errors ``differences`` (actual less
     forecast, network units): their absolute values; for a model on the logs of its targets
