@@ -84,6 +84,20 @@ class Series:
     freq: str  # of the PeriodIndex the LSTM sees: "M", "Q" or "Y"
 
 
+def rerun_command(script: str, argv=None) -> str:
+    """The command line that reruns ``script`` with ``argv`` (default: this process's),
+    without ``--save`` and its path: where a run wrote its records is no part of it."""
+    given = list(sys.argv[1:] if argv is None else argv)
+    kept = []
+    while given:
+        item = given.pop(0)
+        if item == "--save":
+            given = given[1:]
+        elif not item.startswith("--save="):
+            kept.append(item)
+    return f"python benchmarks/{script} " + shlex.join(kept)
+
+
 def load_bundled() -> list[Series]:
     """The bundled data sets, with the last 18 (monthly) or 6 (yearly) points held out."""
     out = []
@@ -500,8 +514,7 @@ def main(argv=None) -> None:
     records = evaluate(series, params, model_seed, methods, log=True, global_out=global_out,
                        jobs=args.jobs)
     elapsed = time.perf_counter() - start
-    given = argv if argv is not None else sys.argv[1:]
-    command = "python benchmarks/accuracy.py " + shlex.join(given)
+    command = rerun_command("accuracy.py", argv)
     lines = [
         f"Command: `{command}` ({args.split} split"
         + (f" at origin {args.origin}" if args.split == "validation" and args.origin > 1 else "")

@@ -27,7 +27,6 @@ plus one batched forward pass over the same 100 windows (``predict_rolling``).
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 import time
 import warnings
@@ -41,6 +40,7 @@ from accuracy import (
     load_bundled,
     load_competitions,
     mase_scale,
+    rerun_command,
     to_validation,
 )
 
@@ -477,9 +477,8 @@ def main(argv=None) -> None:
     elapsed = time.perf_counter() - start
     if args.save:
         records.to_csv(args.save, index=False)
-    given = argv if argv is not None else sys.argv[1:]
     lines = [
-        f"Command: `python benchmarks/intervals.py {shlex.join(given)}` ({args.split} split, "
+        f"Command: `{rerun_command('intervals.py', argv)}` ({args.split} split, "
         f"{len(series)} series, LSTM params {params or 'defaults'}, torch threads "
         f"{args.threads}, wall time {elapsed / 60:.1f} min).",
         "",
