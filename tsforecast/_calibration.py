@@ -166,9 +166,9 @@ def predict_bands(state: ForecasterState, rows: Rows, ends, series, levels, meth
         factors = _band_factors(state, rows, data, ends, series, method, adaptive)  # (N, T)
         if factors is not None:
             offsets = factors[:, None, :, None] * offsets
-        units = log_units(transforms, state.n_targets)
-        if method == "conformal" and state.calibration.relative and units is not None:
-            offsets = relative_offsets(offsets, units[series])
+        log_scale = log_scales(transforms, state.n_targets)
+        if method == "conformal" and state.calibration.relative and log_scale is not None:
+            offsets = relative_offsets(offsets, log_scale[series])
         scaled = median[..., None] + offsets
     return point, _invert_bands(transforms, scaled, series, last_steps)
 
@@ -215,9 +215,9 @@ def adaptive_factors(state: ForecasterState, rows: Rows, data: DevicePanel, ends
                                                                        state.median_position()]
     actual = to_numpy(data.values[data.long_tensor(read), : state.n_targets])
     totals = np.zeros((n_rows + 1, state.n_targets))
-    units = log_units(rows.transforms, state.n_targets) if table.relative else None
+    log_scale = log_scales(rows.transforms, state.n_targets) if table.relative else None
     errors = error_scores((actual.astype(np.float64) - step1)[:, None, :],
-                          None if units is None else units[row_series[read]])[:, 0, :]
+                          None if log_scale is None else log_scale[row_series[read]])[:, 0, :]
     if table.spread is not None:  # in spreads, as the calibration's
         firsts = rows.offsets[row_series[read]]
         errors = errors / spread_divisors(window_spread(data, read - state.window, firsts),
@@ -346,7 +346,7 @@ def window_spread(data: DevicePanel, starts: np.ndarray, lows: np.ndarray) -> np
     return np.median(np.abs(np.diff(values.astype(np.float64), axis=1)), axis=1)
 
 
-def log_units(transforms: Transforms, n_targets: int) -> np.ndarray | None:
+def log_scales(transforms: Transforms, n_targets: int) -> np.ndarray | None:
     """Log units per network unit (n_series, T) of the targets of a model fitted on their logs
     (``target_transform="log"``, as the hybrid network on positive series); None otherwise."""
     target = transforms.target
@@ -368,7 +368,7 @@ def normalised_tables(errors: np.ndarray, spreads, scores=None) -> Calibration:
 
 
 def calibrate(network, data: DevicePanel, windows, offsets, levels, gather: bool = False,
-              units=None, local_scale: bool = True) -> Calibration:
+              log_scale=None, local_scale: bool = True) -> Calibration:
     """The conformal tables of the calibration windows (a WindowIndex's validation windows or
     Origins), in network units: the point forecast's absolute errors per step (table, ranks),
     then pooled over the steps (table, ranks, scales); with trained quantiles, the conformity
@@ -377,14 +377,14 @@ def calibrate(network, data: DevicePanel, windows, offsets, levels, gather: bool
     With ``gather``, under a process group, the errors of every rank's windows make the
     tables, so that each rank holds the tables of the whole panel: a collective call, for the
     steps every rank takes together (fit, and the copy of a refit calibration)."""
-    errors, scores = _calibration_errors(network, data, windows, offsets, levels, units)
+    errors, scores = _calibration_errors(network, data, windows, offsets, levels, log_scale)
     spreads = (window_spread(data, windows.val_starts, offsets[windows.val_series])
                if local_scale else None)
     if gather:
         errors, scores, spreads = all_rows(errors), all_rows(scores), all_rows(spreads)
     if len(errors) == 0:
         return Calibration()
-    return normalised_tables(errors, spreads, scores)._replace(relative=units is not None)
+    return normalised_tables(errors, spreads, scores)._replace(relative=log_scale is not None)
 
 
 def panel_calibration(state: ForecasterState, panel: Panel, n_windows, gather: bool = False,
@@ -401,12 +401,12 @@ def panel_calibration(state: ForecasterState, panel: Panel, n_windows, gather: b
     transforms = panel_transforms(state, panel)
     data = device_rows(state, Rows(panel.values, panel.offsets, transforms))
     return calibrate(state.network, data, Origins(len(starts), starts, series), panel.offsets,
-                     state.quantiles, gather, log_units(transforms, state.n_targets),
+                     state.quantiles, gather, log_scales(transforms, state.n_targets),
                      local_scale_on(local_scale, len(all_lengths(panel.lengths)) if gather
                                     else panel.n_series))
 
 
-def _calibration_errors(network, data: DevicePanel, windows, offsets, levels, units=None):
+def _calibration_errors(network, data: DevicePanel, windows, offsets, levels, log_scale=None):
     """The absolute errors (N, H, T) of the point forecasts of the calibration windows, and
     the conformity scores of the trained quantiles' central pairs (None without)."""
     pairs = quantile_pairs(levels)
@@ -422,5 +422,5 @@ def _calibration_errors(network, data: DevicePanel, windows, offsets, levels, un
     actual = to_numpy(data.targets(data.long_tensor(starts))).astype(np.float64)
     actual = actual.reshape(shape[:3])  # (N, H, T)
     errors = error_scores(actual - outputs[..., median],
-                          None if units is None else units[series])
+                          None if log_scale is None else log_scale[series])
     return errors, (quantile_scores(outputs, actual, pairs) if pairs else None)

@@ -26,7 +26,7 @@ from ._batches import DevicePanel
 from ._calibration import (
     calibrate,
     local_scale_on,
-    log_units,
+    log_scales,
     normalised_tables,
     panel_calibration,
     window_spread,
@@ -166,7 +166,7 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
     if hybrid:
         trained.module.pool_unseen()
     calibration = _calibration(trained.module, data, roles.calibration, panel.offsets, levels,
-                               log_units(transforms, panel.n_targets),
+                               log_scales(transforms, panel.n_targets),
                                local_scale_on(p.local_scale, len(all_lengths(panel.lengths))))
     ends = panel.offsets[1:]
     rows = np.maximum(ends[:, None] - window + np.arange(window), panel.offsets[:-1, None])
@@ -191,21 +191,21 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
     )
 
 
-def _calibration(network, data: DevicePanel, windows: WindowIndex, offsets, levels, units,
+def _calibration(network, data: DevicePanel, windows: WindowIndex, offsets, levels, log_scale,
                  local_scale: bool):
     """The conformal tables of the calibration windows; when the fit held no validation window
     (on any rank), those of a naive forecast (each window's last value) over every training
     window, marked in-sample: an interval is never refused, and it warns how it was made."""
     if -smallest(-int(windows.n_val > 0)):  # some rank has validation windows
-        return calibrate(network, data, windows, offsets, levels, True, units, local_scale)
+        return calibrate(network, data, windows, offsets, levels, True, log_scale, local_scale)
     starts, series = windows.train_starts, windows.train_series
     errors = all_rows(error_scores(_naive_errors(data, starts),
-                                   None if units is None else units[series]))
+                                   None if log_scale is None else log_scale[series]))
     spreads = all_rows(window_spread(data, starts, offsets[series]) if local_scale else None)
     if len(errors) == 0:
         return Calibration()
     return normalised_tables(errors, spreads)._replace(in_sample=True,
-                                                       relative=units is not None)
+                                                       relative=log_scale is not None)
 
 
 def _naive_errors(data: DevicePanel, starts: np.ndarray) -> np.ndarray:

@@ -143,26 +143,26 @@ def spread_divisors(spreads: np.ndarray, level: np.ndarray) -> np.ndarray:
     return np.maximum(spreads, SPREAD_FLOOR * level)
 
 
-def error_scores(differences: np.ndarray, units: np.ndarray | None) -> np.ndarray:
+def error_scores(differences: np.ndarray, log_scale: np.ndarray | None) -> np.ndarray:
     """The conformity scores (N, H, T) of forecast errors ``differences`` (actual less
     forecast, network units): their absolute values; for a model on the logs of its targets
-    (``units`` (N, T): log units per network unit), the relative errors ``|actual / forecast - 1|``
-    in network units (divided by ``units``), so that a band is symmetric in data units, as
-    narrow as in logs where the errors are small and growing linearly, not exponentially,
-    where they are large (see :func:`relative_offsets`)."""
-    if units is None:
+    (``log_scale`` (N, T): log units per network unit), the relative errors
+    ``|actual / forecast - 1|`` divided by ``log_scale``, so that a band is symmetric in data
+    units, as narrow as in logs where the errors are small and growing linearly, not
+    exponentially, where they are large (see :func:`relative_offsets`)."""
+    if log_scale is None:
         return np.abs(differences)
-    units = units[:, None, :]
-    return np.abs(np.expm1(np.minimum(units * differences, LOG_LIMIT))) / units
+    log_scale = log_scale[:, None, :]
+    return np.abs(np.expm1(np.minimum(log_scale * differences, LOG_LIMIT))) / log_scale
 
 
-def relative_offsets(offsets: np.ndarray, units: np.ndarray) -> np.ndarray:
+def relative_offsets(offsets: np.ndarray, log_scale: np.ndarray) -> np.ndarray:
     """Signed band offsets (N, H, T, K) in relative scores (see :func:`error_scores`) ->
-    network units: ``log(1 + units * offset) / units`` (``units`` (N, T)); a lower bound at
-    or beyond 100% below the forecast is minus infinity (0 in data units)."""
-    units = units[:, None, :, None]
+    network units: ``log(1 + log_scale * offset) / log_scale`` (``log_scale`` (N, T)); a lower
+    bound at or beyond 100% below the forecast is minus infinity (0 in data units)."""
+    log_scale = log_scale[:, None, :, None]
     with np.errstate(divide="ignore"):
-        return np.log1p(np.maximum(units * offsets, -1.0)) / units
+        return np.log1p(np.maximum(log_scale * offsets, -1.0)) / log_scale
 
 
 def quantile_pairs(levels) -> list[tuple[int, int]]:

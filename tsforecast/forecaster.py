@@ -141,9 +141,9 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         units). No effect without validation windows or early stopping, or when the first fit
         kept its initial weights; when the second fit diverges, the model keeps the first.
     intervals : ConformalIntervals or None, default=None
-        How the conformal intervals of :meth:`predict_interval` are calibrated
-        (:class:`~tsforecast.ConformalIntervals`); None is ``ConformalIntervals()``, which
-        calibrates on a copy fitted without the last rows where the series allow it.
+        How the conformal intervals of :meth:`predict_interval` are calibrated; None is
+        ``ConformalIntervals()``: a panel of 19 series or more on its validation windows,
+        fewer series on a copy fitted without the last rows (:class:`ConformalIntervals`).
     device : str, default="auto"
         "auto" (cuda, then mps, then cpu), "cpu", "cuda", "cuda:N" or "mps".
     n_threads : int, "auto" or None, default="auto"
@@ -566,9 +566,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         n_windows : int or None, default=None
             The last origins of each series to calibrate on (consecutive, one row apart).
             None: every origin (``refit=False``) or one per series (``refit=True``: enough
-            for a panel of many series; for one series pass more, e.g. a third of its
-            length, so that the ``n_windows * horizon_`` errors pooled over the steps number
-            at least ``coverage / (1 - coverage)``).
+            for a panel of many series; for one series pass at least ``coverage / (1 -
+            coverage)``, e.g. 20 for 95%: a pooled rank counts windows, not steps).
         refit : bool, default=False
             Calibrate on a copy trained without the calibration rows (see above).
 
@@ -579,12 +578,13 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         state = self._fitted_state()
         check_bool("refit", refit)
         panel = read_panel(state, X, y)
-        settings = resolved(forecaster_settings(self.get_params(deep=False)), state)
         if refit:
+            settings = resolved(forecaster_settings(self.get_params(deep=False)), state)
             tables = refit_calibration(settings, state, panel, y is not None,
                                        1 if n_windows is None else n_windows)
         else:
-            tables = panel_calibration(state, panel, n_windows, False, settings["local_scale"])
+            local = interval_settings(self.intervals)["local_scale"]
+            tables = panel_calibration(state, panel, n_windows, local_scale=local)
         self.state_ = replace(state, calibration=tables)  # swapped whole
         return self
 
