@@ -17,8 +17,8 @@ LAYERS = [
     # the parameter objects an estimator takes
     {"_settings", "networks", "conformal"},
     # per-series data: panels, transforms, interval tables, outputs
-    {"_scaling", "_seasonality", "_target", "_intervals", "_panel", "_outputs", "_future",
-     "_transforms"},
+    {"_scaling", "_seasonality", "_smoothing", "_target", "_intervals", "_panel", "_outputs",
+     "_future", "_transforms"},
     # torch: devices and threads, device batches, the training loop
     {"_torch_utils", "_batches", "_training"},
     # a fitted forecaster's state and the plain functions of it; its file format

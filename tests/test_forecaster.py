@@ -187,7 +187,7 @@ def test_early_stopping_keeps_the_best_validation_epoch(sine):
     best_epoch_, not at the last epoch. With scaler=None the loss is in data units, so the
     recomputation needs no scaling statistics.
     """
-    model = tiny(epochs=60, patience=2, lr=0.05, scaler=None).fit(sine)
+    model = tiny(epochs=60, patience=2, lr=0.05, scaler=None, smoothing=False).fit(sine)
     val = model.history_["val_loss"]
     assert len(val) < 60
     assert model.best_epoch_ == int(np.argmin(val))
@@ -204,7 +204,7 @@ def test_retrain_on_all_trains_again_on_every_window_for_the_chosen_epochs(sine)
     """Check retrain_on_all: the first fit's losses, best epoch and intervals are kept, and the
     forecasts are those of a fit on every window, without validation, for ``best_epoch_ + 1``
     epochs."""
-    params = {"epochs": 40, "patience": 2, "lr": 0.05, "horizon": 3}
+    params = {"epochs": 40, "patience": 2, "lr": 0.05, "horizon": 3, "smoothing": False}
     first = tiny(**params).fit(sine)
     model = tiny(**params, retrain_on_all=True).fit(sine)
     assert model.best_epoch_ == first.best_epoch_ > 0

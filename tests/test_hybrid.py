@@ -11,7 +11,7 @@ from sklearn.base import clone
 from tsforecast import Ensemble, HybridNetwork, LSTMForecaster, LSTMNetwork, load
 
 PATTERN = np.array([0.8, 0.85, 0.95, 1.0, 1.05, 1.2, 1.35, 1.3, 1.1, 0.95, 0.85, 0.75])
-HYBRID = {**TRAINING, "network": HybridNetwork(hidden_size=4)}
+HYBRID = {**TRAINING, "network": HybridNetwork(hidden_size=4), "smoothing": False}
 
 
 def seasonal_series(n=120, level=100.0, noise=0.01, seed=0, start="2000-01"):
@@ -193,7 +193,9 @@ def test_defaults_choose_the_model_of_a_panel_on_its_validation_windows():
 def test_defaults_of_one_series_are_the_lstm_without_a_choice():
     model = LSTMForecaster(horizon=4, **TRAINING).fit(seasonal_series())
     assert model.model_ == {"network": "LSTMNetwork", "scaler": "standard", "loss": "mse",
-                            "chosen": "lstm", "scores": None}
+                            "chosen": "lstm", "scores": None, "smoothing": True}
+    panel = LSTMForecaster(horizon=4, **TRAINING).fit(panel_of(3))
+    assert panel.model_["smoothing"] is False
 
 
 def test_given_settings_are_kept_and_only_the_rest_is_chosen():

@@ -15,7 +15,14 @@ import numpy as np
 from ._batches import DevicePanel
 from ._context import Context, Rows, panel_transforms
 from ._distributed import all_lengths, all_rows
-from ._forecasting import append_rows, device_rows, network_outputs, origins
+from ._forecasting import (
+    append_rows,
+    blended,
+    context_smoothing,
+    device_rows,
+    network_outputs,
+    origins,
+)
 from ._intervals import (
     conformal_radius,
     conformal_table,
@@ -368,7 +375,7 @@ def normalised_tables(errors: np.ndarray, spreads, scores=None) -> Calibration:
 
 
 def calibrate(network, data: DevicePanel, windows, offsets, levels, gather: bool = False,
-              log_scale=None, local_scale: bool = True) -> Calibration:
+              log_scale=None, local_scale: bool = True, smoothing=None) -> Calibration:
     """The conformal tables of the calibration windows (a WindowIndex's validation windows or
     Origins), in network units: the point forecast's absolute errors per step (table, ranks),
     then pooled over the steps (table, ranks, scales); with trained quantiles, the conformity
@@ -376,8 +383,11 @@ def calibrate(network, data: DevicePanel, windows, offsets, levels, gather: bool
 
     With ``gather``, under a process group, the errors of every rank's windows make the
     tables, so that each rank holds the tables of the whole panel: a collective call, for the
-    steps every rank takes together (fit, and the copy of a refit calibration)."""
-    errors, scores = _calibration_errors(network, data, windows, offsets, levels, log_scale)
+    steps every rank takes together (fit, and the copy of a refit calibration). With
+    ``smoothing`` (each series' Smoothing), the forecasts are averaged with exponential
+    smoothing as the model's are."""
+    errors, scores = _calibration_errors(network, data, windows, offsets, levels, log_scale,
+                                         smoothing)
     spreads = (window_spread(data, windows.val_starts, offsets[windows.val_series])
                if local_scale else None)
     if gather:
@@ -403,10 +413,13 @@ def panel_calibration(state: ForecasterState, panel: Panel, n_windows, gather: b
     return calibrate(state.network, data, Origins(len(starts), starts, series), panel.offsets,
                      state.quantiles, gather, log_scales(transforms, state.n_targets),
                      local_scale_on(local_scale, len(all_lengths(panel.lengths)) if gather
-                                    else panel.n_series))
+                                    else panel.n_series),
+                     None if state.smoothing is None
+                     else context_smoothing(state.smoothing, transforms.numbers))
 
 
-def _calibration_errors(network, data: DevicePanel, windows, offsets, levels, log_scale=None):
+def _calibration_errors(network, data: DevicePanel, windows, offsets, levels, log_scale=None,
+                        smoothing=None):
     """The absolute errors (N, H, T) of the point forecasts of the calibration windows, and
     the conformity scores of the trained quantiles' central pairs (None without)."""
     pairs = quantile_pairs(levels)
@@ -419,6 +432,9 @@ def _calibration_errors(network, data: DevicePanel, windows, offsets, levels, lo
     shape = (len(starts), data.horizon, data.n_targets, len(levels or (0.5,)))
     outputs = to_numpy(outputs).astype(np.float64).reshape(shape)
     median = 0 if levels is None else int(level_positions(levels, (0.5,))[0])
+    if smoothing is not None:
+        outputs = blended(outputs, data, offsets, starts + data.window, series, median,
+                          smoothing)
     actual = to_numpy(data.targets(data.long_tensor(starts))).astype(np.float64)
     actual = actual.reshape(shape[:3])  # (N, H, T)
     errors = error_scores(actual - outputs[..., median],

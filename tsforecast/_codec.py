@@ -20,6 +20,7 @@ import torch
 from ._panel import Form
 from ._scaling import ColumnScaler
 from ._seasonality import SeasonalProfile
+from ._smoothing import Smoothing
 from ._state import Calibration, ForecasterState
 from .conformal import ConformalIntervals
 from .networks import Ensemble, HybridNetwork, LSTMNetwork
@@ -38,7 +39,7 @@ METADATA = "metadata.json"
 
 # The value classes stored field by field ("record"); a new field needs a default that
 # reproduces the models saved before it existed.
-RECORDS = {cls.__name__: cls for cls in (ForecasterState, Calibration, Form)}
+RECORDS = {cls.__name__: cls for cls in (ForecasterState, Calibration, Form, Smoothing)}
 # The parameter objects an estimator's parameters may hold, stored by their own parameters.
 PARAMETER_OBJECTS = {cls.__name__: cls for cls in (LSTMNetwork, HybridNetwork, Ensemble,
                                                      ConformalIntervals)}

@@ -17,16 +17,19 @@ from ._future import future_values
 from ._outputs import future_labels
 from ._panel import Form, Panel, as_panel
 from ._state import ForecasterState
+from ._smoothing import Smoothing
 from ._transforms import Recipe, Transforms, context_transforms, scale_static
 from ._warnings import warn
 
 
 class Rows(NamedTuple):
-    """What the network reads: stacked rows, series offsets and the rows' transforms."""
+    """What the network reads: stacked rows, series offsets and the rows' transforms; for
+    the stored last windows, each series' exponential smoothing state before them."""
 
     values: np.ndarray
     offsets: np.ndarray
     transforms: Transforms
+    smoothing: Smoothing | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def stored_rows(state: ForecasterState) -> Rows:
     static = scale_static(state.static_scaler, state.static)
     transforms = Transforms(state.scaler, state.profile, steps, static, state.target_map())
     offsets = np.arange(n_series + 1) * window
-    return Rows(state.last_window.reshape(-1, n_columns), offsets, transforms)
+    return Rows(state.last_window.reshape(-1, n_columns), offsets, transforms, state.smoothing)
 
 
 def panel_transforms(state: ForecasterState, panel: Panel) -> Transforms:

@@ -18,6 +18,7 @@ from ._intervals import quantile_pairs, trained_levels
 from ._nn import LSTMNet
 from ._scaling import ColumnScaler
 from ._seasonality import SeasonalProfile
+from ._smoothing import METHODS, Smoothing
 from ._state import Calibration, ForecasterState
 from ._target import NAMED
 
@@ -134,6 +135,23 @@ def check_state(state: ForecasterState) -> None:
     _check_layout(state, columns, n_static)
     pairs = len(quantile_pairs(state.quantiles))
     _check_calibration(state.calibration, horizon, n_targets, pairs)
+    _check_smoothing(state.smoothing, n, n_targets)
+
+
+def _check_smoothing(smoothing, n: int, n_targets: int) -> None:
+    """Each series' exponential smoothing: finite parameters and states of every method,
+    the coefficients in [0, 1] (see _smoothing)."""
+    if smoothing is None:
+        return
+    if not isinstance(smoothing, Smoothing):
+        raise _bad_state(f"state_.smoothing must be None or a Smoothing; got {short(smoothing)}")
+    for name, values in zip(smoothing._fields, smoothing):
+        values = _state_array(f"smoothing.{name}", values, "f", n_series=n,
+                              n_targets=n_targets, methods=METHODS)
+        if not np.isfinite(values).all():
+            raise _bad_state(f"state_.smoothing.{name} must be finite")
+        if name in ("alpha", "beta", "phi") and not ((values >= 0) & (values <= 1)).all():
+            raise _bad_state(f"state_.smoothing.{name} must lie in [0, 1]")
 
 
 def _check_labels(state: ForecasterState, n: int) -> None:

@@ -39,6 +39,7 @@ from ._nn import MedianEnsemble
 from ._panel import Panel, future_names
 from ._scaling import TIME_SCALERS, fit_scaler
 from ._seasonality import MIN_SEASONS
+from ._smoothing import fitted_smoothing
 from ._selection import choose, describe, is_auto, sampled
 from ._state import Calibration, ForecasterState
 from ._target import check_target_transform
@@ -64,7 +65,7 @@ def fit_forecaster(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
         state = replace(fit_model(params, panel, has_y), model=describe(params, None, None))
     if _needs_a_copy(params, state, panel):
         state = _calibrated_on_a_copy(params, state, panel, has_y)
-    return state
+    return replace(state, model={**state.model, "smoothing": state.smoothing is not None})
 
 
 # a panel of this many series or more calibrates "auto" on its own windows, "refit" on one
@@ -94,7 +95,8 @@ def fit_model(params: dict, panel: Panel, has_y: bool, first=None) -> Forecaster
     history, final = dict(first.history, retrain_loss=[]), first
     # history is shared by every process of a distributed fit: all retrain or none does
     if history["val_loss"] and params["early_stopping"] and first.best_epoch >= 0:
-        retrained = _retrained(params, panel, has_y, first.best_epoch + 1)
+        retrained = _retrained({**params, "smoothing": first.smoothing is not None}, panel,
+                               has_y, first.best_epoch + 1)
         if retrained is not None:
             final, history["retrain_loss"] = retrained, retrained.history["loss"]
     return replace(final, history=history, best_epoch=first.best_epoch,
@@ -165,13 +167,10 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
         trained = _train_members(train, params, options, window, levels)
     if hybrid:
         trained.module.pool_unseen()
-    calibration = _calibration(trained.module, data, roles.calibration, panel.offsets, levels,
-                               log_scales(transforms, panel.n_targets),
-                               local_scale_on(p.local_scale, len(all_lengths(panel.lengths))))
     ends = panel.offsets[1:]
     rows = np.maximum(ends[:, None] - window + np.arange(window), panel.offsets[:-1, None])
     target = transforms.target
-    return ForecasterState(
+    state = ForecasterState(
         network=trained.module, device=device, net_config=trained.net_config,
         window=window, horizon=p.horizon, season=season,
         reading={"target": p.target, "id_column": p.id_column, "time_column": p.time_column,
@@ -187,17 +186,40 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
         target_lambda=None if target is None else target.lam,
         target_decreasing=None if target is None else target.decreasing,
         quantiles=levels, history=trained.history, best_epoch=trained.best_epoch,
-        calibration=calibration,
     )
+    state, honest = _with_smoothing(params, state, panel, data, windows.fit_rows)
+    calibration = _calibration(trained.module, data, roles.calibration, panel.offsets, levels,
+                               log_scales(transforms, panel.n_targets),
+                               local_scale_on(p.local_scale, len(all_lengths(panel.lengths))),
+                               honest)
+    return replace(state, calibration=calibration)
+
+
+def _with_smoothing(params: dict, state: ForecasterState, panel: Panel, data: DevicePanel,
+                    fit_rows: np.ndarray):
+    """The state with each series' exponential smoothing (``smoothing``; "auto": for one
+    series, not for a panel), its parameters chosen on all its rows, or without it; and the
+    smoothing to calibrate the validation windows with (parameters chosen on the training
+    rows only), or None."""
+    setting = params["smoothing"]
+    if isinstance(setting, str):
+        setting = len(all_lengths(panel.lengths)) == 1
+    if not setting:
+        return state, None
+    targets = to_numpy(data.values[:, : panel.n_targets]).astype(np.float64)
+    honest = fitted_smoothing(targets, panel.offsets, fit_rows, state.window)
+    final = fitted_smoothing(targets, panel.offsets, panel.lengths, state.window)
+    return replace(state, smoothing=final), honest
 
 
 def _calibration(network, data: DevicePanel, windows: WindowIndex, offsets, levels, log_scale,
-                 local_scale: bool):
+                 local_scale: bool, smoothing):
     """The conformal tables of the calibration windows; when the fit held no validation window
     (on any rank), those of a naive forecast (each window's last value) over every training
     window, marked in-sample: an interval is never refused, and it warns how it was made."""
     if -smallest(-int(windows.n_val > 0)):  # some rank has validation windows
-        return calibrate(network, data, windows, offsets, levels, True, log_scale, local_scale)
+        return calibrate(network, data, windows, offsets, levels, True, log_scale, local_scale,
+                         smoothing)
     starts, series = windows.train_starts, windows.train_series
     errors = all_rows(error_scores(_naive_errors(data, starts),
                                    None if log_scale is None else log_scale[series]))
@@ -283,6 +305,10 @@ def _check_settings(settings: dict) -> None:
             f"deseasonalize={p.deseasonalize!r}."
         )
     check_bool("retrain_on_all", p.retrain_on_all)
+    if not (isinstance(p.smoothing, (bool, np.bool_))
+            or (isinstance(p.smoothing, str) and p.smoothing == "auto")):
+        raise ValueError(f"smoothing must be 'auto', True or False; got "
+                         f"smoothing={p.smoothing!r}.")
     if p.loss not in (*LOSSES, "auto"):
         raise ValueError(f"loss must be 'auto' or one of {tuple(LOSSES)}; got loss={p.loss!r}.")
     for loss in (p.ensemble or {}).get("losses") or ():
@@ -359,7 +385,7 @@ def refit_calibration(params: dict, state: ForecasterState, panel: Panel, has_y:
         )
         panel = panel.take(long_enough)
     settings = {**_copy_schedule(params, state), "window": state.window,
-                "calibration": "validation"}
+                "calibration": "validation", "smoothing": state.smoothing is not None}
     _check_settings(settings)
     copy = fit_model(settings, panel.head(panel.lengths - held), has_y)
     return panel_calibration(copy, panel, n_windows, True, params["local_scale"])

@@ -19,6 +19,7 @@ from ._context import (
     warn_unseen_series,
 )
 from ._panel import Panel
+from ._smoothing import Smoothing, initial_rows, smoothing_forecasts
 from ._state import ForecasterState
 from ._torch_utils import to_numpy, to_tensor
 from ._training import predict_module
@@ -72,7 +73,7 @@ def check_n_steps(state: ForecasterState, n_steps, n_series: int) -> int:
 
 def device_rows(state: ForecasterState, rows: Rows) -> DevicePanel:
     """The stacked rows of a context in network units, on the fitted device."""
-    values, offsets, transforms = rows
+    values, offsets, transforms = rows[:3]
     row_series = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
     positions = transforms.positions(row_series, state.season) if state.hybrid else None
     return DevicePanel(transforms.apply(values, row_series), transforms.static, state.window,
@@ -87,7 +88,7 @@ def rewrite_rows(data: DevicePanel, rows: Rows, written: np.ndarray) -> None:
     The transforms act row by row (each row's target transform, seasonal step and series'
     scaling), so the rows come out bit-identical to transforming all rows anew.
     """
-    values, offsets, transforms = rows
+    values, offsets, transforms = rows[:3]
     flat = written.ravel()
     series = np.repeat(np.arange(len(offsets) - 1), written.shape[1])
     own = replace(transforms, steps=transforms.steps[flat])
@@ -104,7 +105,36 @@ def network_outputs(state: ForecasterState, rows: Rows, ends, series,
     data = device_rows(state, rows) if data is None else data
     inputs = data.forecast_inputs(ends - state.window, series, rows.offsets[series])
     outputs = to_numpy(predict_module(state.network, (inputs, len(ends))))  # (N, H * T * Q)
-    return outputs.reshape(len(ends), state.horizon, state.n_targets, -1)
+    outputs = outputs.reshape(len(ends), state.horizon, state.n_targets, -1)
+    if state.smoothing is None:
+        return outputs
+    continued = rows.smoothing is not None  # the stored last windows
+    fitted = rows.smoothing if continued else context_smoothing(state.smoothing,
+                                                                rows.transforms.numbers)
+    return blended(outputs, data, rows.offsets, ends, series, state.median_position(), fitted,
+                   continued)
+
+
+def context_smoothing(fitted: Smoothing, numbers) -> Smoothing:
+    """The fitted smoothing of each context series by its ``numbers`` among the fitted ones
+    (None: the fitted series in order), NaN for a series new to the model."""
+    if numbers is None:
+        return fitted
+    new = np.full((1, *fitted.alpha.shape[1:]), np.nan)
+    return Smoothing(*(np.concatenate([values, new])[numbers] for values in fitted))
+
+
+def blended(outputs: np.ndarray, data: DevicePanel, offsets, ends, series, median: int,
+            fitted: Smoothing, continued: bool = False) -> np.ndarray:
+    """Network outputs (N, H, T, Q) whose point forecast (quantile ``median``) is averaged
+    with the exponential smoothing forecast of the same rows (every quantile moving with
+    it), in network units: LSTMForecaster's ``smoothing``. ``fitted``: the parameters of
+    each series of ``offsets`` (NaN: chosen on its own rows), and with ``continued`` the
+    state its rows continue from (see :func:`._smoothing.smoothing_forecasts`)."""
+    targets = to_numpy(data.values[:, : data.n_targets]).astype(np.float64)
+    comb = smoothing_forecasts(targets, offsets, ends, series, data.horizon,
+                               initial_rows(data.window), fitted, continued)
+    return outputs + ((comb - outputs[..., median]) / 2)[..., None]
 
 
 def forecast(state: ForecasterState, rows: Rows, ends, series,
@@ -187,7 +217,7 @@ def append_rows(rows: Rows, extra: int, future, n_targets: int) -> Rows:
     """Every series with ``extra`` rows appended: targets and past covariates repeat its last
     row (placeholders, never read before they are forecast), future-known columns from
     ``future`` (n_series, extra, F); the transforms' steps continue each series'."""
-    values, offsets, transforms = rows
+    values, offsets, transforms = rows[:3]
     lengths = np.diff(offsets)
     n_series = len(lengths)
     new_offsets = offsets + np.arange(n_series + 1) * extra
@@ -201,7 +231,7 @@ def append_rows(rows: Rows, extra: int, future, n_targets: int) -> Rows:
     steps = np.empty(new_offsets[-1], dtype=np.int64)
     steps[old_rows] = transforms.steps
     steps[new_rows] = transforms.steps[offsets[1:] - 1][:, None] + np.arange(1, extra + 1)
-    return Rows(extended, new_offsets, replace(transforms, steps=steps))
+    return Rows(extended, new_offsets, replace(transforms, steps=steps), rows.smoothing)
 
 
 def _block_origins(n_rows: int, horizon: int) -> list[int]:

@@ -81,7 +81,9 @@ def choose(params: dict, panel: Panel, has_y: bool, fit) -> tuple[dict, Forecast
             if scored or sample is not panel:  # the data's warnings come with one fit
                 warnings.simplefilter("ignore")
             state = fit(settings, sample, has_y)
-        scored.append((validation_score(state, sample, settings), name, settings, state))
+        # the networks' own forecasts compete (smoothing, where on, is the same for all)
+        own = replace(state, smoothing=None)
+        scored.append((validation_score(own, sample, settings), name, settings, state))
     finite = [entry for entry in scored if np.isfinite(entry[0])]
     _, name, settings, state = min(finite, key=lambda entry: entry[0]) if finite else scored[0]
     if sample is not panel:

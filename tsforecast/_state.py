@@ -20,6 +20,7 @@ from ._intervals import level_positions
 from ._panel import Form
 from ._scaling import ColumnScaler
 from ._seasonality import SeasonalProfile
+from ._smoothing import Smoothing
 from ._target import TargetMap
 
 
@@ -85,6 +86,8 @@ class ForecasterState:
     calibration: Calibration = Calibration()
     target_decreasing: np.ndarray | None = None  # (T,) where a transformer decreases
     model: dict | None = None  # the network kind, scaler and loss, as chosen (model_)
+    # each series' exponential smoothing, averaged with the network's forecast; None: none
+    smoothing: Smoothing | None = None
 
     @property
     def n_series(self) -> int:

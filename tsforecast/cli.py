@@ -314,12 +314,13 @@ def _predict_interval(model: LSTMForecaster, args):
 
 
 def _print_fit(model: LSTMForecaster, season: int, data: CsvPanel, n_rows: int) -> None:
-    """One line: the model's window, horizon and seasonal adjustment, and how it trained."""
+    """One line: the model's window, horizon, seasonal adjustment, smoothing and training."""
     where = " where significant" if model.n_series_ > 1 else ""
     adjusted = "" if model.seasonal_profile_ is None else f", season {season} removed{where}"
     fitted_on = f"{len(data.ids)} series ({n_rows} rows)" if data.is_panel else f"{n_rows} steps"
     m, epochs = model.model_, len(model.history_["loss"])
     chosen = f" chosen of {len(m['scores'])}" if m["scores"] else ""
+    chosen += " + exponential smoothing" if m.get("smoothing") else ""
     print(f"fitted LSTMForecaster(window={model.window_}, horizon={model.horizon_}{adjusted}; "
           f"{m['network']}, scaler={m['scaler']}, loss={m['loss']}{chosen}) on {fitted_on} in "
           f"{epochs} epochs (best: {model.best_epoch_ + 1}) on {model.device_}")
@@ -396,8 +397,7 @@ def _mean_over_series(scores: dict) -> np.ndarray:
     """Each metric's mean over the series where it is defined (NaN where it is nowhere)."""
     table = np.array(list(scores.values()))  # (n_series, 4)
     defined = ~np.isnan(table)
-    total = np.where(defined, table, 0.0).sum(axis=0)
-    count = defined.sum(axis=0)
+    total, count = np.where(defined, table, 0.0).sum(axis=0), defined.sum(axis=0)
     return np.divide(total, count, out=np.full(table.shape[1], np.nan), where=count > 0)
 
 

@@ -104,6 +104,11 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         (e.g. ``FunctionTransformer(np.sqrt, inverse_func=np.square)``) is cloned and fitted
         once on the training rows of all series together; such a model can be pickled but
         not saved with ``save``.
+    smoothing : {"auto", True, False}, default="auto"
+        Average the point forecast with the mean of simple, Holt and damped-trend exponential
+        smoothing (the M4 "Comb" benchmark) of each series' adjusted, scaled targets over its
+        whole context (without a time index it cannot remove a seasonal pattern). "auto":
+        for one series, not for a panel (``model_["smoothing"]``).
     epochs : int, default=100
         Maximum passes over the training windows.
     batch_size : int, default=32
@@ -137,9 +142,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Once early stopping has chosen the epoch, fit again on every window, the validation
         ones included, for ``best_epoch_ + 1`` epochs without validation, and forecast with
         that fit (a second fit's cost). ``history_``, ``best_epoch_`` and the conformal
-        tables stay the first fit's (its errors on windows it never trained on, in scaled
-        units). No effect without validation windows or early stopping, or when the first fit
-        kept its initial weights; when the second fit diverges, the model keeps the first.
+        tables stay the first fit's. No effect without validation windows or early stopping,
+        or when the first fit kept its initial weights; a diverged second fit is not kept.
     intervals : ConformalIntervals or None, default=None
         How the conformal intervals of :meth:`predict_interval` are calibrated; None is
         ``ConformalIntervals()``: a panel of 19 series or more on its validation windows,
@@ -148,9 +152,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         "auto" (cuda, then mps, then cpu), "cpu", "cuda", "cuda:N" or "mps".
     n_threads : int, "auto" or None, default="auto"
         torch threads (``torch.set_num_threads``) during fit, predict and score; the caller's
-        setting is restored afterwards. "auto" (or None) takes 1 thread for small models
-        (``hidden_size * batch_size`` below 65536), which is faster on a busy CPU and costs
-        little on an idle one, and torch's current setting for larger ones.
+        setting is restored afterwards. "auto" (or None): 1 thread for small models
+        (``hidden_size * batch_size`` below 65536; faster on a busy CPU), else torch's.
     random_state : int, RandomState or None, default=None
         Seed for weight initialisation and shuffling; an int makes fits repeatable on CPU.
     verbose : int, default=0
@@ -194,8 +197,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     history_ : dict
         ``"loss"`` and ``"val_loss"`` per epoch (scaled units); ``"initial_loss"``: the
         monitored loss of the untrained network (on at most 1,024 of the monitored windows,
-        evenly spaced); with ``retrain_on_all``, ``"retrain_loss"``:
-        the training loss per epoch of the second fit (empty when it did not run).
+        evenly spaced); with ``retrain_on_all``, ``"retrain_loss"``: the training loss per
+        epoch of the second fit (empty when it did not run).
     best_epoch_ : int
         Zero-based epoch whose weights the model holds (with ``retrain_on_all``, the last
         epoch of the second fit); -1 when training diverged (the best loss above twice
@@ -204,17 +207,13 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         Columns of ``X`` seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names of ``X``, when they are all strings.
-    n_targets_ : int
-        Number of series forecast.
-    target_names_ : list or None
-        Names of the forecast series, when the input had names.
+    n_targets_, target_names_ : int, list or None
+        Number of series forecast, and their names when the input had names.
     last_window_ : ndarray of shape (n_series_, window_, n_targets_ + n_covariates)
         The last ``window`` rows of each series (targets first), a short series padded at the
         front with its first row: ``predict()`` starts here.
-    series_lengths_ : ndarray of shape (n_series_,)
-        Rows of each series at fit.
-    last_index_ : pandas.Index or None
-        Each series' last time label (None for numpy input).
+    series_lengths_, last_index_ : ndarray of shape (n_series_,), pandas.Index or None
+        Rows of each series at fit, and each one's last time label (None for numpy input).
     index_freq_ : pandas.DateOffset, int or None
         The time grid at fit: the frequency of a DatetimeIndex/PeriodIndex, the step of
         integer labels, or None when the labels are not on a grid (forecasts then continue
@@ -232,8 +231,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         The same errors divided by their step's scale (``conformal_scale_``, (horizon_,
         n_targets_); see ``ConformalIntervals.pooling``), pooled over the steps, and ranks.
     model_ : dict
-        The network kind, scaler and loss fitted; ``"scores"``: each candidate's validation
-        error when they were chosen from the data (None when all were given).
+        The network kind, scaler and loss fitted, whether ``smoothing`` is on; ``"scores"``:
+        each candidate's validation error when they were chosen (None when all were given).
     level_smoothing_, seasonal_indices_ : ndarray
         A HybridNetwork's per-series smoothing coefficients (n_series_, n_targets_) and
         seasonal indices (n_series_, season_, n_targets_), as :class:`HybridNetwork` says.
@@ -259,10 +258,10 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
 
     def __init__(
         self, *, window=None, horizon=1, target=None, columns=None, network=None, scaler="auto",
-        season="auto", deseasonalize="auto", target_transform=None, epochs=100, batch_size=32,
-        lr=3e-3, loss="auto", quantiles=None, gradient_clip=None, validation_fraction=0.1,
-        early_stopping=True, patience=10, retrain_on_all=False, intervals=None, device="auto",
-        n_threads="auto", random_state=None, verbose=0,
+        season="auto", deseasonalize="auto", target_transform=None, smoothing="auto",
+        epochs=100, batch_size=32, lr=3e-3, loss="auto", quantiles=None, gradient_clip=None,
+        validation_fraction=0.1, early_stopping=True, patience=10, retrain_on_all=False,
+        intervals=None, device="auto", n_threads="auto", random_state=None, verbose=0,
     ):
         self.window = window
         self.horizon = horizon
@@ -273,6 +272,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         self.season = season
         self.deseasonalize = deseasonalize
         self.target_transform = target_transform
+        self.smoothing = smoothing
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr

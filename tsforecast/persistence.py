@@ -412,7 +412,8 @@ ADDED_PARAMETERS = {
                        "time_column": "ds", "static_columns": None, "n_threads": "auto",
                        "target_transform": None, "future_columns": None, "quantiles": None,
                        "calibration_fraction": 0.0, "conformal_pooling": False,
-                       "calibration": "validation", "retrain_on_all": False},
+                       "calibration": "validation", "retrain_on_all": False,
+                       "smoothing": False},
     "LSTMClassifier": {"n_threads": "auto"},
     "LSTMRegressor": {"n_threads": "auto"},
 }

@@ -14,7 +14,8 @@ errors growing with the root of the step; and air_boxcox_refit's "interval", whe
 calibration copy began to train for the epochs the fit kept, and again when a copy of one
 series began to calibrate on at most 20 windows. The other scenarios pin
 ``ConformalIntervals(calibration="validation", local_scale=False)``, the calibration they
-were written with (the defaults before "auto" and before errors scaled by their window).
+were written with (the defaults before "auto" and before errors scaled by their window), and
+every scenario pins ``smoothing=False``: the network's own forecasts, as they were written.
 forecaster_panel_v1.tsf is kept as it was written (the layout before the fitted state): do
 not commit the one this script writes.
 
@@ -39,7 +40,7 @@ from tsforecast import ConformalIntervals, LSTMForecaster, LSTMNetwork, datasets
 
 HERE = Path(__file__).resolve().parent
 SMALL = {"network": LSTMNetwork(hidden_size=8), "epochs": 6, "batch_size": 16, "random_state": 0,
-         "device": "cpu", "scaler": "standard", "loss": "mse",
+         "device": "cpu", "scaler": "standard", "loss": "mse", "smoothing": False,
          "intervals": ConformalIntervals(calibration="validation", local_scale=False)}
 
 

@@ -1,0 +1,107 @@
+"""The exponential smoothing averaged with the network's forecast (``smoothing``), through the
+public API, against a plain one-series-at-a-time reference of the M4 Comb benchmark."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TINY
+
+from tsforecast import LSTMForecaster, load
+from tsforecast._smoothing import ALPHAS, BETA_FRACTIONS, INITIAL_ROWS, PHIS
+
+PLAIN = {**TINY, "scaler": "standard", "deseasonalize": False}  # affine: blends alike in data
+
+
+def comb_reference(y, horizon, window):
+    """The mean of simple, Holt and damped exponential smoothing forecasts of ``y``, each
+    with the grid point of least squared one-step error, from a plain loop over the rows."""
+    k = min(INITIAL_ROWS, window, len(y))
+    slope, intercept = np.polyfit(np.arange(k), y[:k], 1) if k > 1 else (0.0, y[0])
+    methods = [[(a, 0.0, 0.0) for a in ALPHAS],
+               [(a, a * f, 1.0) for a in ALPHAS for f in BETA_FRACTIONS],
+               [(a, a * f, p) for a in ALPHAS for f in BETA_FRACTIONS for p in PHIS]]
+    forecasts = []
+    for grid in methods:
+        best = None
+        for alpha, beta, phi in grid:
+            level, trend = (y[0], 0.0) if phi == 0 else (intercept - slope, slope)
+            sse = 0.0
+            for value in y:
+                error = value - (level + phi * trend)
+                sse += error**2
+                level, trend = level + phi * trend + alpha * error, phi * trend + beta * error
+            if best is None or sse < best[0] - 1e-12:
+                steps = np.cumsum(phi ** np.arange(1, horizon + 1))
+                best = (sse, level + steps * trend)
+        forecasts.append(best[1])
+    return np.mean(forecasts, axis=0)
+
+
+def trend_series(n=80, slope=0.5, seed=0):
+    rng = np.random.default_rng(seed)
+    return 10 + slope * np.arange(n) + rng.normal(0, 0.3, n)
+
+
+def test_one_series_averages_the_network_with_the_comb_forecast():
+    y = trend_series()
+    without = LSTMForecaster(window=12, horizon=4, smoothing=False, **PLAIN).fit(y)
+    model = LSTMForecaster(window=12, horizon=4, **PLAIN).fit(y)  # "auto": one series
+    assert model.model_["smoothing"] and not without.model_["smoothing"]
+    expected = (without.predict() + comb_reference(y, 4, 12)) / 2
+    np.testing.assert_allclose(model.predict(), expected, rtol=1e-4)
+    band = model.predict_interval(coverage=0.8)
+    assert np.all((band[:, 0] <= model.predict()) & (model.predict() <= band[:, 1]))
+
+
+def test_retrain_on_all_keeps_it_and_forecasts_in_its_own_units():
+    y = trend_series(120)
+    model = LSTMForecaster(window=12, horizon=4, retrain_on_all=True, smoothing=True,
+                           **{**PLAIN, "epochs": 6}).fit(y)
+    assert model.model_["smoothing"] and model.history_["retrain_loss"]
+    np.testing.assert_allclose(model.predict(), model.predict(y), rtol=1e-6)
+
+
+def long_frame(n_series=3, n=60):
+    return pd.concat(
+        [pd.DataFrame({"unique_id": f"s{i}", "ds": np.arange(n),
+                       "y": trend_series(n, slope=0.2 * (i + 1), seed=i)})
+         for i in range(n_series)], ignore_index=True)
+
+
+def test_a_panel_leaves_it_to_the_user_and_every_path_agrees():
+    frame = long_frame()
+    assert not LSTMForecaster(window=8, horizon=3, **PLAIN).fit(frame).model_["smoothing"]
+    model = LSTMForecaster(window=8, horizon=3, smoothing=True, **PLAIN).fit(frame)
+    assert model.model_["smoothing"]
+    # the stored last windows continue the state that the whole series reaches
+    np.testing.assert_allclose(model.predict()["y"], model.predict(frame)["y"], rtol=1e-6)
+    # a rolling origin forecasts as the context cut there does
+    rolling = model.predict_rolling(frame)
+    at_40 = rolling[rolling["ds"] == 40].set_index("unique_id")[[1, 2, 3]]
+    cut = model.predict(frame[frame["ds"] < 40]).set_index("unique_id")["y"]
+    np.testing.assert_allclose(at_40.to_numpy().ravel(), cut.to_numpy(), rtol=1e-6)
+
+
+def test_a_series_new_to_the_model_gets_its_parameters_from_its_context():
+    frame = long_frame()
+    settings = dict(window=8, horizon=3, **PLAIN)
+    model = LSTMForecaster(smoothing=True, **settings).fit(frame)
+    without = LSTMForecaster(smoothing=False, **settings).fit(frame)
+    new = trend_series(40, slope=-0.7, seed=9)
+    context = pd.DataFrame({"unique_id": "new", "ds": np.arange(40), "y": new})
+    expected = (without.predict(context)["y"] + comb_reference(new, 3, 8)) / 2
+    np.testing.assert_allclose(model.predict(context)["y"], expected, rtol=1e-4)
+
+
+def test_a_saved_model_forecasts_with_its_smoothing(tmp_path):
+    model = LSTMForecaster(window=8, horizon=3, smoothing=True, **PLAIN).fit(long_frame())
+    model.save(tmp_path / "model.tsf")
+    loaded = load(tmp_path / "model.tsf")
+    assert loaded.model_["smoothing"]
+    np.testing.assert_array_equal(loaded.predict()["y"], model.predict()["y"])
+
+
+@pytest.mark.parametrize("value", ["yes", None, 1.5])
+def test_a_bad_smoothing_setting_is_refused(value):
+    with pytest.raises(ValueError, match="smoothing must be 'auto', True or False"):
+        LSTMForecaster(horizon=2, smoothing=value, **TINY).fit(trend_series(40))
