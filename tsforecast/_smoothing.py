@@ -5,10 +5,11 @@ benchmark, which the forecaster averages with its network's forecast (``smoothin
 Each method runs in error-correction form on one column of a series,
 ``forecast = level + phi * trend``, ``level += alpha * error``, ``trend = phi * trend + beta *
 error``, and forecasts ``level + (phi + ... + phi^h) * trend`` at step ``h``. Its parameters
-are chosen per series and column from a small grid, by the squared one-step errors over the
-rows before the first forecast origin, so no forecast reads a parameter chosen on what it
-forecasts. The recursions of every series, column and grid point run side by side: one
-Python loop over time steps, none over series. Numpy only.
+are chosen per series and column from a small grid, by the squared one-step errors over
+given rows: a fitted series' rows at fit (its training rows, to score its validation
+windows), a new series' rows before its first forecast origin. The recursions of every
+series, column and grid point run side by side: one Python loop over time steps, none over
+series. Numpy only.
 """
 
 from __future__ import annotations
@@ -84,9 +85,9 @@ def smoothing_forecasts(targets: np.ndarray, offsets: np.ndarray, ends: np.ndarr
 
 def fitted_smoothing(targets: np.ndarray, offsets: np.ndarray, fit_rows: np.ndarray,
                      window: int) -> Smoothing:
-    """Each series' parameters, chosen on its first ``fit_rows`` rows (its training rows),
-    and its state before its last ``window`` rows (its first row when it is shorter): what a
-    forecast from the stored last window continues from."""
+    """Each series' parameters, chosen on its first ``fit_rows`` rows, and its state before
+    its last ``window`` rows (before its first row when it is shorter): what a forecast from
+    the stored last window continues from."""
     n_series, n_targets = len(offsets) - 1, targets.shape[1]
     lengths = np.diff(offsets)
     y = _padded(targets, offsets, lengths)
