@@ -53,6 +53,31 @@ def test_one_series_averages_the_network_with_the_comb_forecast():
     assert np.all((band[:, 0] <= model.predict()) & (model.predict() <= band[:, 1]))
 
 
+def test_auto_leaves_out_a_seasonal_pattern_nothing_removed():
+    """A seasonal monthly series: "auto" smooths it once its pattern is removed
+    (``deseasonalize="auto"``), not when it is kept (``deseasonalize=False``), which the
+    smoothing's trend methods cannot follow; True forces it."""
+    t = np.arange(96)
+    rng = np.random.default_rng(0)
+    y = pd.Series(100 + 0.5 * t + 20 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, 96),
+                  index=pd.period_range("2000-01", periods=96, freq="M"))
+    settings = {**TINY, "horizon": 6}
+    assert LSTMForecaster(**settings).fit(y).model_["smoothing"] is True
+    kept = LSTMForecaster(deseasonalize=False, **settings)
+    assert kept.fit(y).model_["smoothing"] is False
+    assert kept.set_params(smoothing=True).fit(y).model_["smoothing"] is True
+
+
+def test_auto_leaves_out_a_series_read_with_covariates():
+    """The smoothing reads the targets only: beside covariates "auto" leaves it out."""
+    y = trend_series(60)
+    covariate = pd.DataFrame({"x": np.cos(np.arange(60) / 3)})
+    assert LSTMForecaster(window=8, horizon=3, **PLAIN).fit(covariate, y).model_[
+        "smoothing"] is False
+    assert LSTMForecaster(window=8, horizon=3, smoothing=True, **PLAIN).fit(
+        covariate, y).model_["smoothing"] is True
+
+
 def test_retrain_on_all_keeps_it_and_forecasts_in_its_own_units():
     y = trend_series(120)
     model = LSTMForecaster(window=12, horizon=4, retrain_on_all=True, smoothing=True,

@@ -38,7 +38,7 @@ from ._losses import pinball_loss
 from ._nn import MedianEnsemble
 from ._panel import Panel, future_names
 from ._scaling import TIME_SCALERS, fit_scaler
-from ._seasonality import MIN_SEASONS
+from ._seasonality import MIN_SEASONS, is_seasonal
 from ._smoothing import fitted_smoothing
 from ._selection import choose, describe, is_auto, sampled
 from ._state import Calibration, ForecasterState
@@ -197,19 +197,35 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
 
 def _with_smoothing(params: dict, state: ForecasterState, panel: Panel, data: DevicePanel,
                     fit_rows: np.ndarray):
-    """The state with each series' exponential smoothing (``smoothing``; "auto": for one
-    series, not for a panel), its parameters chosen on all its rows, or without it; and the
-    smoothing to calibrate the validation windows with (parameters chosen on the training
-    rows only), or None."""
+    """The state with each series' exponential smoothing (``smoothing``), its parameters
+    chosen on all its rows, or without it; and the smoothing to calibrate the validation
+    windows with (parameters chosen on the training rows only), or None.
+
+    "auto": for one series of targets only (the smoothing reads no covariate), unless it
+    keeps a seasonal pattern that the smoothing cannot follow (:func:`_pattern_left`); not
+    for a panel."""
+    targets = to_numpy(data.values[:, : panel.n_targets]).astype(np.float64)
     setting = params["smoothing"]
     if isinstance(setting, str):
-        setting = len(all_lengths(panel.lengths)) == 1
+        setting = (len(all_lengths(panel.lengths)) == 1
+                   and panel.values.shape[1] == panel.n_targets
+                   and not _pattern_left(state, targets[: fit_rows[0]]))
     if not setting:
         return state, None
-    targets = to_numpy(data.values[:, : panel.n_targets]).astype(np.float64)
     honest = fitted_smoothing(targets, panel.offsets, fit_rows, state.window)
     final = fitted_smoothing(targets, panel.offsets, panel.lengths, state.window)
     return replace(state, smoothing=final), honest
+
+
+def _pattern_left(state: ForecasterState, targets: np.ndarray) -> bool:
+    """Whether one series' training rows, as the network reads them, keep a significant
+    seasonal pattern (the test of ``deseasonalize``) because none was removed: with
+    ``deseasonalize=False``, or without a time index to place the rows in the season.
+    A series too short for the test (fewer than MIN_SEASONS seasons) keeps the smoothing."""
+    season = state.season
+    if season <= 1 or state.profile is not None or len(targets) < MIN_SEASONS * season:
+        return False
+    return any(is_seasonal(column, season) for column in targets.T)
 
 
 def _calibration(network, data: DevicePanel, windows: WindowIndex, offsets, levels, log_scale,

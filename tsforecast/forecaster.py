@@ -107,8 +107,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     smoothing : {"auto", True, False}, default="auto"
         Average the point forecast with the mean of simple, Holt and damped-trend exponential
         smoothing (the M4 "Comb" benchmark) of each series' adjusted, scaled targets over its
-        whole context (without a time index it cannot remove a seasonal pattern). "auto":
-        for one series, not for a panel (``model_["smoothing"]``).
+        whole context. "auto": for one series without covariates, unless it keeps a seasonal
+        pattern that nothing removed; not for a panel (``model_["smoothing"]``).
     epochs : int, default=100
         Maximum passes over the training windows.
     batch_size : int, default=32
