@@ -16,8 +16,8 @@ import pandas as pd
 from ._future import future_values
 from ._outputs import future_labels
 from ._panel import Form, Panel, as_panel
-from ._state import ForecasterState
 from ._smoothing import Smoothing
+from ._state import ForecasterState
 from ._transforms import Recipe, Transforms, context_transforms, scale_static
 from ._warnings import warn
 

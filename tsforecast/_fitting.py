@@ -39,8 +39,8 @@ from ._nn import MedianEnsemble
 from ._panel import Panel, future_names
 from ._scaling import TIME_SCALERS, fit_scaler
 from ._seasonality import MIN_SEASONS, is_seasonal
-from ._smoothing import fitted_smoothing
 from ._selection import choose, describe, is_auto, sampled
+from ._smoothing import fitted_smoothing
 from ._state import Calibration, ForecasterState
 from ._target import check_target_transform
 from ._torch_utils import resolve_device, to_numpy
@@ -204,27 +204,28 @@ def _with_smoothing(params: dict, state: ForecasterState, panel: Panel, data: De
     "auto": for one series of targets only (the smoothing reads no covariate), unless it
     keeps a seasonal pattern that the smoothing cannot follow (:func:`_pattern_left`); not
     for a panel."""
-    targets = to_numpy(data.values[:, : panel.n_targets]).astype(np.float64)
     setting = params["smoothing"]
     if isinstance(setting, str):
-        setting = (len(all_lengths(panel.lengths)) == 1
-                   and panel.values.shape[1] == panel.n_targets
-                   and not _pattern_left(state, targets[: fit_rows[0]]))
+        one_series = len(all_lengths(panel.lengths)) == 1  # (a collective call)
+        targets_only = panel.values.shape[1] == panel.n_targets
+        setting = one_series and targets_only and not _pattern_left(state, data, fit_rows[0])
     if not setting:
         return state, None
+    targets = to_numpy(data.values[:, : panel.n_targets]).astype(np.float64)
     honest = fitted_smoothing(targets, panel.offsets, fit_rows, state.window)
     final = fitted_smoothing(targets, panel.offsets, panel.lengths, state.window)
     return replace(state, smoothing=final), honest
 
 
-def _pattern_left(state: ForecasterState, targets: np.ndarray) -> bool:
-    """Whether one series' training rows, as the network reads them, keep a significant
-    seasonal pattern (the test of ``deseasonalize``) because none was removed: with
-    ``deseasonalize=False``, or without a time index to place the rows in the season.
+def _pattern_left(state: ForecasterState, data: DevicePanel, fit_rows: int) -> bool:
+    """Whether one series' ``fit_rows`` training rows, as the network reads them, keep a
+    significant seasonal pattern (the test of ``deseasonalize``) because none was removed:
+    with ``deseasonalize=False``, or without a time index to place the rows in the season.
     A series too short for the test (fewer than MIN_SEASONS seasons) keeps the smoothing."""
     season = state.season
-    if season <= 1 or state.profile is not None or len(targets) < MIN_SEASONS * season:
+    if season <= 1 or state.profile is not None or fit_rows < MIN_SEASONS * season:
         return False
+    targets = to_numpy(data.values[:fit_rows, : state.n_targets]).astype(np.float64)
     return any(is_seasonal(column, season) for column in targets.T)
 
 
