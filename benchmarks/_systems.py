@@ -34,6 +34,7 @@ PLAIN_OPTIONS = {
     "weight_decay": 0.0,
     "lr_scheduler": None,
     "shuffle": True,
+    "smoothing": False,  # the network's own forecast, as the peers' and the raw loop's
 }
 
 

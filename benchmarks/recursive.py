@@ -39,7 +39,7 @@ def main(argv=None) -> None:
     torch.set_num_threads(1)
     model = LSTMForecaster(window=24, horizon=args.horizon, season=None, epochs=1,
                            network=LSTMNetwork(hidden_size=16), random_state=0,
-                           device=args.device)
+                           device=args.device, smoothing=False)  # the network's recursion
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(panel(args.series, 400))

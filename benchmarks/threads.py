@@ -39,7 +39,7 @@ def data(name: str) -> np.ndarray:
 def fit_seconds(series, hidden, batch, threads, epochs) -> float:
     model = LSTMForecaster(window=24, horizon=1, network=LSTMNetwork(hidden_size=hidden),
                            batch_size=batch, epochs=epochs, early_stopping=False, device="cpu",
-                           random_state=0, n_threads=threads)
+                           random_state=0, n_threads=threads, smoothing=False)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
