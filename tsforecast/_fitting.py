@@ -45,7 +45,7 @@ from ._state import Calibration, ForecasterState
 from ._target import check_target_transform
 from ._torch_utils import resolve_device, to_numpy
 from ._transforms import Recipe, fit_transforms
-from ._validation import check_bool, check_int, regular_frequency, seasonal_period
+from ._validation import check_auto_bool, check_bool, check_int, regular_frequency, seasonal_period
 from ._warnings import warn
 from ._windowing import WindowIndex, min_rows, ragged_arange, window_index
 from .conformal import interval_settings
@@ -315,17 +315,9 @@ def _check_settings(settings: dict) -> None:
         )
     if p.season not in ("auto", None):
         check_int("season", p.season, 1)
-    auto = isinstance(p.deseasonalize, str) and p.deseasonalize == "auto"
-    if not (auto or isinstance(p.deseasonalize, (bool, np.bool_))):
-        raise ValueError(
-            f"deseasonalize must be 'auto', True or False; got "
-            f"deseasonalize={p.deseasonalize!r}."
-        )
+    check_auto_bool("deseasonalize", p.deseasonalize)
+    check_auto_bool("smoothing", p.smoothing)
     check_bool("retrain_on_all", p.retrain_on_all)
-    if not (isinstance(p.smoothing, (bool, np.bool_))
-            or (isinstance(p.smoothing, str) and p.smoothing == "auto")):
-        raise ValueError(f"smoothing must be 'auto', True or False; got "
-                         f"smoothing={p.smoothing!r}.")
     if p.loss not in (*LOSSES, "auto"):
         raise ValueError(f"loss must be 'auto' or one of {tuple(LOSSES)}; got loss={p.loss!r}.")
     for loss in (p.ensemble or {}).get("losses") or ():

@@ -391,6 +391,12 @@ def check_bool(name: str, value) -> None:
         raise TypeError(f"{name} must be True or False; got {name}={value!r}.")
 
 
+def check_auto_bool(name: str, value) -> None:
+    """Raise unless ``value`` is "auto" or a bool (a setting "auto" leaves to the data)."""
+    if not (isinstance(value, (bool, np.bool_)) or (isinstance(value, str) and value == "auto")):
+        raise ValueError(f"{name} must be 'auto', True or False; got {name}={value!r}.")
+
+
 # rule-code prefix -> seasonal period, most specific first ("BME" before "B")
 SEASONAL_PERIODS = (
     ("ME", 12), ("MS", 12), ("BME", 12), ("BMS", 12), ("QE", 4), ("QS", 4), ("BQ", 4),

@@ -8,10 +8,8 @@ tuned and saved like any other parameter.
 
 from __future__ import annotations
 
-import numpy as np
-
 from ._settings import Settings
-from ._validation import check_float, check_int
+from ._validation import check_auto_bool, check_float, check_int
 
 __all__ = ["ConformalIntervals"]
 
@@ -138,15 +136,8 @@ def interval_settings(intervals) -> dict:
             f"{settings['calibration']!r}."
         )
     check_float("fraction", settings["fraction"], 0.0, 1.0)
-    pooling = settings["pooling"]
-    if not (isinstance(pooling, (bool, np.bool_))
-            or (isinstance(pooling, str) and pooling == "auto")):
-        raise ValueError(f"pooling must be 'auto', True or False; got pooling={pooling!r}.")
+    check_auto_bool("pooling", settings["pooling"])
     if settings["adaptive"] is not None:
         check_int("adaptive", settings["adaptive"], 1)
-    local_scale = settings["local_scale"]
-    if not (isinstance(local_scale, (bool, np.bool_))
-            or (isinstance(local_scale, str) and local_scale == "auto")):
-        raise ValueError(f"local_scale must be 'auto', True or False; got "
-                         f"local_scale={local_scale!r}.")
+    check_auto_bool("local_scale", settings["local_scale"])
     return settings
