@@ -17,9 +17,8 @@ apart (``refit=False``: one fit on the months before the first cutoff, every cut
 forecast in one batched pass, nothing after a cutoff seen by the fit or the calibration):
 coverage (share of actual values inside the interval), mean width and MSIS.
 
-What it shows: both conformal calibrations hold about their 90% here, the default's copy
-(93%) with a lower MSIS than fit's own validation windows (90%), at about the same width;
-conformalized quantiles over-cover (wider, every value held). The copy pays off most on
+What it shows: both conformal calibrations over-cover a little here (94% and 98%) at about
+the same width and MSIS; conformalized quantiles over-cover more (wider, every value held). The copy pays off most on
 short series, whose validation windows are few (see docs/intervals.md); on your own series,
 check with a backtest like this one which calibration holds its coverage.
 

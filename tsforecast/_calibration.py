@@ -362,16 +362,22 @@ def log_scales(transforms: Transforms, n_targets: int) -> np.ndarray | None:
     return np.atleast_2d(transforms.scaler.scale)[:, :n_targets]
 
 
-def normalised_tables(errors: np.ndarray, spreads, scores=None) -> Calibration:
-    """The tables of absolute errors (N, H, T) divided by their windows' spreads (N, T)
-    (scores: the conformity scores of trained quantiles, as :func:`calibrate` takes them)."""
+def calibration_tables(errors: np.ndarray, spreads, scores=None, *, gather: bool = False,
+                       relative: bool = False, in_sample: bool = False) -> Calibration:
+    """The tables of the conformity scores ``errors`` (N, H, T), divided by their windows'
+    spreads (N, T; None: not scaled), and of the trained quantiles' ``scores`` (None
+    without); with ``gather``, of every rank's windows (a collective call). ``relative`` and
+    ``in_sample`` say what the errors are (see Calibration); no windows: no tables."""
+    if gather:
+        errors, scores, spreads = all_rows(errors), all_rows(scores), all_rows(spreads)
+    if len(errors) == 0:
+        return Calibration()
     level = None if spreads is None else spread_level(spreads)
     if level is not None:
         errors = errors / spread_divisors(spreads, level)[:, None, :]
     point = (*conformal_table(errors), *pooled_table(errors))
-    if scores is None:
-        return Calibration(*point, spread=level)
-    return Calibration(*point, *quantile_tables(scores, point[4]), spread=level)
+    quantiles = () if scores is None else quantile_tables(scores, point[4])
+    return Calibration(*point, *quantiles, in_sample=in_sample, spread=level, relative=relative)
 
 
 def calibrate(network, data: DevicePanel, windows, offsets, levels, gather: bool = False,
@@ -390,11 +396,8 @@ def calibrate(network, data: DevicePanel, windows, offsets, levels, gather: bool
                                          smoothing)
     spreads = (window_spread(data, windows.val_starts, offsets[windows.val_series])
                if local_scale else None)
-    if gather:
-        errors, scores, spreads = all_rows(errors), all_rows(scores), all_rows(spreads)
-    if len(errors) == 0:
-        return Calibration()
-    return normalised_tables(errors, spreads, scores)._replace(relative=log_scale is not None)
+    return calibration_tables(errors, spreads, scores, gather=gather,
+                              relative=log_scale is not None)
 
 
 def panel_calibration(state: ForecasterState, panel: Panel, n_windows, gather: bool = False,

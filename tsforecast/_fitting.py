@@ -25,9 +25,9 @@ from ._base import Trained, check_common_params, train_network
 from ._batches import DevicePanel
 from ._calibration import (
     calibrate,
+    calibration_tables,
     local_scale_on,
     log_scales,
-    normalised_tables,
     panel_calibration,
     window_spread,
 )
@@ -212,8 +212,9 @@ def _with_smoothing(params: dict, state: ForecasterState, panel: Panel, data: De
     if not setting:
         return state, None
     targets = to_numpy(data.values[:, : panel.n_targets]).astype(np.float64)
-    honest = fitted_smoothing(targets, panel.offsets, fit_rows, state.window)
     final = fitted_smoothing(targets, panel.offsets, panel.lengths, state.window)
+    honest = final if np.array_equal(fit_rows, panel.lengths) else fitted_smoothing(
+        targets, panel.offsets, fit_rows, state.window)  # without validation rows: the same
     return replace(state, smoothing=final), honest
 
 
@@ -238,13 +239,11 @@ def _calibration(network, data: DevicePanel, windows: WindowIndex, offsets, leve
         return calibrate(network, data, windows, offsets, levels, True, log_scale, local_scale,
                          smoothing)
     starts, series = windows.train_starts, windows.train_series
-    errors = all_rows(error_scores(_naive_errors(data, starts),
-                                   None if log_scale is None else log_scale[series]))
-    spreads = all_rows(window_spread(data, starts, offsets[series]) if local_scale else None)
-    if len(errors) == 0:
-        return Calibration()
-    return normalised_tables(errors, spreads)._replace(in_sample=True,
-                                                       relative=log_scale is not None)
+    errors = error_scores(_naive_errors(data, starts),
+                          None if log_scale is None else log_scale[series])
+    spreads = window_spread(data, starts, offsets[series]) if local_scale else None
+    return calibration_tables(errors, spreads, gather=True, relative=log_scale is not None,
+                              in_sample=True)
 
 
 def _naive_errors(data: DevicePanel, starts: np.ndarray) -> np.ndarray:
