@@ -71,9 +71,8 @@ def smoothing_forecasts(targets: np.ndarray, offsets: np.ndarray, ends: np.ndarr
         chosen = _chosen(y[new], first.repeat(n_targets)[new], heads[new])
         for values, own in zip(params, chosen):
             values[new] = own
-    state = _initial(y, heads, params[2])
-    if continued:
-        state = (_flat(fitted.level), _flat(fitted.trend))
+    state = ((_flat(fitted.level), _flat(fitted.trend)) if continued
+             else _initial(y, heads, params[2]))
     rows = (series[:, None] * n_targets + np.arange(n_targets)).ravel()  # (N * T,)
     level, trend = _states(y, stop.repeat(n_targets), params, state, rows,
                            position.repeat(n_targets))
