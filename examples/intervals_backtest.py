@@ -18,9 +18,10 @@ forecast in one batched pass, nothing after a cutoff seen by the fit or the cali
 coverage (share of actual values inside the interval), mean width and MSIS.
 
 What it shows: both conformal calibrations over-cover a little here (94% and 98%) at about
-the same width and MSIS; conformalized quantiles over-cover more (wider, every value held). The copy pays off most on
-short series, whose validation windows are few (see docs/intervals.md); on your own series,
-check with a backtest like this one which calibration holds its coverage.
+the same width and MSIS; conformalized quantiles over-cover more (wider, every value held).
+The copy pays off most on short series, whose validation windows are few (see
+docs/intervals.md); on your own series, check with a backtest like this one which
+calibration holds its coverage.
 
 Run: ``python examples/intervals_backtest.py`` (writes docs/images/intervals_backtest.png).
 """
