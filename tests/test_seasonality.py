@@ -247,12 +247,14 @@ def test_a_context_in_another_time_zone_is_converted():
 
 
 def test_a_context_at_another_frequency_or_off_grid_raises():
-    """Check an hourly context after a daily fit, and a 2-month period off the grid, raise."""
+    """Check an hourly context after a daily fit, one with integer labels, and a 2-month
+    period off the grid, raise."""
     y = exact(pd.date_range("2021-01-01", periods=120, freq="D"), 7)
     model = untrained().fit(y.iloc[:60])
     hourly = y.iloc[:30].set_axis(pd.date_range("2021-03-01", periods=30, freq="h"))
-    with pytest.raises(ValueError, match="not on the time grid"):
-        model.predict(hourly)
+    for context in (hourly, y.iloc[:30].reset_index(drop=True)):
+        with pytest.raises(ValueError, match="not on the time grid"):
+            model.predict(context)
     two_months = exact(pd.period_range("2000-01", periods=60, freq="2M"), 6)
     model = untrained().fit(two_months.iloc[:40])
     shifted = two_months.iloc[40:].set_axis(pd.period_range("2006-12", periods=20, freq="2M"))

@@ -71,13 +71,25 @@ def off_grid(labels: pd.DatetimeIndex, freq) -> np.ndarray:
 
 
 def steps_from(labels: pd.Index, anchors: pd.Index, freq) -> np.ndarray | None:
-    """Steps of ``freq`` from ``anchors`` to ``labels`` (same length), or None off the grid."""
+    """Steps of ``freq`` from ``anchors`` to ``labels`` (same length), or None off the grid
+    (which labels of another kind than the anchors' are)."""
+    if _kind(labels) != _kind(anchors):
+        return None
     both = ticks(labels.append(anchors), freq)
     if both is None:
         return None
     values, unit = both
     steps, rest = np.divmod(values[: len(labels)] - values[len(labels) :], unit)
     return None if rest.any() else steps
+
+
+def _kind(labels: pd.Index) -> tuple[str, bool]:
+    """Periods, datetimes (and whether time-zone aware) or integers."""
+    if isinstance(labels, pd.PeriodIndex):
+        return "period", False
+    if isinstance(labels, pd.DatetimeIndex):
+        return "datetime", labels.tz is not None
+    return "integer", False
 
 
 def continue_labels(last: pd.Index, horizon: int, freq) -> pd.Index:
