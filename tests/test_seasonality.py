@@ -58,9 +58,12 @@ def test_profile_is_additive_for_a_series_with_negative_values():
 
 
 def test_no_profile_when_too_short_or_not_seasonal():
-    """Check that fewer than 3 seasons, or no significant seasonality, gives None."""
+    """Check that fewer than 2 seasons (3 to test first), or no significant seasonality,
+    gives None."""
     y = monthly().to_numpy()[:, None]
-    assert fit_seasonal_profile(y[:35], np.arange(-34, 1), 12, test=False) is None
+    assert fit_seasonal_profile(y[:23], np.arange(-22, 1), 12, test=False) is None
+    assert fit_seasonal_profile(y[:35], np.arange(-34, 1), 12, test=True) is None
+    assert fit_seasonal_profile(y[:24], np.arange(-23, 1), 12, test=False) is not None
     noise = np.random.default_rng(1).normal(size=(96, 1))
     assert fit_seasonal_profile(noise, np.arange(-95, 1), 12, test=True) is None
     assert fit_seasonal_profile(noise, np.arange(-95, 1), 12, test=False) is not None
@@ -126,6 +129,20 @@ def test_auto_removes_the_pattern_of_a_seasonal_monthly_series():
     np.testing.assert_allclose(plain.to_numpy(), y.iloc[-1], rtol=1e-3)  # naive: flat
 
 
+def test_auto_adjusts_one_series_untested_and_a_panel_where_significant():
+    """Check "auto" removes a pattern from one series of two seasons, where the test could
+    not run, and from each series of a panel only where its seasonality is significant."""
+    assert deseasonalized(validation_fraction=0.0).fit(monthly(30)).seasonal_profile_ is not None
+    noise = pd.Series(np.random.default_rng(1).normal(10, 1, 96), monthly().index)
+    assert deseasonalized().fit(noise).seasonal_profile_ is not None
+    parts = {"a seasonal": monthly(), "b noise": noise}  # ids in sorted order
+    frame = pd.concat([pd.DataFrame({"unique_id": name, "ds": y.index.to_timestamp(),
+                                     "y": y.to_numpy()}) for name, y in parts.items()])
+    profile = deseasonalized().fit(frame).seasonal_profile_
+    assert np.ptp(profile.scale[0]) > 0.3  # the planted pattern, 0.8 to 1.3 over its mean
+    np.testing.assert_array_equal(profile.scale[1], 1.0)
+
+
 def test_every_predict_path_places_the_context_in_the_season():
     """Check predict(), predict(context), predict_rolling and an earlier context agree."""
     y = monthly()
@@ -158,9 +175,9 @@ def test_numpy_input_skips_auto_and_rejects_true():
 
 
 def test_true_on_a_short_series_and_bad_values_raise():
-    """Check deseasonalize=True on under 3 seasons, and a bad value, give clear errors."""
-    with pytest.raises(ValueError, match="at least 3 seasons"):
-        deseasonalized(deseasonalize=True, validation_fraction=0.0).fit(monthly(30))
+    """Check deseasonalize=True on under 2 seasons, and a bad value, give clear errors."""
+    with pytest.raises(ValueError, match="at least 2 seasons"):
+        deseasonalized(deseasonalize=True, validation_fraction=0.0).fit(monthly(20))
     with pytest.raises(ValueError, match="deseasonalize must be 'auto', True or False"):
         deseasonalized(deseasonalize="yes").fit(monthly())
 

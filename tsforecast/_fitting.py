@@ -38,7 +38,7 @@ from ._losses import pinball_loss
 from ._nn import MedianEnsemble
 from ._panel import Panel, future_names
 from ._scaling import TIME_SCALERS, fit_scaler
-from ._seasonality import MIN_SEASONS, is_seasonal
+from ._seasonality import MIN_SEASONS, TEST_SEASONS, is_seasonal
 from ._selection import choose, describe, is_auto, sampled
 from ._smoothing import fitted_smoothing
 from ._state import Calibration, ForecasterState
@@ -181,7 +181,7 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
         ids=panel.ids, lengths=panel.lengths.copy(), last_index=panel.last_labels(),
         freq=panel.freq, last_window=panel.values[rows], static=panel.static,
         scaler=transforms.scaler, profile=transforms.profile, static_scaler=static_scaler,
-        scaler_kind=p.scaler, seasonal_test=isinstance(p.deseasonalize, str),
+        scaler_kind=p.scaler, seasonal_test=recipe.test,
         target_transform=None if target is None else target.kind,
         target_lambda=None if target is None else target.lam,
         target_decreasing=None if target is None else target.decreasing,
@@ -220,11 +220,12 @@ def _with_smoothing(params: dict, state: ForecasterState, panel: Panel, data: De
 
 def _pattern_left(state: ForecasterState, data: DevicePanel, fit_rows: int) -> bool:
     """Whether one series' ``fit_rows`` training rows, as the network reads them, keep a
-    significant seasonal pattern (the test of ``deseasonalize``) because none was removed:
-    with ``deseasonalize=False``, or without a time index to place the rows in the season.
-    A series too short for the test (fewer than MIN_SEASONS seasons) keeps the smoothing."""
+    significant seasonal pattern (the test a panel's ``deseasonalize`` makes) because none
+    was removed: with ``deseasonalize=False``, or without a time index to place the rows in
+    the season. A series too short for the test (fewer than TEST_SEASONS seasons) keeps the
+    smoothing."""
     season = state.season
-    if season <= 1 or state.profile is not None or fit_rows < MIN_SEASONS * season:
+    if season <= 1 or state.profile is not None or fit_rows < TEST_SEASONS * season:
         return False
     targets = to_numpy(data.values[:fit_rows, : state.n_targets]).astype(np.float64)
     return any(is_seasonal(column, season) for column in targets.T)
@@ -480,10 +481,12 @@ def _recipe(p, panel: Panel, season: int) -> Recipe:
     """How each series' transforms are fitted; raise when deseasonalize=True cannot be.
 
     Unlike the scaler, the seasonal pattern is estimated on every row, validation rows
-    included: the most recent seasons are the best guide to the next ones.
+    included: the most recent seasons are the best guide to the next ones. "auto" adjusts
+    one series whenever it has two seasons of rows; a panel's series only where their
+    seasonality is significant (a global network learns the patterns it is shown).
     """
     auto = isinstance(p.deseasonalize, str)  # "auto"; else a bool (checked)
-    recipe = Recipe(p.scaler, season, adjust=False, test=auto)
+    recipe = Recipe(p.scaler, season, adjust=False, test=auto and panel.n_series > 1)
     if not (auto or p.deseasonalize):
         return recipe
     if season < 2:
@@ -511,7 +514,7 @@ def _recipe(p, panel: Panel, season: int) -> Recipe:
             f"({MIN_SEASONS * season} rows); got {longest}. Pass a longer series or "
             f"set deseasonalize='auto' or False."
         )
-    return Recipe(p.scaler, season, adjust=True, test=auto)
+    return replace(recipe, adjust=True)
 
 
 def _target_transform(p, panel: Panel):

@@ -20,7 +20,8 @@ import numpy as np
 
 from ._windowing import ragged_arange
 
-MIN_SEASONS = 3  # rows needed for the test and the estimate: this many full seasons
+MIN_SEASONS = 2  # rows needed to estimate a pattern: this many full seasons
+TEST_SEASONS = 3  # rows needed to test for seasonality first: this many full seasons
 RECENT_SEASONS = 5  # the pattern is averaged over the last this-many seasons, so it can drift
 Z_90 = 1.645  # two-sided 90% normal quantile of the autocorrelation test
 
@@ -74,10 +75,11 @@ def fit_seasonal_profile(
     With ``offsets`` (n_series + 1,) the rows are a panel (series ``s`` is rows
     ``offsets[s]:offsets[s + 1]``) and every series gets its own pattern, shape
     (n_series, season, n_targets); without, one pattern of shape (season, n_targets).
-    ``test=True`` adjusts only the (series, column) pairs whose seasonality is significant;
-    ``test=False`` adjusts every pair. A series with fewer than ``MIN_SEASONS`` full seasons is
-    not adjusted. Patterns are ratios for positive series, differences for the others and,
-    with ``additive``, for all. Returns None when nothing is adjusted.
+    ``test=True`` adjusts only the (series, column) pairs whose seasonality is significant,
+    in series of at least ``TEST_SEASONS`` full seasons; ``test=False`` adjusts every pair of
+    a series of at least ``MIN_SEASONS`` full seasons. Patterns are ratios for positive
+    series, differences for the others and, with ``additive``, for all. Returns None when
+    nothing is adjusted.
     """
     n_rows, n_targets = targets.shape
     per_series = offsets is not None
@@ -85,7 +87,7 @@ def fit_seasonal_profile(
     lengths = np.diff(offsets)
     n_series = len(lengths)
     shift, scale = np.zeros((n_series, season, n_targets)), np.ones((n_series, season, n_targets))
-    eligible = lengths >= MIN_SEASONS * max(season, 2)
+    eligible = lengths >= (TEST_SEASONS if test else MIN_SEASONS) * max(season, 2)
     if season < 2 or not eligible.any():
         return None
     rows = _Rows(np.repeat(np.arange(n_series), lengths), ragged_arange(lengths), lengths)

@@ -35,7 +35,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
 
     ``fit`` cuts every series into sliding windows of ``window`` past steps and ``horizon``
     future steps, keeps the last ``validation_fraction`` of each series' windows (in time) for
-    validation and early stopping, removes each series' significant seasonal pattern from its
+    validation and early stopping, removes each series' seasonal pattern from its
     targets (``deseasonalize``), scales each series' columns on its training rows only, and
     trains one ``batch_first`` LSTM on the windows of all series (a global model) whose linear
     head emits all ``horizon`` steps at once (direct multi-output).
@@ -87,12 +87,12 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     deseasonalize : {"auto", True, False}, default="auto"
         Remove each target's seasonal pattern (period ``season_``) before training and put it
         back on the forecasts: classical decomposition, multiplicative for positive series and
-        additive otherwise, averaged over the last 5 seasons of the rows. "auto" does
-        so for the targets whose autocorrelation at the seasonal lag is significant (90%),
-        True for every target, False never. It needs ``season_ > 1``, at least 3 seasons of
-        rows, and an index that places rows in time (Period, regular Datetime, or integer
-        labels with a constant step, so that contexts can be placed in the season); "auto"
-        skips it otherwise, True raises. Contexts passed to predict, predict_rolling and score
+        additive otherwise, averaged over the last 5 seasons of the rows. "auto" does so for
+        one series, and for the series of a panel whose autocorrelation at the seasonal lag
+        is significant (90%, over 3 seasons); True for every series, False never. It needs
+        ``season_ > 1``, 2 seasons of rows, and an index that places rows in time (Period,
+        regular Datetime, or integer labels with a constant step, so that contexts can be
+        placed in the season); "auto" skips it otherwise, True raises. Contexts passed to predict, predict_rolling and score
         then need an index on the same grid (type, time zone, frequency).
     target_transform : {"log", "log1p", "boxcox"}, transformer or None, default=None
         Transform the targets of every series before the seasonal adjustment and scaling, and
