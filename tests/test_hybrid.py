@@ -195,7 +195,7 @@ def test_defaults_of_one_series_are_the_lstm_without_a_choice():
     assert model.model_ == {"network": "LSTMNetwork", "scaler": "standard", "loss": "mse",
                             "chosen": "lstm", "scores": None, "smoothing": True}
     panel = LSTMForecaster(horizon=4, **TRAINING).fit(panel_of(3))
-    assert panel.model_["smoothing"] is False
+    assert panel.model_["smoothing"] is True and len(panel.model_["scores"]) == 3
 
 
 def test_given_settings_are_kept_and_only_the_rest_is_chosen():

@@ -10,7 +10,7 @@ from conftest import TINY
 from sklearn.metrics import r2_score
 
 from tsforecast import LSTMForecaster, load
-from tsforecast._seasonality import fit_seasonal_profile, is_seasonal
+from tsforecast._seasonality import fit_seasonal_profile
 from tsforecast._timegrid import is_time_like, steps_from
 
 PATTERN = np.array([0.8, 0.9, 1.0, 1.1, 1.3, 1.2, 1.0, 0.9, 0.8, 0.9, 1.0, 1.1])
@@ -25,12 +25,16 @@ def monthly(n=96, seed=0, start="2001-01"):
     return pd.Series(values, index=pd.period_range(start, periods=n, freq="M"), name="y")
 
 
+def significant(y):
+    """The pattern of one series where its seasonality is significant, else None."""
+    return fit_seasonal_profile(y[:, None], np.arange(1 - len(y), 1), 12, test=True)
+
+
 def test_seasonality_test_tells_a_seasonal_series_from_noise():
     """Check the 90% autocorrelation test on a seasonal series and on white noise."""
-    assert is_seasonal(monthly().to_numpy(), 12)
-    noise = np.random.default_rng(0).normal(size=96)
-    assert not is_seasonal(noise, 12)
-    assert not is_seasonal(np.ones(40), 12)  # constant: no autocorrelation at all
+    assert significant(monthly().to_numpy()) is not None
+    assert significant(np.random.default_rng(0).normal(size=96)) is None
+    assert significant(np.ones(40)) is None  # constant: no autocorrelation at all
 
 
 def test_profile_recovers_a_multiplicative_pattern_and_round_trips():
@@ -129,18 +133,20 @@ def test_auto_removes_the_pattern_of_a_seasonal_monthly_series():
     np.testing.assert_allclose(plain.to_numpy(), y.iloc[-1], rtol=1e-3)  # naive: flat
 
 
-def test_auto_adjusts_one_series_untested_and_a_panel_where_significant():
-    """Check "auto" removes a pattern from one series of two seasons, where the test could
-    not run, and from each series of a panel only where its seasonality is significant."""
+def test_auto_adjusts_every_series_of_two_seasons_untested():
+    """Check "auto" removes a pattern from a series of two seasons, too short to test, and
+    from white noise, which the test would leave; in a panel too, and not from a series
+    under two seasons."""
     assert deseasonalized(validation_fraction=0.0).fit(monthly(30)).seasonal_profile_ is not None
     noise = pd.Series(np.random.default_rng(1).normal(10, 1, 96), monthly().index)
     assert deseasonalized().fit(noise).seasonal_profile_ is not None
-    parts = {"a seasonal": monthly(), "b noise": noise}  # ids in sorted order
+    parts = {"a seasonal": monthly(), "b noise": noise, "c short": monthly(20)}  # sorted ids
     frame = pd.concat([pd.DataFrame({"unique_id": name, "ds": y.index.to_timestamp(),
                                      "y": y.to_numpy()}) for name, y in parts.items()])
-    profile = deseasonalized().fit(frame).seasonal_profile_
-    assert np.ptp(profile.scale[0]) > 0.3  # the planted pattern, 0.8 to 1.3 over its mean
-    np.testing.assert_array_equal(profile.scale[1], 1.0)
+    scale = deseasonalized(window=6).fit(frame).seasonal_profile_.scale
+    assert np.ptp(scale[0]) > 0.3  # the planted pattern, 0.8 to 1.3 over its mean
+    assert np.ptp(scale[1]) > 0  # the noise's own average per phase
+    np.testing.assert_array_equal(scale[2], 1.0)
 
 
 def test_every_predict_path_places_the_context_in_the_season():

@@ -66,6 +66,12 @@ def test_auto_leaves_out_a_seasonal_pattern_nothing_removed():
     kept = LSTMForecaster(deseasonalize=False, **settings)
     assert kept.fit(y).model_["smoothing"] is False
     assert kept.set_params(smoothing=True).fit(y).model_["smoothing"] is True
+    # in a panel, one series keeping its pattern is enough to leave it out
+    flat = pd.Series(100 + rng.normal(0, 1, 96), index=y.index)
+    frame = pd.concat([pd.DataFrame({"unique_id": name, "ds": s.index.to_timestamp(),
+                                     "y": s.to_numpy()}) for name, s in (("a", y), ("b", flat))])
+    assert LSTMForecaster(**settings).fit(frame).model_["smoothing"] is True
+    assert kept.set_params(smoothing="auto").fit(frame).model_["smoothing"] is False
 
 
 def test_auto_leaves_out_a_series_read_with_covariates():
@@ -93,10 +99,11 @@ def long_frame(n_series=3, n=60):
          for i in range(n_series)], ignore_index=True)
 
 
-def test_a_panel_leaves_it_to_the_user_and_every_path_agrees():
+def test_a_panel_smooths_by_default_and_every_path_agrees():
     frame = long_frame()
-    assert not LSTMForecaster(window=8, horizon=3, **PLAIN).fit(frame).model_["smoothing"]
-    model = LSTMForecaster(window=8, horizon=3, smoothing=True, **PLAIN).fit(frame)
+    assert not LSTMForecaster(window=8, horizon=3, smoothing=False, **PLAIN).fit(
+        frame).model_["smoothing"]
+    model = LSTMForecaster(window=8, horizon=3, **PLAIN).fit(frame)
     assert model.model_["smoothing"]
     # the stored last windows continue the state that the whole series reaches
     np.testing.assert_allclose(model.predict()["y"], model.predict(frame)["y"], rtol=1e-6)

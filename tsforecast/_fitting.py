@@ -38,7 +38,7 @@ from ._losses import pinball_loss
 from ._nn import MedianEnsemble
 from ._panel import Panel, future_names
 from ._scaling import TIME_SCALERS, fit_scaler
-from ._seasonality import MIN_SEASONS, TEST_SEASONS, is_seasonal
+from ._seasonality import MIN_SEASONS, fit_seasonal_profile
 from ._selection import choose, describe, is_auto, sampled
 from ._smoothing import fitted_smoothing
 from ._state import Calibration, ForecasterState
@@ -201,14 +201,14 @@ def _with_smoothing(params: dict, state: ForecasterState, panel: Panel, data: De
     chosen on all its rows, or without it; and the smoothing to calibrate the validation
     windows with (parameters chosen on the training rows only), or None.
 
-    "auto": for one series of targets only (the smoothing reads no covariate), unless it
-    keeps a seasonal pattern that the smoothing cannot follow (:func:`_pattern_left`); not
-    for a panel."""
+    "auto": on where the model reads targets only (the smoothing reads no covariate), unless
+    a series keeps a seasonal pattern that the smoothing cannot follow (:func:`_pattern_left`).
+    """
     setting = params["smoothing"]
     if isinstance(setting, str):
-        one_series = len(all_lengths(panel.lengths)) == 1  # (a collective call)
         targets_only = panel.values.shape[1] == panel.n_targets
-        setting = one_series and targets_only and not _pattern_left(state, data, fit_rows[0])
+        setting = targets_only and smallest(int(not _pattern_left(state, panel, data,
+                                                                   fit_rows))) == 1
     if not setting:
         return state, None
     targets = to_numpy(data.values[:, : panel.n_targets]).astype(np.float64)
@@ -218,17 +218,20 @@ def _with_smoothing(params: dict, state: ForecasterState, panel: Panel, data: De
     return replace(state, smoothing=final), honest
 
 
-def _pattern_left(state: ForecasterState, data: DevicePanel, fit_rows: int) -> bool:
-    """Whether one series' ``fit_rows`` training rows, as the network reads them, keep a
-    significant seasonal pattern (the test a panel's ``deseasonalize`` makes) because none
-    was removed: with ``deseasonalize=False``, or without a time index to place the rows in
-    the season. A series too short for the test (fewer than TEST_SEASONS seasons) keeps the
-    smoothing."""
-    season = state.season
-    if season <= 1 or state.profile is not None or fit_rows < TEST_SEASONS * season:
+def _pattern_left(state: ForecasterState, panel: Panel, data: DevicePanel,
+                  fit_rows: np.ndarray) -> bool:
+    """Whether the training rows of a series, as the network reads them, keep a significant
+    seasonal pattern (90%, tested over at least TEST_SEASONS seasons) because none was
+    removed: with ``deseasonalize=False``, or without a time index to place the rows in the
+    season. Series too short for the test keep the smoothing."""
+    if state.season <= 1 or state.profile is not None:
         return False
-    targets = to_numpy(data.values[:fit_rows, : state.n_targets]).astype(np.float64)
-    return any(is_seasonal(column, season) for column in targets.T)
+    targets = to_numpy(data.values[:, : state.n_targets]).astype(np.float64)
+    training = ragged_arange(panel.lengths) < np.repeat(fit_rows, panel.lengths)
+    offsets = np.concatenate([[0], np.cumsum(fit_rows)])
+    left = fit_seasonal_profile(targets[training], ragged_arange(fit_rows), state.season,
+                                test=True, offsets=offsets)
+    return left is not None
 
 
 def _calibration(network, data: DevicePanel, windows: WindowIndex, offsets, levels, log_scale,
@@ -482,11 +485,10 @@ def _recipe(p, panel: Panel, season: int) -> Recipe:
 
     Unlike the scaler, the seasonal pattern is estimated on every row, validation rows
     included: the most recent seasons are the best guide to the next ones. "auto" adjusts
-    one series whenever it has two seasons of rows; a panel's series only where their
-    seasonality is significant (a global network learns the patterns it is shown).
+    every series with two seasons of rows, untested (see docs/guide.md).
     """
     auto = isinstance(p.deseasonalize, str)  # "auto"; else a bool (checked)
-    recipe = Recipe(p.scaler, season, adjust=False, test=auto and panel.n_series > 1)
+    recipe = Recipe(p.scaler, season, adjust=False, test=False)
     if not (auto or p.deseasonalize):
         return recipe
     if season < 2:

@@ -121,20 +121,10 @@ class _Rows:
     lengths: np.ndarray  # (n_series,)
 
 
-def is_seasonal(y: np.ndarray, season: int) -> bool:
-    """True if the autocorrelation of one series ``y`` at lag ``season`` is significant at 90%.
-
-    Bartlett's standard error: ``sqrt((1 + 2 * sum(r_k^2, k < season)) / n)``.
-    """
-    size = np.max(np.abs(y))
-    if not size > 0:
-        return False
-    rows = _Rows(np.zeros(len(y), dtype=np.int64), np.arange(len(y)), np.array([len(y)]))
-    return bool(_seasonal_by_series(y / size, rows, season)[0])
-
-
 def _seasonal_by_series(scaled: np.ndarray, rows: _Rows, season: int) -> np.ndarray:
-    """:func:`is_seasonal` for every series at once; ``scaled`` is each series over its size."""
+    """Whether each series' autocorrelation at lag ``season`` is significant at 90%, with
+    Bartlett's standard error ``sqrt((1 + 2 * sum(r_k^2, k < season)) / n)``; ``scaled`` is
+    each series over its size."""
     n_series = len(rows.lengths)
     counts = np.maximum(rows.lengths, 1)
     centred = scaled - (np.bincount(rows.series, scaled, n_series) / counts)[rows.series]

@@ -76,7 +76,7 @@ class ForecasterState:
     profile: SeasonalProfile | None
     static_scaler: ColumnScaler | None
     scaler_kind: str | None  # how a new series is scaled on its own context
-    seasonal_test: bool  # whether a new series is adjusted only where its season is significant
+    seasonal_test: bool  # a new series adjusted only where its season is significant (older files)
     target_transform: object  # None, "log", "log1p", "boxcox" or a fitted transformer
     target_lambda: np.ndarray | None  # (n_series, T) Box-Cox lambdas
     # the training and the intervals

@@ -87,13 +87,13 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     deseasonalize : {"auto", True, False}, default="auto"
         Remove each target's seasonal pattern (period ``season_``) before training and put it
         back on the forecasts: classical decomposition, multiplicative for positive series and
-        additive otherwise, averaged over the last 5 seasons of the rows. "auto" does so for
-        one series, and for the series of a panel whose autocorrelation at the seasonal lag
-        is significant (90%, over 3 seasons); True for every series, False never. It needs
-        ``season_ > 1``, 2 seasons of rows, and an index that places rows in time (Period,
-        regular Datetime, or integer labels with a constant step, so that contexts can be
-        placed in the season); "auto" skips it otherwise, True raises. Contexts passed to predict, predict_rolling and score
-        then need an index on the same grid (type, time zone, frequency).
+        additive otherwise, averaged over the last 5 seasons of the rows; "auto" and True
+        for every series of at least 2 seasons, False never. It needs ``season_ > 1`` and
+        an index that places rows in time (Period, regular Datetime, or integer labels with
+        a constant step, so that contexts can be placed in the season); "auto" skips it
+        otherwise (and below 2 seasons of rows), True raises. Contexts passed to predict,
+        predict_rolling and score then need an index on the same grid (type, time zone,
+        frequency).
     target_transform : {"log", "log1p", "boxcox"}, transformer or None, default=None
         Transform the targets of every series before the seasonal adjustment and scaling, and
         invert it on every forecast (predict, predict_rolling, score and the scorers all work
@@ -107,8 +107,8 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     smoothing : {"auto", True, False}, default="auto"
         Average the point forecast with the mean of simple, Holt and damped-trend exponential
         smoothing (the M4 "Comb" benchmark) of each series' adjusted, scaled targets over its
-        whole context. "auto": for one series without covariates, unless it keeps a seasonal
-        pattern that nothing removed; not for a panel (``model_["smoothing"]``).
+        whole context. "auto": without covariates, unless a series keeps a seasonal pattern
+        that nothing removed (``model_["smoothing"]`` records the choice).
     epochs : int, default=100
         Maximum passes over the training windows.
     batch_size : int, default=32

@@ -574,8 +574,7 @@ def _state_of_format_1(attributes: dict, params: dict) -> ForecasterState:
         last_window=attributes["last_window_"], static=attributes["static_"],
         scaler=attributes["scaler_"], profile=attributes["seasonal_profile_"],
         static_scaler=attributes["static_scaler_"], scaler_kind=params["scaler"],
-        seasonal_test=(isinstance(params["deseasonalize"], str)
-                       and len(attributes["series_lengths_"]) > 1),
+        seasonal_test=isinstance(params["deseasonalize"], str),
         target_transform=attributes["target_transform_"],
         target_lambda=attributes["target_lambda_"], quantiles=attributes["quantiles_"],
         history=attributes["history_"], best_epoch=attributes["best_epoch_"],
