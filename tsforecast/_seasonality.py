@@ -1,15 +1,16 @@
-"""Seasonal adjustment: test each target of each series for seasonality, estimate its seasonal
-pattern, and remove it before training and restore it on the forecasts.
+"""Seasonal adjustment: estimate the seasonal pattern of each target of each series, remove it
+before training and restore it on the forecasts; and the test for a significant pattern.
 
 This is the classical decomposition that the M4 competition's benchmarks apply before a neural
-network: a centred moving average over one season estimates the trend, the ratios (positive
-series) or differences (others) to it are averaged per phase over the most recent seasons, and
-a column is adjusted only if its autocorrelation at the seasonal lag is significant at the 90%
-level. A row is placed in the season by its *step*, the number of time steps from an anchor
-row (the forecaster uses each series' last row seen at fit), so fit, predict and rolling
-forecasts agree whatever context they read. Every statistic is computed for all series of a
-panel at once (``np.bincount`` over series and phase), without a Python loop over series.
-Numpy only.
+network: a centred moving average over one season estimates the trend, and the ratios
+(positive series) or differences (others) to it are averaged per phase over the most recent
+seasons. The benchmarks adjust a column only if its autocorrelation at the seasonal lag is
+significant at the 90% level; the forecaster adjusts every series long enough for a pattern
+and uses the test only to find patterns left in (``test=True``). A row is placed in the
+season by its *step*, the number of time steps from an anchor row (the forecaster uses each
+series' last row seen at fit), so fit, predict and rolling forecasts agree whatever context
+they read. Every statistic is computed for all series of a panel at once (``np.bincount``
+over series and phase), without a Python loop over series. Numpy only.
 """
 
 from __future__ import annotations

@@ -315,8 +315,7 @@ def _predict_interval(model: LSTMForecaster, args):
 
 def _print_fit(model: LSTMForecaster, season: int, data: CsvPanel, n_rows: int) -> None:
     """One line: the model's window, horizon, seasonal adjustment, smoothing and training."""
-    where = " where significant" if model.n_series_ > 1 else ""
-    adjusted = "" if model.seasonal_profile_ is None else f", season {season} removed{where}"
+    adjusted = "" if model.seasonal_profile_ is None else f", season {season} removed"
     fitted_on = f"{len(data.ids)} series ({n_rows} rows)" if data.is_panel else f"{n_rows} steps"
     m, epochs = model.model_, len(model.history_["loss"])
     chosen = f" chosen of {len(m['scores'])}" if m["scores"] else ""
