@@ -206,27 +206,27 @@ def _with_smoothing(params: dict, state: ForecasterState, panel: Panel, data: De
     """
     setting = params["smoothing"]
     if isinstance(setting, str):
-        targets_only = panel.values.shape[1] == panel.n_targets
-        setting = targets_only and smallest(int(not _pattern_left(state, panel, data,
-                                                                   fit_rows))) == 1
+        setting = panel.values.shape[1] == panel.n_targets  # same on every rank
     if not setting:
         return state, None
     targets = to_numpy(data.values[:, : panel.n_targets]).astype(np.float64)
+    if isinstance(params["smoothing"], str) and smallest(int(not _pattern_left(
+            state, panel, targets, fit_rows))) == 0:  # a collective call
+        return state, None
     final = fitted_smoothing(targets, panel.offsets, panel.lengths, state.window)
     honest = final if np.array_equal(fit_rows, panel.lengths) else fitted_smoothing(
         targets, panel.offsets, fit_rows, state.window)  # without validation rows: the same
     return replace(state, smoothing=final), honest
 
 
-def _pattern_left(state: ForecasterState, panel: Panel, data: DevicePanel,
+def _pattern_left(state: ForecasterState, panel: Panel, targets: np.ndarray,
                   fit_rows: np.ndarray) -> bool:
-    """Whether the training rows of a series, as the network reads them, keep a significant
-    seasonal pattern (90%, tested over at least TEST_SEASONS seasons) because none was
-    removed: with ``deseasonalize=False``, or without a time index to place the rows in the
+    """Whether the training rows of a series (``targets``, as the network reads them) keep a
+    significant seasonal pattern (90%, tested over at least TEST_SEASONS seasons) because none
+    was removed: with ``deseasonalize=False``, or without a time index to place the rows in the
     season. Series too short for the test keep the smoothing."""
     if state.season <= 1 or state.profile is not None:
         return False
-    targets = to_numpy(data.values[:, : state.n_targets]).astype(np.float64)
     training = ragged_arange(panel.lengths) < np.repeat(fit_rows, panel.lengths)
     offsets = np.concatenate([[0], np.cumsum(fit_rows)])
     left = fit_seasonal_profile(targets[training], ragged_arange(fit_rows), state.season,
