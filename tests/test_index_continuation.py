@@ -46,6 +46,12 @@ INDEXES = {
         timestamps("2024-04-01 13:00", "2024-04-01 14:00", "2024-04-01 15:00",
                    tz="Europe/Paris"),
     ),
+    # 60 days to 2024-03-30 in Paris: the next calendar days at midnight, on both sides of the
+    # switch to summer time (not 24 hours apart: 2024-04-01 01:00 would be off the grid)
+    "DatetimeIndex daily, tz-aware": (
+        pd.date_range("2024-01-31", periods=N_ROWS, freq="D", tz="Europe/Paris"),
+        timestamps("2024-03-31", "2024-04-01", "2024-04-02", tz="Europe/Paris"),
+    ),
 }
 # the guide: any other index gives "a RangeIndex counting on from the number of rows"
 OTHER_INDEXES = {
@@ -126,3 +132,18 @@ def test_predict_rolling_on_any_other_index_keeps_the_context_labels(kind):
     model, series = fitted_on(OTHER_INDEXES[kind])
     rolling = model.predict_rolling(series)
     assert list(rolling.index) == list(series.index[8 : 8 + len(rolling)])
+
+
+def test_a_panel_of_tz_aware_daily_series_continues_each_in_calendar_days():
+    """Check every series of a tz-aware daily panel continues at midnight, calendar day by
+    calendar day, across the switch to summer time (not 24 hours apart)."""
+    ends = {"a": "2024-03-29", "b": "2024-03-30"}
+    long = pd.concat([
+        pd.DataFrame({"unique_id": key, "y": np.sin(np.arange(N_ROWS) / 3),
+                      "ds": pd.date_range(end=end, periods=N_ROWS, freq="D", tz="Europe/Paris")})
+        for key, end in ends.items()
+    ], ignore_index=True)
+    forecast = LSTMForecaster(**TINY, window=8, horizon=HORIZON).fit(long).predict()
+    for key, end in ends.items():
+        expected = pd.date_range(end, periods=HORIZON + 1, freq="D", tz="Europe/Paris")[1:]
+        assert list(forecast.loc[forecast["unique_id"] == key, "ds"]) == list(expected)

@@ -200,7 +200,9 @@ def _check_forecast(forecast, data, n_targets):
         assert forecast.index[0] > index[-1] and forecast.index.is_monotonic_increasing
         assert getattr(forecast.index, "tz", None) == getattr(index, "tz", None)
     if isinstance(index, pd.DatetimeIndex) and index.freq is not None:
-        assert forecast.index[0] == index[-1] + index.freq
+        # date_range, not index[-1] + freq: pandas < 3 adds a Day to a tz-aware datetime as
+        # 24 hours, where the next label is the next calendar day (across a DST change too)
+        assert forecast.index[0] == pd.date_range(index[-1], periods=2, freq=index.freq)[1]
 
 
 def _n_columns(data):

@@ -99,17 +99,34 @@ def continue_labels(last: pd.Index, horizon: int, freq) -> pd.Index:
         ordinals = last.asi8[:, None] + k * last.freq.n
         return pd.PeriodIndex.from_ordinals(ordinals.ravel(), freq=last.freq).rename(last.name)
     if isinstance(last, pd.DatetimeIndex):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-            steps = [last + step * freq for step in k]  # a loop over steps, not series
-        stacked = np.stack([s.as_unit(last.unit).asi8 for s in steps], axis=1).ravel()
-        index = pd.DatetimeIndex(stacked.view(f"M8[{last.unit}]"), name=last.name)
-        if last.tz is not None:
-            index = index.tz_localize("UTC").tz_convert(last.tz)
-        if len(last) == 1:
-            index.freq = freq
-        return index
+        return _continue_datetimes(last, k, freq)
     values = np.asarray(last, dtype=np.int64)[:, None] + k * int(freq)
     if len(last) == 1 and int(freq) > 0:
         return pd.RangeIndex(values[0, 0], values[0, -1] + int(freq), int(freq), name=last.name)
     return pd.Index(values.ravel(), name=last.name)
+
+
+def _continue_datetimes(last: pd.DatetimeIndex, k: np.ndarray, freq) -> pd.DatetimeIndex:
+    """The datetimes ``k`` steps of ``freq`` after each of ``last``, series-major.
+
+    As in :func:`ticks`, fixed-length steps (hours, minutes, ...) add elapsed time, so they
+    stay DST-proof, while calendar steps (days, weeks, business days, months, ...) move the wall
+    clock and keep its time of day across a DST change: the time-zone-free wall times are
+    stepped, then put back in the zone. (pandas < 3 adds a ``Day`` to a time-zone-aware
+    datetime as 24 hours of elapsed time.)
+    """
+    elapsed = isinstance(freq, pd.offsets.Tick) and not isinstance(freq, pd.offsets.Day)
+    wall = last.tz is not None and not elapsed
+    start = last.tz_localize(None) if wall else last
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        steps = [start + step * freq for step in k]  # a loop over steps, not series
+    stacked = np.stack([s.as_unit(last.unit).asi8 for s in steps], axis=1).ravel()
+    index = pd.DatetimeIndex(stacked.view(f"M8[{last.unit}]"), name=last.name)
+    if wall:
+        index = index.tz_localize(last.tz)
+    elif last.tz is not None:
+        index = index.tz_localize("UTC").tz_convert(last.tz)
+    if len(last) == 1:
+        index.freq = freq
+    return index
