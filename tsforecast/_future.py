@@ -94,10 +94,15 @@ def _one_series(data, names, rows, labels, what) -> np.ndarray:
 
 
 def _aligned(frame: pd.DataFrame, labels: pd.Index, what: str) -> pd.DataFrame:
-    """The rows of ``frame`` at ``labels``; ValueError when any label is missing."""
+    """The rows of ``frame`` at ``labels``; ValueError when any label is missing.
+
+    Rows are found by exact lookup (``get_indexer``), not ``labels.isin``: under pandas < 3
+    ``isin`` matches datetimes to strings that parse as them, which no lookup then finds.
+    """
     if not frame.index.is_unique:
         raise ValueError(f"{what}'s index has duplicate labels; pass one row per time step.")
-    present = labels.isin(frame.index)
+    positions = frame.index.get_indexer(labels)
+    present = positions >= 0
     if not present.all():
         _check_time_kind(frame.index, labels, f"{what}'s index", f"{what}.index")
         first = labels[int(np.argmin(present))]
@@ -107,7 +112,7 @@ def _aligned(frame: pd.DataFrame, labels: pd.Index, what: str) -> pd.DataFrame:
             f"{labels[0]} .. {labels[-1]} ({len(labels)} steps), {what}'s index covers {span}. "
             f"Index X_future by the forecast's time labels (the steps after the context)."
         )
-    return frame.loc[labels]
+    return frame.iloc[positions]
 
 
 def _from_panel_frame(X_future, names, rows, form, ids, labels) -> np.ndarray:
@@ -137,7 +142,8 @@ def _from_panel_frame(X_future, names, rows, form, ids, labels) -> np.ndarray:
         )
     if not frame.index.is_unique:
         raise ValueError("X_future has duplicate (series, time) rows; pass one row per step.")
-    present = wanted.isin(frame.index)
+    positions = frame.index.get_indexer(wanted)  # exact lookups, as in _aligned
+    present = positions >= 0
     if not present.all():
         if isinstance(X_future.index, pd.MultiIndex):
             where, code = "X_future's time level", "the time level of X_future's index"
@@ -150,7 +156,7 @@ def _from_panel_frame(X_future, names, rows, form, ids, labels) -> np.ndarray:
             f"X_future has no row for series {series!r} at {time}: every series forecast needs "
             f"its future columns for each of the {rows} forecast steps (from {labels[0]})."
         )
-    values = frame[names].loc[wanted].to_numpy(dtype=np.float64)
+    values = frame[names].iloc[positions].to_numpy(dtype=np.float64)
     _check_finite(values, "X_future")
     return values.reshape(len(ids), rows, len(names))
 
