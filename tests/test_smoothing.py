@@ -1,5 +1,8 @@
 """The exponential smoothing averaged with the network's forecast (``smoothing``), through the
-public API, against a plain one-series-at-a-time reference of the M4 Comb benchmark."""
+public API, against plain one-series-at-a-time references of the M4 Comb and Theta
+benchmarks."""
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -7,7 +10,7 @@ import pytest
 from conftest import TINY
 
 from tsforecast import LSTMForecaster, load
-from tsforecast._smoothing import ALPHAS, BETA_FRACTIONS, INITIAL_ROWS, PHIS
+from tsforecast._smoothing import ALPHAS, BETA_FRACTIONS, INITIAL_ROWS, PHIS, Smoothing
 
 PLAIN = {**TINY, "scaler": "standard", "deseasonalize": False}  # affine: blends alike in data
 
@@ -37,17 +40,38 @@ def comb_reference(y, horizon, window):
     return np.mean(forecasts, axis=0)
 
 
+def theta_reference(y, horizon):
+    """Simple exponential smoothing with a drift of half the slope of the least-squares line
+    through ``y``, with the alpha of least squared one-step error, from a plain loop."""
+    drift = np.polyfit(np.arange(len(y)), y, 1)[0] / 2
+    best = None
+    for alpha in ALPHAS:
+        level, sse = y[0] - drift, 0.0
+        for value in y:
+            error = value - (level + drift)
+            sse += error**2
+            level = level + drift + alpha * error
+        if best is None or sse < best[0] - 1e-12:
+            best = (sse, level + drift * np.arange(1, horizon + 1))
+    return best[1]
+
+
+def statistical_mean(network, y, horizon, window):
+    """The network's forecast averaged with the Comb and Theta forecasts of ``y``."""
+    return (network + comb_reference(y, horizon, window) + theta_reference(y, horizon)) / 3
+
+
 def trend_series(n=80, slope=0.5, seed=0):
     rng = np.random.default_rng(seed)
     return 10 + slope * np.arange(n) + rng.normal(0, 0.3, n)
 
 
-def test_one_series_averages_the_network_with_the_comb_forecast():
+def test_one_series_averages_the_network_with_the_comb_and_theta_forecasts():
     y = trend_series()
     without = LSTMForecaster(window=12, horizon=4, smoothing=False, **PLAIN).fit(y)
     model = LSTMForecaster(window=12, horizon=4, **PLAIN).fit(y)  # "auto": one series
     assert model.model_["smoothing"] and not without.model_["smoothing"]
-    expected = (without.predict() + comb_reference(y, 4, 12)) / 2
+    expected = statistical_mean(without.predict(), y, 4, 12)
     np.testing.assert_allclose(model.predict(), expected, rtol=1e-4)
     band = model.predict_interval(coverage=0.8)
     assert np.all((band[:, 0] <= model.predict()) & (model.predict() <= band[:, 1]))
@@ -121,7 +145,7 @@ def test_a_series_new_to_the_model_gets_its_parameters_from_its_context():
     without = LSTMForecaster(smoothing=False, **settings).fit(frame)
     new = trend_series(40, slope=-0.7, seed=9)
     context = pd.DataFrame({"unique_id": "new", "ds": np.arange(40), "y": new})
-    expected = (without.predict(context)["y"] + comb_reference(new, 3, 8)) / 2
+    expected = statistical_mean(without.predict(context)["y"], new, 3, 8)
     np.testing.assert_allclose(model.predict(context)["y"], expected, rtol=1e-4)
 
 
@@ -131,6 +155,22 @@ def test_a_saved_model_forecasts_with_its_smoothing(tmp_path):
     loaded = load(tmp_path / "model.tsf")
     assert loaded.model_["smoothing"]
     np.testing.assert_array_equal(loaded.predict()["y"], model.predict()["y"])
+
+
+def test_a_file_saved_before_theta_forecasts_with_the_comb_alone(tmp_path):
+    """A file whose smoothing holds the Comb's three methods only, as saved before Theta,
+    loads and averages the network with the Comb alone, as the code of its day did."""
+    y = trend_series()
+    settings = dict(window=12, horizon=4, **PLAIN)
+    without = LSTMForecaster(smoothing=False, **settings).fit(y)
+    model = LSTMForecaster(smoothing=True, **settings).fit(y)
+    model.state_ = replace(model.state_, smoothing=Smoothing(
+        *(values[..., :3] for values in model.state_.smoothing)))
+    model.save(tmp_path / "comb.tsf")
+    loaded = load(tmp_path / "comb.tsf")
+    expected = (without.predict() + comb_reference(y, 4, 12)) / 2
+    np.testing.assert_allclose(loaded.predict(), expected, rtol=1e-4)
+    np.testing.assert_allclose(loaded.predict(y), expected, rtol=1e-4)
 
 
 @pytest.mark.parametrize("value", ["yes", None, 1.5])

@@ -18,7 +18,7 @@ from ._intervals import quantile_pairs, trained_levels
 from ._nn import LSTMNet
 from ._scaling import ColumnScaler
 from ._seasonality import SeasonalProfile
-from ._smoothing import METHODS, Smoothing
+from ._smoothing import COMB_METHODS, METHODS, Smoothing
 from ._state import Calibration, ForecasterState
 from ._target import NAMED
 
@@ -139,15 +139,19 @@ def check_state(state: ForecasterState) -> None:
 
 
 def _check_smoothing(smoothing, n: int, n_targets: int) -> None:
-    """Each series' exponential smoothing: finite parameters and states of every method,
-    the coefficients in [0, 1] (see _smoothing)."""
+    """Each series' exponential smoothing: finite parameters and states of every method (the
+    three of the Comb in files saved before Theta), the coefficients in [0, 1] (see
+    _smoothing)."""
     if smoothing is None:
         return
     if not isinstance(smoothing, Smoothing):
         raise _bad_state(f"state_.smoothing must be None or a Smoothing; got {short(smoothing)}")
+    methods = smoothing.alpha.shape[-1] if getattr(smoothing.alpha, "ndim", 0) else None
+    if methods not in (COMB_METHODS, METHODS):
+        methods = METHODS  # refused below, with the shape it should have
     for name, values in zip(smoothing._fields, smoothing):
         values = _state_array(f"smoothing.{name}", values, "f", n_series=n,
-                              n_targets=n_targets, methods=METHODS)
+                              n_targets=n_targets, methods=methods)
         if not np.isfinite(values).all():
             raise _bad_state(f"state_.smoothing.{name} must be finite")
         if name in ("alpha", "beta", "phi") and not ((values >= 0) & (values <= 1)).all():

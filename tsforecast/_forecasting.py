@@ -126,15 +126,18 @@ def context_smoothing(fitted: Smoothing, numbers) -> Smoothing:
 
 def blended(outputs: np.ndarray, data: DevicePanel, offsets, ends, series, median: int,
             fitted: Smoothing, continued: bool = False) -> np.ndarray:
-    """Network outputs (N, H, T, Q) whose point forecast (quantile ``median``) is averaged
-    with the exponential smoothing forecast of the same rows (every quantile moving with
-    it), in network units: LSTMForecaster's ``smoothing``. ``fitted``: the parameters of
-    each series of ``offsets`` (NaN: chosen on its own rows), and with ``continued`` the
-    state its rows continue from (see :func:`._smoothing.smoothing_forecasts`)."""
+    """Network outputs (N, H, T, Q) whose point forecast (quantile ``median``) is averaged,
+    with equal weights, with the statistical forecasts of the same rows, the Comb and Theta
+    (every quantile moving with it), in network units: LSTMForecaster's ``smoothing``.
+    ``fitted``: the parameters of each series of ``offsets`` (NaN: chosen on its own rows),
+    and with ``continued`` the state its rows continue from (see
+    :func:`._smoothing.smoothing_forecasts`)."""
     targets = to_numpy(data.values[:, : data.n_targets]).astype(np.float64)
-    comb = smoothing_forecasts(targets, offsets, ends, series, data.horizon,
-                               initial_rows(data.window), fitted, continued)
-    return outputs + ((comb - outputs[..., median]) / 2)[..., None]
+    members = smoothing_forecasts(targets, offsets, ends, series, data.horizon,
+                                  initial_rows(data.window), fitted, continued)  # (N, H, T, M)
+    network = outputs[..., median]
+    mean = (network + members.sum(axis=-1)) / (1 + members.shape[-1])
+    return outputs + (mean - network)[..., None]
 
 
 def forecast(state: ForecasterState, rows: Rows, ends, series,

@@ -1,15 +1,17 @@
-"""Exponential smoothing forecasts of every series of a panel at once: the mean of simple,
-Holt (linear trend) and damped-trend exponential smoothing, the M4 competition's "Comb"
-benchmark, which the forecaster averages with its network's forecast (``smoothing``).
+"""Exponential smoothing forecasts of every series of a panel at once, which the forecaster
+averages with its network's forecast (``smoothing``): the M4 competition's two statistical
+benchmarks, "Comb" (the mean of simple, Holt (linear trend) and damped-trend exponential
+smoothing) and Theta (simple exponential smoothing with a drift of half the slope of the
+line through the series, which Hyndman and Billah (2003) showed the Theta method to be).
 
 Each method runs in error-correction form on one column of a series,
 ``forecast = level + phi * trend``, ``level += alpha * error``, ``trend = phi * trend + beta *
-error``, and forecasts ``level + (phi + ... + phi^h) * trend`` at step ``h``. Its parameters
-are chosen per series and column from a small grid, by the squared one-step errors over
-given rows: a fitted series' rows at fit (its training rows, to score its validation
-windows), a new series' rows before its first forecast origin. The recursions of every
-series, column and grid point run side by side: one Python loop over time steps, none over
-series. Numpy only.
+error``, and forecasts ``level + (phi + ... + phi^h) * trend`` at step ``h``; Theta's trend
+is its drift (``phi = 1``, ``beta = 0``). Its parameters are chosen per series and column from
+a small grid, by the squared one-step errors over given rows: a fitted series' rows at fit
+(its training rows, to score its validation windows), a new series' rows before its first
+forecast origin; Theta's drift on the same rows. The recursions of every series, column and
+grid point run side by side: one Python loop over time steps, none over series. Numpy only.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-METHODS = 3  # simple, Holt, damped
+METHODS = 4  # simple, Holt, damped, Theta
+COMB_METHODS = 3  # the first three make the Comb; files saved before Theta hold only those
 ALPHAS = np.array([0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0])
 BETA_FRACTIONS = np.array([0.01, 0.1, 0.3])  # the trend's coefficient, as a fraction of alpha
 PHIS = np.array([0.8, 0.9, 0.98])  # the damped method's damping
@@ -27,8 +30,8 @@ INITIAL_ROWS = 10  # a trend method starts from the line through at most this ma
 
 class Smoothing(NamedTuple):
     """Each fitted series' parameters, and its state before its stored last window: arrays
-    (n_series, T, 3), the methods in the order simple, Holt, damped (see
-    :func:`fitted_smoothing`)."""
+    (n_series, T, K), the K methods in the order simple, Holt, damped, Theta (see
+    :func:`fitted_smoothing`; K is 3, without Theta, in files saved before it)."""
 
     alpha: np.ndarray
     beta: np.ndarray
@@ -46,9 +49,10 @@ def initial_rows(window: int) -> int:
 def smoothing_forecasts(targets: np.ndarray, offsets: np.ndarray, ends: np.ndarray,
                         series: np.ndarray, horizon: int, start_rows: int,
                         fitted: Smoothing | None = None, continued: bool = False) -> np.ndarray:
-    """The Comb forecasts (N, horizon, T) from the rows of ``series`` (N,) before rows
-    ``ends`` (N,) of the stacked ``targets`` (n_rows, T), series ``s`` being rows
-    ``offsets[s]:offsets[s + 1]``.
+    """The statistical forecasts (N, horizon, T, M) from the rows of ``series`` (N,) before
+    rows ``ends`` (N,) of the stacked ``targets`` (n_rows, T), series ``s`` being rows
+    ``offsets[s]:offsets[s + 1]``: the Comb, then Theta (M = 2; M = 1, the Comb, for a
+    ``fitted`` without Theta).
 
     ``fitted`` holds parameters per series of ``offsets`` (NaN for a series to fit here: its
     parameters are then chosen on its rows before its first end). Each recursion starts
@@ -56,6 +60,7 @@ def smoothing_forecasts(targets: np.ndarray, offsets: np.ndarray, ends: np.ndarr
     with ``continued``, from ``fitted``'s state (the rows are the stored last windows).
     """
     n_series, n_targets = len(offsets) - 1, targets.shape[1]
+    methods = METHODS if fitted is None else fitted.alpha.shape[-1]
     position = ends - offsets[series]
     stop, first = np.zeros(n_series, np.int64), np.full(n_series, np.iinfo(np.int64).max)
     np.maximum.at(stop, series, position)
@@ -64,22 +69,25 @@ def smoothing_forecasts(targets: np.ndarray, offsets: np.ndarray, ends: np.ndarr
     y = _padded(targets, offsets, stop)  # (n_series * T, M)
     heads = np.minimum(start_rows, first).repeat(n_targets)
     if fitted is None:
-        fitted = Smoothing(*(np.full((n_series, n_targets, METHODS), np.nan),) * 5)
+        fitted = Smoothing(*(np.full((n_series, n_targets, methods), np.nan),) * 5)
     params = [_flat(values).copy() for values in fitted[:3]]
+    drift = _flat(fitted.trend)[:, -1].copy()  # Theta's trend is its drift, and stays so
     new = np.flatnonzero(np.isnan(params[0][:, 0]))
     if len(new):
-        chosen = _chosen(y[new], first.repeat(n_targets)[new], heads[new])
+        *chosen, drift[new] = _chosen(y[new], first.repeat(n_targets)[new], heads[new], methods)
         for values, own in zip(params, chosen):
             values[new] = own
     state = ((_flat(fitted.level), _flat(fitted.trend)) if continued
-             else _initial(y, heads, params[2]))
+             else _initial(y, heads, np.arange(methods), drift))
     rows = (series[:, None] * n_targets + np.arange(n_targets)).ravel()  # (N * T,)
     level, trend = _states(y, stop.repeat(n_targets), params, state, rows,
                            position.repeat(n_targets))
-    phi = params[2][rows]  # (N * T, 3)
-    paths = np.cumsum(phi[:, :, None] ** np.arange(1, horizon + 1), axis=2)  # (N * T, 3, H)
-    forecasts = (level[:, :, None] + paths * trend[:, :, None]).mean(axis=1)  # (N * T, H)
-    return forecasts.reshape(len(ends), n_targets, horizon).transpose(0, 2, 1)
+    phi = params[2][rows]  # (N * T, K)
+    paths = np.cumsum(phi[:, :, None] ** np.arange(1, horizon + 1), axis=2)  # (N * T, K, H)
+    forecasts = level[:, :, None] + paths * trend[:, :, None]  # (N * T, K, H)
+    members = np.stack([forecasts[:, :COMB_METHODS].mean(axis=1), *(
+        forecasts[:, COMB_METHODS:].transpose(1, 0, 2))], axis=-1)  # (N * T, H, M)
+    return members.reshape(len(ends), n_targets, horizon, -1).transpose(0, 2, 1, 3)
 
 
 def fitted_smoothing(targets: np.ndarray, offsets: np.ndarray, fit_rows: np.ndarray,
@@ -91,8 +99,8 @@ def fitted_smoothing(targets: np.ndarray, offsets: np.ndarray, fit_rows: np.ndar
     lengths = np.diff(offsets)
     y = _padded(targets, offsets, lengths)
     heads = np.minimum(initial_rows(window), fit_rows).repeat(n_targets)
-    params = _chosen(y, fit_rows.repeat(n_targets), heads)
-    state = _initial(y, heads, params[2])
+    *params, drift = _chosen(y, fit_rows.repeat(n_targets), heads, METHODS)
+    state = _initial(y, heads, np.arange(METHODS), drift)
     before = np.maximum(lengths - window, 0).repeat(n_targets)
     rows = np.arange(n_series * n_targets)
     level, trend = _states(y, before, params, state, rows, before)
@@ -101,7 +109,7 @@ def fitted_smoothing(targets: np.ndarray, offsets: np.ndarray, fit_rows: np.ndar
 
 
 def _flat(values: np.ndarray) -> np.ndarray:
-    return values.reshape(-1, METHODS)
+    return values.reshape(-1, values.shape[-1])
 
 
 def _padded(targets: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -113,20 +121,24 @@ def _padded(targets: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> np
     return targets[rows].transpose(0, 2, 1).reshape(n_series * n_targets, len(steps))
 
 
-def _grid() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every grid point (G,): alpha, beta, phi, and its method (0 simple, 1 Holt, 2 damped);
-    the simple method has phi 0 (it has no trend)."""
+def _grid(methods: int = METHODS) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every grid point (G,) of the first ``methods`` methods: alpha, beta, phi, and its
+    method (0 simple, 1 Holt, 2 damped, 3 Theta); the simple method has phi 0 (it has no
+    trend), Theta phi 1 and beta 0 (its trend is its drift)."""
     simple = [(a, 0.0, 0.0, 0) for a in ALPHAS]
     holt = [(a, a * f, 1.0, 1) for a in ALPHAS for f in BETA_FRACTIONS]
     damped = [(a, a * f, p, 2) for a in ALPHAS for f in BETA_FRACTIONS for p in PHIS]
-    grid = np.array(simple + holt + damped)
+    theta = [(a, 0.0, 1.0, 3) for a in ALPHAS]
+    grid = np.array(simple + holt + damped + theta)
+    grid = grid[grid[:, 3] < methods]
     return grid[:, 0], grid[:, 1], grid[:, 2], grid[:, 3].astype(np.int64)
 
 
-def _initial(y: np.ndarray, heads: np.ndarray, phi: np.ndarray):
-    """The state before the first row, (R, K) each for K methods of damping ``phi`` (R, K):
-    the first value for the simple method (phi 0), the line through the first ``heads``
-    (R,) rows for the others."""
+def _initial(y: np.ndarray, heads: np.ndarray, method: np.ndarray, drift: np.ndarray):
+    """The state before the first row, (R, K) each for the methods ``method`` (K,): the first
+    value for the simple method, the line through the first ``heads`` (R,) rows for Holt and
+    damped, and for Theta its ``drift`` (R,) and the level whose first forecast is the first
+    value."""
     k = np.clip(heads, 1, INITIAL_ROWS)  # (R,)
     t = np.arange(INITIAL_ROWS)
     head = y[:, :INITIAL_ROWS] if y.shape[1] >= INITIAL_ROWS else np.pad(
@@ -138,17 +150,33 @@ def _initial(y: np.ndarray, heads: np.ndarray, phi: np.ndarray):
     slope = (centred * head).sum(axis=1) / np.maximum((centred**2).sum(axis=1), 1e-12)
     slope = np.where(k > 1, slope, 0.0)
     intercept = y_mean - slope * t_mean
-    trended = phi > 0
-    level = np.where(trended, (intercept - slope)[:, None], y[:, :1])
-    trend = np.where(trended, slope[:, None], 0.0)
+    trended = (method == 1) | (method == 2)
+    theta = method == 3
+    first = y[:, :1]
+    level = np.where(trended, (intercept - slope)[:, None],
+                     np.where(theta, first - drift[:, None], first))
+    trend = np.where(trended, slope[:, None], np.where(theta, drift[:, None], 0.0))
     return level, trend
 
 
-def _chosen(y: np.ndarray, fit_rows: np.ndarray, heads: np.ndarray):
+def _drift(y: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Theta's drift (R,): half the slope of the least-squares line through the first
+    ``rows`` (R,) values of each row of ``y``; 0 through fewer than two."""
+    t = np.arange(y.shape[1])
+    inside = t[None, :] < rows[:, None]
+    n = np.maximum(rows, 1)
+    t_mean = (n - 1) / 2
+    centred = np.where(inside, t[None, :] - t_mean[:, None], 0.0)
+    slope = (centred * y).sum(axis=1) / np.maximum((centred**2).sum(axis=1), 1e-12)
+    return np.where(rows > 1, slope / 2, 0.0)
+
+
+def _chosen(y: np.ndarray, fit_rows: np.ndarray, heads: np.ndarray, methods: int):
     """Each row's best grid point per method by its squared one-step errors over its first
-    ``fit_rows`` values: alpha, beta and phi, (R, 3) each."""
-    alpha, beta, phi, method = _grid()
-    level, trend = _initial(y, heads, np.broadcast_to(phi, (len(y), len(phi))))  # (R, G)
+    ``fit_rows`` values: alpha, beta and phi, (R, methods) each, and Theta's drift (R,)."""
+    alpha, beta, phi, method = _grid(methods)
+    drift = _drift(y, fit_rows)
+    level, trend = _initial(y, heads, method, drift)  # (R, G)
     sse = np.zeros_like(level)
     for t in range(int(fit_rows.max(initial=0))):
         inside = (t < fit_rows)[:, None]
@@ -157,17 +185,18 @@ def _chosen(y: np.ndarray, fit_rows: np.ndarray, heads: np.ndarray):
         level = np.where(inside, level + phi * trend + alpha * error, level)
         trend = np.where(inside, phi * trend + beta * error, trend)
     best = np.stack([np.flatnonzero(method == m)[sse[:, method == m].argmin(axis=1)]
-                     for m in range(METHODS)], axis=1)  # (R, 3) grid columns
-    return alpha[best], beta[best], phi[best]
+                     for m in range(methods)], axis=1)  # (R, methods) grid columns
+    return alpha[best], beta[best], phi[best], drift
 
 
 def _states(y: np.ndarray, stop: np.ndarray, params, state, rows: np.ndarray,
             positions: np.ndarray):
-    """The states (K, 3) of rows ``rows`` (K,) after their first ``positions`` (K,) values,
-    running each row's recursion over its first ``stop`` values from ``state``."""
+    """The states (K, methods) of rows ``rows`` (K,) after their first ``positions`` (K,)
+    values, running each row's recursion over its first ``stop`` values from ``state``."""
     alpha, beta, phi = params
     level, trend = state
-    out_level, out_trend = np.empty((len(rows), METHODS)), np.empty((len(rows), METHODS))
+    shape = (len(rows), alpha.shape[1])
+    out_level, out_trend = np.empty(shape), np.empty(shape)
     order = np.argsort(positions, kind="stable")
     bounds = np.searchsorted(positions[order], np.arange(int(stop.max(initial=0)) + 2))
     done = order[: bounds[1]]  # positions 0: the state before the first row
