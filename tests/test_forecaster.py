@@ -228,10 +228,11 @@ def test_retrain_on_all_does_nothing_without_validation_windows(sine):
 
 
 def test_same_random_state_gives_identical_forecasts(sine):
-    """Check that two fits with one random_state agree exactly, another seed differs."""
-    first = tiny(random_state=3, horizon=2).fit(sine).predict()
-    second = tiny(random_state=3, horizon=2).fit(sine).predict()
-    other = tiny(random_state=4, horizon=2).fit(sine).predict()
+    """Check that two fits with one random_state agree exactly, another seed differs (the
+    network's own forecasts: the median with the smoothing may leave the network out)."""
+    first = tiny(random_state=3, horizon=2, smoothing=False).fit(sine).predict()
+    second = tiny(random_state=3, horizon=2, smoothing=False).fit(sine).predict()
+    other = tiny(random_state=4, horizon=2, smoothing=False).fit(sine).predict()
     np.testing.assert_array_equal(first, second)
     assert not np.array_equal(first, other)
 

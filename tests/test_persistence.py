@@ -872,6 +872,7 @@ CAL = "state_.calibration."
         (_field("n_targets", 2), {}, r"n_targets"),
         (_field("season", 10**9), {}, r"state_.season must be an int in \[1, 1048576\]"),
         (_field("future_columns", ["size"]), {}, r"n_future"),
+        (_field("smoothing_combine", "max"), {}, r"smoothing_combine must be 'mean' or"),
         # the conformal tables: sorted, non-negative, ranks increasing, consistent shapes
         (None, {CAL + "errors": lambda a: -a}, r"calibration.errors .*sorted"),
         (None, {CAL + "errors": lambda a: -a[::-1]}, r"calibration.errors .*negative"),

@@ -56,9 +56,11 @@ def theta_reference(y, horizon):
     return best[1]
 
 
-def statistical_mean(network, y, horizon, window):
-    """The network's forecast averaged with the Comb and Theta forecasts of ``y``."""
-    return (network + comb_reference(y, horizon, window) + theta_reference(y, horizon)) / 3
+def combined(network, y, horizon, window, how):
+    """The network's forecast combined with the Comb and Theta forecasts of ``y`` by ``how``
+    (np.mean or np.median)."""
+    return how([network, comb_reference(y, horizon, window), theta_reference(y, horizon)],
+               axis=0)
 
 
 def trend_series(n=80, slope=0.5, seed=0):
@@ -66,12 +68,13 @@ def trend_series(n=80, slope=0.5, seed=0):
     return 10 + slope * np.arange(n) + rng.normal(0, 0.3, n)
 
 
-def test_one_series_averages_the_network_with_the_comb_and_theta_forecasts():
+def test_one_series_takes_the_median_of_the_network_comb_and_theta_forecasts():
     y = trend_series()
     without = LSTMForecaster(window=12, horizon=4, smoothing=False, **PLAIN).fit(y)
     model = LSTMForecaster(window=12, horizon=4, **PLAIN).fit(y)  # "auto": one series
     assert model.model_["smoothing"] and not without.model_["smoothing"]
-    expected = statistical_mean(without.predict(), y, 4, 12)
+    expected = combined(without.predict(), y, 4, 12, np.median)
+    assert not np.allclose(expected, combined(without.predict(), y, 4, 12, np.mean))
     np.testing.assert_allclose(model.predict(), expected, rtol=1e-4)
     band = model.predict_interval(coverage=0.8)
     assert np.all((band[:, 0] <= model.predict()) & (model.predict() <= band[:, 1]))
@@ -145,7 +148,7 @@ def test_a_series_new_to_the_model_gets_its_parameters_from_its_context():
     without = LSTMForecaster(smoothing=False, **settings).fit(frame)
     new = trend_series(40, slope=-0.7, seed=9)
     context = pd.DataFrame({"unique_id": "new", "ds": np.arange(40), "y": new})
-    expected = statistical_mean(without.predict(context)["y"], new, 3, 8)
+    expected = combined(without.predict(context)["y"], new, 3, 8, np.mean)  # a panel's model
     np.testing.assert_allclose(model.predict(context)["y"], expected, rtol=1e-4)
 
 
@@ -164,7 +167,7 @@ def test_a_file_saved_before_theta_forecasts_with_the_comb_alone(tmp_path):
     settings = dict(window=12, horizon=4, **PLAIN)
     without = LSTMForecaster(smoothing=False, **settings).fit(y)
     model = LSTMForecaster(smoothing=True, **settings).fit(y)
-    model.state_ = replace(model.state_, smoothing=Smoothing(
+    model.state_ = replace(model.state_, smoothing_combine="mean", smoothing=Smoothing(
         *(values[..., :3] for values in model.state_.smoothing)))
     model.save(tmp_path / "comb.tsf")
     loaded = load(tmp_path / "comb.tsf")

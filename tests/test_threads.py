@@ -31,11 +31,13 @@ def _in_threads(functions):
 
 
 def test_threaded_fits_with_dropout_match_sequential_fits(sine):
-    """Check that 2 threads x 2 dropout fits give bit-identical forecasts to sequential fits."""
+    """Check that 2 threads x 2 dropout fits give bit-identical forecasts to sequential fits
+    (the network's own: the median with the smoothing may leave the network out)."""
     seeds = [0, 1, 0, 1]
 
     def fit(seed):
-        return LSTMForecaster(**{**DROPOUT, "random_state": seed}).fit(sine).predict()
+        settings = {**DROPOUT, "random_state": seed, "smoothing": False}
+        return LSTMForecaster(**settings).fit(sine).predict()
 
     sequential = [fit(seed) for seed in seeds]
     threaded = _in_threads([lambda seed=seed: fit(seed) for seed in seeds])

@@ -381,7 +381,8 @@ def calibration_tables(errors: np.ndarray, spreads, scores=None, *, gather: bool
 
 
 def calibrate(network, data: DevicePanel, windows, offsets, levels, gather: bool = False,
-              log_scale=None, local_scale: bool = True, smoothing=None) -> Calibration:
+              log_scale=None, local_scale: bool = True, smoothing=None,
+              combine: str = "mean") -> Calibration:
     """The conformal tables of the calibration windows (a WindowIndex's validation windows or
     Origins), in network units: the point forecast's absolute errors per step (table, ranks),
     then pooled over the steps (table, ranks, scales); with trained quantiles, the conformity
@@ -390,10 +391,10 @@ def calibrate(network, data: DevicePanel, windows, offsets, levels, gather: bool
     With ``gather``, under a process group, the errors of every rank's windows make the
     tables, so that each rank holds the tables of the whole panel: a collective call, for the
     steps every rank takes together (fit, and the copy of a refit calibration). With
-    ``smoothing`` (each series' Smoothing), the forecasts are averaged with exponential
-    smoothing as the model's are."""
+    ``smoothing`` (each series' Smoothing), the forecasts are combined with exponential
+    smoothing as the model's are (``combine``: "mean" or "median")."""
     errors, scores = _calibration_errors(network, data, windows, offsets, levels, log_scale,
-                                         smoothing)
+                                         smoothing, combine)
     spreads = (window_spread(data, windows.val_starts, offsets[windows.val_series])
                if local_scale else None)
     return calibration_tables(errors, spreads, scores, gather=gather,
@@ -418,11 +419,12 @@ def panel_calibration(state: ForecasterState, panel: Panel, n_windows, gather: b
                      local_scale_on(local_scale, len(all_lengths(panel.lengths)) if gather
                                     else panel.n_series),
                      None if state.smoothing is None
-                     else context_smoothing(state.smoothing, transforms.numbers))
+                     else context_smoothing(state.smoothing, transforms.numbers),
+                     state.smoothing_combine)
 
 
 def _calibration_errors(network, data: DevicePanel, windows, offsets, levels, log_scale=None,
-                        smoothing=None):
+                        smoothing=None, combine: str = "mean"):
     """The absolute errors (N, H, T) of the point forecasts of the calibration windows, and
     the conformity scores of the trained quantiles' central pairs (None without)."""
     pairs = quantile_pairs(levels)
@@ -437,7 +439,7 @@ def _calibration_errors(network, data: DevicePanel, windows, offsets, levels, lo
     median = 0 if levels is None else int(level_positions(levels, (0.5,))[0])
     if smoothing is not None:
         outputs = blended(outputs, data, offsets, starts + data.window, series, median,
-                          smoothing)
+                          smoothing, combine)
     actual = to_numpy(data.targets(data.long_tensor(starts))).astype(np.float64)
     actual = actual.reshape(shape[:3])  # (N, H, T)
     errors = error_scores(actual - outputs[..., median],

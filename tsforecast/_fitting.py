@@ -191,7 +191,7 @@ def fit_panel(params: dict, panel: Panel, has_y: bool) -> ForecasterState:
     calibration = _calibration(trained.module, data, roles.calibration, panel.offsets, levels,
                                log_scales(transforms, panel.n_targets),
                                local_scale_on(p.local_scale, len(all_lengths(panel.lengths))),
-                               honest)
+                               honest, state.smoothing_combine)
     return replace(state, calibration=calibration)
 
 
@@ -199,7 +199,8 @@ def _with_smoothing(params: dict, state: ForecasterState, panel: Panel, data: De
                     fit_rows: np.ndarray):
     """The state with each series' exponential smoothing (``smoothing``), its parameters
     chosen on all its rows, or without it; and the smoothing to calibrate the validation
-    windows with (parameters chosen on the training rows only), or None.
+    windows with (parameters chosen on the training rows only), or None. One series combines
+    its network's forecast with the smoothing's by their median, a panel by their mean.
 
     "auto": on where the model reads targets only (the smoothing reads no covariate), unless
     a series keeps a seasonal pattern that the smoothing cannot follow (:func:`_pattern_left`).
@@ -216,7 +217,8 @@ def _with_smoothing(params: dict, state: ForecasterState, panel: Panel, data: De
     final = fitted_smoothing(targets, panel.offsets, panel.lengths, state.window)
     honest = final if np.array_equal(fit_rows, panel.lengths) else fitted_smoothing(
         targets, panel.offsets, fit_rows, state.window)  # without validation rows: the same
-    return replace(state, smoothing=final), honest
+    combine = "median" if len(all_lengths(panel.lengths)) == 1 else "mean"
+    return replace(state, smoothing=final, smoothing_combine=combine), honest
 
 
 def _pattern_left(state: ForecasterState, panel: Panel, targets: np.ndarray,
@@ -235,13 +237,13 @@ def _pattern_left(state: ForecasterState, panel: Panel, targets: np.ndarray,
 
 
 def _calibration(network, data: DevicePanel, windows: WindowIndex, offsets, levels, log_scale,
-                 local_scale: bool, smoothing):
+                 local_scale: bool, smoothing, combine: str):
     """The conformal tables of the calibration windows; when the fit held no validation window
     (on any rank), those of a naive forecast (each window's last value) over every training
     window, marked in-sample: an interval is never refused, and it warns how it was made."""
     if -smallest(-int(windows.n_val > 0)):  # some rank has validation windows
         return calibrate(network, data, windows, offsets, levels, True, log_scale, local_scale,
-                         smoothing)
+                         smoothing, combine)
     starts, series = windows.train_starts, windows.train_series
     errors = error_scores(_naive_errors(data, starts),
                           None if log_scale is None else log_scale[series])

@@ -112,7 +112,7 @@ def network_outputs(state: ForecasterState, rows: Rows, ends, series,
     fitted = rows.smoothing if continued else context_smoothing(state.smoothing,
                                                                 rows.transforms.numbers)
     return blended(outputs, data, rows.offsets, ends, series, state.median_position(), fitted,
-                   continued)
+                   state.smoothing_combine, continued)
 
 
 def context_smoothing(fitted: Smoothing, numbers) -> Smoothing:
@@ -125,19 +125,20 @@ def context_smoothing(fitted: Smoothing, numbers) -> Smoothing:
 
 
 def blended(outputs: np.ndarray, data: DevicePanel, offsets, ends, series, median: int,
-            fitted: Smoothing, continued: bool = False) -> np.ndarray:
-    """Network outputs (N, H, T, Q) whose point forecast (quantile ``median``) is averaged,
-    with equal weights, with the statistical forecasts of the same rows, the Comb and Theta
-    (every quantile moving with it), in network units: LSTMForecaster's ``smoothing``.
-    ``fitted``: the parameters of each series of ``offsets`` (NaN: chosen on its own rows),
-    and with ``continued`` the state its rows continue from (see
-    :func:`._smoothing.smoothing_forecasts`)."""
+            fitted: Smoothing, combine: str, continued: bool = False) -> np.ndarray:
+    """Network outputs (N, H, T, Q) whose point forecast (quantile ``median``) is combined
+    with the statistical forecasts of the same rows, the Comb and Theta, by their mean or
+    median (``combine``), every quantile moving with it, in network units:
+    LSTMForecaster's ``smoothing``. ``fitted``: the parameters of each series of
+    ``offsets`` (NaN: chosen on its own rows), and with ``continued`` the state its rows
+    continue from (see :func:`._smoothing.smoothing_forecasts`)."""
     targets = to_numpy(data.values[:, : data.n_targets]).astype(np.float64)
     members = smoothing_forecasts(targets, offsets, ends, series, data.horizon,
                                   initial_rows(data.window), fitted, continued)  # (N, H, T, M)
     network = outputs[..., median]
-    mean = (network + members.sum(axis=-1)) / (1 + members.shape[-1])
-    return outputs + (mean - network)[..., None]
+    forecasts = np.concatenate([network[..., None], members], axis=-1)
+    point = np.median(forecasts, axis=-1) if combine == "median" else forecasts.mean(axis=-1)
+    return outputs + (point - network)[..., None]
 
 
 def forecast(state: ForecasterState, rows: Rows, ends, series,

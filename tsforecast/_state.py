@@ -88,6 +88,9 @@ class ForecasterState:
     model: dict | None = None  # the network kind, scaler and loss, as chosen (model_)
     # each series' exponential smoothing, averaged with the network's forecast; None: none
     smoothing: Smoothing | None = None
+    # how the network's and the smoothing's forecasts combine: "median" (a model of one
+    # series) or "mean" (a panel's, and every file saved before the median)
+    smoothing_combine: str = "mean"
 
     @property
     def n_series(self) -> int:
