@@ -147,3 +147,14 @@ def test_a_panel_of_tz_aware_daily_series_continues_each_in_calendar_days():
     for key, end in ends.items():
         expected = pd.date_range(end, periods=HORIZON + 1, freq="D", tz="Europe/Paris")[1:]
         assert list(forecast.loc[forecast["unique_id"] == key, "ds"]) == list(expected)
+
+
+def test_a_daily_time_of_day_that_a_dst_change_skips_is_refused_with_its_fix():
+    """Check a daily series at 02:30 New York time, whose next day has no 02:30 (the switch to
+    summer time), gets a ValueError naming the time and how to avoid it, not pandas' error."""
+    index = pd.date_range(end="2024-03-09 02:30", periods=N_ROWS, freq="D",
+                          tz="America/New_York")
+    series = pd.Series(np.sin(np.arange(N_ROWS) / 3), index=index)
+    model = LSTMForecaster(**TINY, window=8, horizon=HORIZON).fit(series)
+    with pytest.raises(ValueError, match=r"2024-03-10 02:30.*tz_convert\('UTC'\)"):
+        model.predict()

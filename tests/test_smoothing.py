@@ -2,6 +2,8 @@
 public API, against plain one-series-at-a-time references of the M4 Comb and Theta
 benchmarks."""
 
+import json
+import zipfile
 from dataclasses import replace
 
 import numpy as np
@@ -9,7 +11,9 @@ import pandas as pd
 import pytest
 from conftest import TINY
 
+import tsforecast._calibration
 from tsforecast import LSTMForecaster, load
+from tsforecast._codec import METADATA
 from tsforecast._smoothing import ALPHAS, BETA_FRACTIONS, INITIAL_ROWS, PHIS, Smoothing
 
 PLAIN = {**TINY, "scaler": "standard", "deseasonalize": False}  # affine: blends alike in data
@@ -160,23 +164,58 @@ def test_a_saved_model_forecasts_with_its_smoothing(tmp_path):
     np.testing.assert_array_equal(loaded.predict()["y"], model.predict()["y"])
 
 
+def without_field(path, name):
+    """Rewrite a saved model's metadata without field ``name`` of its fitted state, as a file
+    written before that field existed."""
+    with zipfile.ZipFile(path) as archive:
+        members = {member: archive.read(member) for member in archive.namelist()}
+    metadata = json.loads(members[METADATA])
+    del metadata["attributes"]["state_"]["fields"][name]
+    members[METADATA] = json.dumps(metadata).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+
+
 def test_a_file_saved_before_theta_forecasts_with_the_comb_alone(tmp_path):
-    """A file whose smoothing holds the Comb's three methods only, as saved before Theta,
-    loads and averages the network with the Comb alone, as the code of its day did."""
-    y = trend_series()
-    settings = dict(window=12, horizon=4, **PLAIN)
-    without = LSTMForecaster(smoothing=False, **settings).fit(y)
-    model = LSTMForecaster(smoothing=True, **settings).fit(y)
-    model.state_ = replace(model.state_, smoothing_combine="mean", smoothing=Smoothing(
+    """A file whose smoothing holds the Comb's three methods only and no combination rule, as
+    saved before Theta, averages the network with the Comb alone, as the code of its day
+    did: for its own series and for a series new to it (parameters of three methods)."""
+    frame = long_frame()
+    settings = dict(window=8, horizon=3, **PLAIN)
+    without = LSTMForecaster(smoothing=False, **settings).fit(frame)
+    model = LSTMForecaster(smoothing=True, **settings).fit(frame)
+    model.state_ = replace(model.state_, smoothing=Smoothing(
         *(values[..., :3] for values in model.state_.smoothing)))
     model.save(tmp_path / "comb.tsf")
+    without_field(tmp_path / "comb.tsf", "smoothing_combine")
     loaded = load(tmp_path / "comb.tsf")
-    expected = (without.predict() + comb_reference(y, 4, 12)) / 2
-    np.testing.assert_allclose(loaded.predict(), expected, rtol=1e-4)
-    np.testing.assert_allclose(loaded.predict(y), expected, rtol=1e-4)
+    assert loaded.state_.smoothing_combine == "mean"
+    combs = [comb_reference(part["y"].to_numpy(), 3, 8) for _, part in frame.groupby("unique_id")]
+    expected = (without.predict()["y"].to_numpy() + np.concatenate(combs)) / 2
+    np.testing.assert_allclose(loaded.predict()["y"], expected, rtol=1e-4)
+    new = trend_series(40, slope=-0.7, seed=9)
+    context = pd.DataFrame({"unique_id": "new", "ds": np.arange(40), "y": new})
+    expected = (without.predict(context)["y"] + comb_reference(new, 3, 8)) / 2
+    np.testing.assert_allclose(loaded.predict(context)["y"], expected, rtol=1e-4)
 
 
 @pytest.mark.parametrize("value", ["yes", None, 1.5])
 def test_a_bad_smoothing_setting_is_refused(value):
     with pytest.raises(ValueError, match="smoothing must be 'auto', True or False"):
         LSTMForecaster(horizon=2, smoothing=value, **TINY).fit(trend_series(40))
+
+
+def test_a_refit_calibration_combines_as_the_model_does(monkeypatch):
+    """The copy that ``calibrate(refit=True)`` trains on one series of a panel's model
+    combines its forecasts by the model's mean, not by a one-series model's median: the
+    intervals are calibrated on forecasts the model makes."""
+    model = LSTMForecaster(window=8, horizon=3, **PLAIN).fit(long_frame())
+    assert model.state_.smoothing_combine == "mean"
+    seen = []
+    real = tsforecast._calibration.blended
+    monkeypatch.setattr(tsforecast._calibration, "blended",
+                        lambda *args, **kwargs: seen.append(args[7]) or real(*args, **kwargs))
+    one = long_frame()[lambda frame: frame["unique_id"] == "s1"]
+    model.calibrate(one, n_windows=5, refit=True)
+    assert seen[-1] == "mean"  # the windows calibrated (before them: the copy's own fit)

@@ -136,7 +136,8 @@ def check_state(state: ForecasterState) -> None:
     pairs = len(quantile_pairs(state.quantiles))
     _check_calibration(state.calibration, horizon, n_targets, pairs)
     _check_smoothing(state.smoothing, n, n_targets)
-    if state.smoothing_combine not in ("mean", "median"):
+    if not isinstance(state.smoothing_combine, str) or state.smoothing_combine not in (
+            "mean", "median"):
         raise _bad_state(f"state_.smoothing_combine must be 'mean' or 'median'; got "
                          f"{short(state.smoothing_combine)}")
 

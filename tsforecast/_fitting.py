@@ -40,7 +40,7 @@ from ._panel import Panel, future_names
 from ._scaling import TIME_SCALERS, fit_scaler
 from ._seasonality import MIN_SEASONS, fit_seasonal_profile
 from ._selection import choose, describe, is_auto, sampled
-from ._smoothing import fitted_smoothing
+from ._smoothing import Smoothing, fitted_smoothing
 from ._state import Calibration, ForecasterState
 from ._target import check_target_transform
 from ._torch_utils import resolve_device, to_numpy
@@ -402,7 +402,19 @@ def refit_calibration(params: dict, state: ForecasterState, panel: Panel, has_y:
                 "calibration": "validation", "smoothing": state.smoothing is not None}
     _check_settings(settings)
     copy = fit_model(settings, panel.head(panel.lengths - held), has_y)
-    return panel_calibration(copy, panel, n_windows, True, params["local_scale"])
+    return panel_calibration(_smoothing_as(copy, state), panel, n_windows, True,
+                             params["local_scale"])
+
+
+def _smoothing_as(copy: ForecasterState, state: ForecasterState) -> ForecasterState:
+    """The calibration copy combining its smoothing as the model does: by the model's rule
+    (whatever series the copy kept), and with the Comb alone for a model saved before Theta,
+    so that it is calibrated on the forecasts the model makes."""
+    if copy.smoothing is None or state.smoothing is None:
+        return copy
+    methods = state.smoothing.alpha.shape[-1]
+    return replace(copy, smoothing_combine=state.smoothing_combine,
+                   smoothing=Smoothing(*(values[..., :methods] for values in copy.smoothing)))
 
 
 def _refit_shortfall(state: ForecasterState, panel: Panel, held: int) -> str | None:

@@ -1,5 +1,5 @@
 """Exponential smoothing forecasts of every series of a panel at once, which the forecaster
-averages with its network's forecast (``smoothing``): the M4 competition's two statistical
+combines with its network's forecast (``smoothing``): the M4 competition's two statistical
 benchmarks, "Comb" (the mean of simple, Holt (linear trend) and damped-trend exponential
 smoothing) and Theta (simple exponential smoothing with a drift of half the slope of the
 line through the series, which Hyndman and Billah (2003) showed the Theta method to be).

@@ -86,7 +86,7 @@ class ForecasterState:
     calibration: Calibration = Calibration()
     target_decreasing: np.ndarray | None = None  # (T,) where a transformer decreases
     model: dict | None = None  # the network kind, scaler and loss, as chosen (model_)
-    # each series' exponential smoothing, averaged with the network's forecast; None: none
+    # each series' exponential smoothing, combined with the network's forecast; None: none
     smoothing: Smoothing | None = None
     # how the network's and the smoothing's forecasts combine: "median" (a model of one
     # series) or "mean" (a panel's, and every file saved before the median)

@@ -124,9 +124,24 @@ def _continue_datetimes(last: pd.DatetimeIndex, k: np.ndarray, freq) -> pd.Datet
     stacked = np.stack([s.as_unit(last.unit).asi8 for s in steps], axis=1).ravel()
     index = pd.DatetimeIndex(stacked.view(f"M8[{last.unit}]"), name=last.name)
     if wall:
-        index = index.tz_localize(last.tz)
+        index = _localized(index, last.tz)
     elif last.tz is not None:
         index = index.tz_localize("UTC").tz_convert(last.tz)
     if len(last) == 1:
         index.freq = freq
+    return index
+
+
+def _localized(wall: pd.DatetimeIndex, tz) -> pd.DatetimeIndex:
+    """Wall-clock times ``wall`` placed in time zone ``tz``; ValueError when one of them does
+    not exist there or occurs twice (a daily time of day inside a DST change)."""
+    index = wall.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    if index.isna().any():
+        bad = wall[np.asarray(index.isna())][0]
+        raise ValueError(
+            f"A forecast step falls on {bad}, a wall-clock time that does not exist or occurs "
+            f"twice in time zone {tz} (a daylight-saving change): the series' time of day "
+            f"cannot continue there. Convert its index to UTC (index.tz_convert('UTC')) or "
+            f"drop the time zone (index.tz_localize(None)) before fitting."
+        )
     return index

@@ -107,7 +107,7 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
     smoothing : {"auto", True, False}, default="auto"
         Combine the forecast with the M4 benchmarks "Comb" (simple, Holt and damped
         smoothing) and Theta of each series' adjusted, scaled targets over its whole context:
-        the median of the three for one series, their mean for a panel. "auto": without
+        the median of the three for a model of one series, else the mean. "auto": without
         covariates, unless a series keeps a pattern nothing removed (see ``model_``).
     epochs : int, default=100
         Maximum passes over the training windows.
