@@ -139,17 +139,7 @@ def _initial(y: np.ndarray, heads: np.ndarray, method: np.ndarray, drift: np.nda
     value for the simple method, the line through the first ``heads`` (R,) rows for Holt and
     damped, and for Theta its ``drift`` (R,) and the level whose first forecast is the first
     value."""
-    k = np.clip(heads, 1, INITIAL_ROWS)  # (R,)
-    t = np.arange(INITIAL_ROWS)
-    head = y[:, :INITIAL_ROWS] if y.shape[1] >= INITIAL_ROWS else np.pad(
-        y, ((0, 0), (0, INITIAL_ROWS - y.shape[1])), mode="edge")
-    inside = t[None, :] < k[:, None]  # (R, INITIAL_ROWS)
-    t_mean = (k - 1) / 2
-    y_mean = np.where(inside, head, 0).sum(axis=1) / k
-    centred = np.where(inside, t[None, :] - t_mean[:, None], 0)
-    slope = (centred * head).sum(axis=1) / np.maximum((centred**2).sum(axis=1), 1e-12)
-    slope = np.where(k > 1, slope, 0.0)
-    intercept = y_mean - slope * t_mean
+    slope, intercept = _line(y[:, :INITIAL_ROWS], np.clip(heads, 1, INITIAL_ROWS))
     trended = (method == 1) | (method == 2)
     theta = method == 3
     first = y[:, :1]
@@ -159,23 +149,27 @@ def _initial(y: np.ndarray, heads: np.ndarray, method: np.ndarray, drift: np.nda
     return level, trend
 
 
-def _drift(y: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Theta's drift (R,): half the slope of the least-squares line through the first
-    ``rows`` (R,) values of each row of ``y``; 0 through fewer than two."""
-    t = np.arange(y.shape[1])
+def _line(values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The least-squares line through the first ``rows`` (R,) values of each row of
+    ``values``: its slope and its value at the first row, (R,) each; flat through fewer than
+    two values."""
+    t = np.arange(values.shape[1])
     inside = t[None, :] < rows[:, None]
     n = np.maximum(rows, 1)
     t_mean = (n - 1) / 2
+    y_mean = np.where(inside, values, 0.0).sum(axis=1) / n
     centred = np.where(inside, t[None, :] - t_mean[:, None], 0.0)
-    slope = (centred * y).sum(axis=1) / np.maximum((centred**2).sum(axis=1), 1e-12)
-    return np.where(rows > 1, slope / 2, 0.0)
+    slope = (centred * values).sum(axis=1) / np.maximum((centred**2).sum(axis=1), 1e-12)
+    slope = np.where(rows > 1, slope, 0.0)
+    return slope, y_mean - slope * t_mean
 
 
 def _chosen(y: np.ndarray, fit_rows: np.ndarray, heads: np.ndarray, methods: int):
     """Each row's best grid point per method by its squared one-step errors over its first
-    ``fit_rows`` values: alpha, beta and phi, (R, methods) each, and Theta's drift (R,)."""
+    ``fit_rows`` values: alpha, beta and phi, (R, methods) each, and Theta's drift (R,): half
+    the slope of the line through those values."""
     alpha, beta, phi, method = _grid(methods)
-    drift = _drift(y, fit_rows)
+    drift = _line(y, fit_rows)[0] / 2
     level, trend = _initial(y, heads, method, drift)  # (R, G)
     sse = np.zeros_like(level)
     for t in range(int(fit_rows.max(initial=0))):
