@@ -38,8 +38,8 @@ def ticks(labels: pd.Index, freq) -> tuple[np.ndarray, int] | None:
         return labels.asi8, labels.freq.n
     if not isinstance(labels, pd.DatetimeIndex):
         return np.asarray(labels, dtype=np.int64), int(freq)
-    if isinstance(freq, pd.offsets.Tick) and not isinstance(freq, pd.offsets.Day):
-        return labels.as_unit("ns").asi8, int(freq.nanos)  # elapsed time: DST-proof
+    if _elapsed(freq):
+        return labels.as_unit("ns").asi8, int(freq.nanos)  # DST-proof
     wall = labels.tz_localize(None) if labels.tz is not None else labels  # calendar units
     n = freq.n
     if isinstance(freq, _MONTHLY + _QUARTERLY + _YEARLY):
@@ -58,6 +58,12 @@ def ticks(labels: pd.Index, freq) -> tuple[np.ndarray, int] | None:
         business_days = np.busday_count(np.datetime64("1970-01-01", "D"), days)
         return business_days * _DAY + time_of_day, n * _DAY
     return None
+
+
+def _elapsed(freq) -> bool:
+    """Whether steps of ``freq`` are lengths of elapsed time (hours, minutes, ...), not of the
+    calendar (days, weeks, months, ...), which move the wall clock."""
+    return isinstance(freq, pd.offsets.Tick) and not isinstance(freq, pd.offsets.Day)
 
 
 def off_grid(labels: pd.DatetimeIndex, freq) -> np.ndarray:
@@ -115,8 +121,7 @@ def _continue_datetimes(last: pd.DatetimeIndex, k: np.ndarray, freq) -> pd.Datet
     stepped, then put back in the zone. (pandas < 3 adds a ``Day`` to a time-zone-aware
     datetime as 24 hours of elapsed time.)
     """
-    elapsed = isinstance(freq, pd.offsets.Tick) and not isinstance(freq, pd.offsets.Day)
-    wall = last.tz is not None and not elapsed
+    wall = last.tz is not None and not _elapsed(freq)
     start = last.tz_localize(None) if wall else last
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
