@@ -19,9 +19,10 @@ from tsforecast._smoothing import ALPHAS, BETA_FRACTIONS, INITIAL_ROWS, PHIS, Sm
 PLAIN = {**TINY, "scaler": "standard", "deseasonalize": False}  # affine: blends alike in data
 
 
-def comb_reference(y, horizon, window):
-    """The mean of simple, Holt and damped exponential smoothing forecasts of ``y``, each
-    with the grid point of least squared one-step error, from a plain loop over the rows."""
+def smoothing_references(y, horizon, window):
+    """The simple, Holt and damped exponential smoothing forecasts (3, horizon) of ``y``,
+    each with the grid point of least squared one-step error, from a plain loop over the
+    rows."""
     k = min(INITIAL_ROWS, window, len(y))
     slope, intercept = np.polyfit(np.arange(k), y[:k], 1) if k > 1 else (0.0, y[0])
     methods = [[(a, 0.0, 0.0) for a in ALPHAS],
@@ -41,7 +42,12 @@ def comb_reference(y, horizon, window):
                 steps = np.cumsum(phi ** np.arange(1, horizon + 1))
                 best = (sse, level + steps * trend)
         forecasts.append(best[1])
-    return np.mean(forecasts, axis=0)
+    return np.array(forecasts)
+
+
+def comb_reference(y, horizon, window):
+    """The M4 Comb: the mean of the three methods' forecasts."""
+    return smoothing_references(y, horizon, window).mean(axis=0)
 
 
 def theta_reference(y, horizon):
@@ -61,10 +67,10 @@ def theta_reference(y, horizon):
 
 
 def combined(network, y, horizon, window, how):
-    """The network's forecast combined with the Comb and Theta forecasts of ``y`` by ``how``
-    (np.mean or np.median)."""
-    return how([network, comb_reference(y, horizon, window), theta_reference(y, horizon)],
-               axis=0)
+    """The network's forecast combined with the damped trend and Theta forecasts of ``y`` by
+    ``how`` (np.mean or np.median)."""
+    damped = smoothing_references(y, horizon, window)[2]
+    return how([network, damped, theta_reference(y, horizon)], axis=0)
 
 
 def trend_series(n=80, slope=0.5, seed=0):
@@ -72,13 +78,16 @@ def trend_series(n=80, slope=0.5, seed=0):
     return 10 + slope * np.arange(n) + rng.normal(0, 0.3, n)
 
 
-def test_one_series_takes_the_median_of_the_network_comb_and_theta_forecasts():
+def test_one_series_takes_the_median_of_the_network_damped_trend_and_theta_forecasts():
     y = trend_series()
     without = LSTMForecaster(window=12, horizon=4, smoothing=False, **PLAIN).fit(y)
     model = LSTMForecaster(window=12, horizon=4, **PLAIN).fit(y)  # "auto": one series
     assert model.model_["smoothing"] and not without.model_["smoothing"]
     expected = combined(without.predict(), y, 4, 12, np.median)
     assert not np.allclose(expected, combined(without.predict(), y, 4, 12, np.mean))
+    comb_median = np.median([without.predict(), comb_reference(y, 4, 12),
+                             theta_reference(y, 4)], axis=0)
+    assert not np.allclose(expected, comb_median)
     np.testing.assert_allclose(model.predict(), expected, rtol=1e-4)
     band = model.predict_interval(coverage=0.8)
     assert np.all((band[:, 0] <= model.predict()) & (model.predict() <= band[:, 1]))

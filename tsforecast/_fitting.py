@@ -200,7 +200,8 @@ def _with_smoothing(params: dict, state: ForecasterState, panel: Panel, data: De
     """The state with each series' exponential smoothing (``smoothing``), its parameters
     chosen on all its rows, or without it; and the smoothing to calibrate the validation
     windows with (parameters chosen on the training rows only), or None. One series combines
-    its network's forecast with the smoothing's by their median, a panel by their mean.
+    its network's forecast with the smoothing's by their median, a panel by their mean (see
+    :func:`._smoothing.combination_members`).
 
     "auto": on where the model reads targets only (the smoothing reads no covariate), unless
     a series keeps a seasonal pattern that the smoothing cannot follow (:func:`_pattern_left`).

@@ -19,7 +19,7 @@ from ._context import (
     warn_unseen_series,
 )
 from ._panel import Panel
-from ._smoothing import Smoothing, initial_rows, smoothing_forecasts
+from ._smoothing import Smoothing, combination_members, initial_rows, smoothing_forecasts
 from ._state import ForecasterState
 from ._torch_utils import to_numpy, to_tensor
 from ._training import predict_module
@@ -127,14 +127,15 @@ def context_smoothing(fitted: Smoothing, numbers) -> Smoothing:
 def blended(outputs: np.ndarray, data: DevicePanel, offsets, ends, series, median: int,
             fitted: Smoothing, combine: str, continued: bool = False) -> np.ndarray:
     """Network outputs (N, H, T, Q) whose point forecast (quantile ``median``) is combined
-    with the statistical forecasts of the same rows, the Comb and Theta, by their mean or
-    median (``combine``), every quantile moving with it, in network units:
-    LSTMForecaster's ``smoothing``. ``fitted``: the parameters of each series of
+    with the statistical forecasts of the same rows by their mean or median (``combine``,
+    see :func:`._smoothing.combination_members`), every quantile moving with it, in network
+    units: LSTMForecaster's ``smoothing``. ``fitted``: the parameters of each series of
     ``offsets`` (NaN: chosen on its own rows), and with ``continued`` the state its rows
     continue from (see :func:`._smoothing.smoothing_forecasts`)."""
     targets = to_numpy(data.values[:, : data.n_targets]).astype(np.float64)
-    members = smoothing_forecasts(targets, offsets, ends, series, data.horizon,
-                                  initial_rows(data.window), fitted, continued)  # (N, H, T, M)
+    methods = smoothing_forecasts(targets, offsets, ends, series, data.horizon,
+                                  initial_rows(data.window), fitted, continued)  # (N, H, T, K)
+    members = combination_members(methods)  # (N, H, T, M)
     network = outputs[..., median]
     forecasts = np.concatenate([network[..., None], members], axis=-1)
     point = np.median(forecasts, axis=-1) if combine == "median" else forecasts.mean(axis=-1)

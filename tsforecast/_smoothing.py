@@ -1,8 +1,11 @@
 """Exponential smoothing forecasts of every series of a panel at once, which the forecaster
-combines with its network's forecast (``smoothing``): the M4 competition's two statistical
-benchmarks, "Comb" (the mean of simple, Holt (linear trend) and damped-trend exponential
-smoothing) and Theta (simple exponential smoothing with a drift of half the slope of the
-line through the series, which Hyndman and Billah (2003) showed the Theta method to be).
+combines with its network's forecast (``smoothing``): simple, Holt (linear trend) and
+damped-trend exponential smoothing and Theta (simple exponential smoothing with a drift of
+half the slope of the line through the series, which Hyndman and Billah (2003) showed the
+Theta method to be). The network's forecast combines with the damped trend's and Theta's
+(:func:`combination_members`): by their median for a model of one series, their mean for a
+panel's. Files saved before Theta hold the first three, and combine with the M4 competition's
+"Comb", their mean.
 
 Each method runs in error-correction form on one column of a series,
 ``forecast = level + phi * trend``, ``level += alpha * error``, ``trend = phi * trend + beta *
@@ -22,6 +25,7 @@ import numpy as np
 
 METHODS = 4  # simple, Holt, damped, Theta
 COMB_METHODS = 3  # the first three make the Comb; files saved before Theta hold only those
+DAMPED, THETA = 2, 3  # the methods that combine with the network
 ALPHAS = np.array([0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0])
 BETA_FRACTIONS = np.array([0.01, 0.1, 0.3])  # the trend's coefficient, as a fraction of alpha
 PHIS = np.array([0.8, 0.9, 0.98])  # the damped method's damping
@@ -49,10 +53,10 @@ def initial_rows(window: int) -> int:
 def smoothing_forecasts(targets: np.ndarray, offsets: np.ndarray, ends: np.ndarray,
                         series: np.ndarray, horizon: int, start_rows: int,
                         fitted: Smoothing | None = None, continued: bool = False) -> np.ndarray:
-    """The statistical forecasts (N, horizon, T, M) from the rows of ``series`` (N,) before
-    rows ``ends`` (N,) of the stacked ``targets`` (n_rows, T), series ``s`` being rows
-    ``offsets[s]:offsets[s + 1]``: the Comb, then Theta (M = 2; M = 1, the Comb, for a
-    ``fitted`` without Theta).
+    """The forecasts (N, horizon, T, K) of each method from the rows of ``series`` (N,)
+    before rows ``ends`` (N,) of the stacked ``targets`` (n_rows, T), series ``s`` being rows
+    ``offsets[s]:offsets[s + 1]``: simple, Holt, damped, Theta (K = 3, without Theta, for a
+    ``fitted`` saved before it).
 
     ``fitted`` holds parameters per series of ``offsets`` (NaN for a series to fit here: its
     parameters are then chosen on its rows before its first end). Each recursion starts
@@ -85,9 +89,16 @@ def smoothing_forecasts(targets: np.ndarray, offsets: np.ndarray, ends: np.ndarr
     phi = params[2][rows]  # (N * T, K)
     paths = np.cumsum(phi[:, :, None] ** np.arange(1, horizon + 1), axis=2)  # (N * T, K, H)
     forecasts = level[:, :, None] + paths * trend[:, :, None]  # (N * T, K, H)
-    members = np.stack([forecasts[:, :COMB_METHODS].mean(axis=1), *(
-        forecasts[:, COMB_METHODS:].transpose(1, 0, 2))], axis=-1)  # (N * T, H, M)
-    return members.reshape(len(ends), n_targets, horizon, -1).transpose(0, 2, 1, 3)
+    return forecasts.reshape(len(ends), n_targets, methods, horizon).transpose(0, 3, 1, 2)
+
+
+def combination_members(forecasts: np.ndarray) -> np.ndarray:
+    """The statistical forecasts (N, H, T, M) that combine with the network's, from each
+    method's ``forecasts`` (N, H, T, K): the damped trend and Theta; the Comb from a file
+    saved before Theta (K = 3), as the code of its day combined."""
+    if forecasts.shape[-1] == COMB_METHODS:
+        return forecasts.mean(axis=-1, keepdims=True)
+    return forecasts[..., [DAMPED, THETA]]
 
 
 def fitted_smoothing(targets: np.ndarray, offsets: np.ndarray, fit_rows: np.ndarray,

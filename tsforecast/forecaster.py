@@ -105,10 +105,10 @@ class LSTMForecaster(RegressorMixin, _LSTMBase):
         once on the training rows of all series together; such a model can be pickled but
         not saved with ``save``.
     smoothing : {"auto", True, False}, default="auto"
-        Combine the forecast with the M4 benchmarks "Comb" (simple, Holt and damped
-        smoothing) and Theta of each series' adjusted, scaled targets over its whole context:
-        the median of the three for a model of one series, else the mean. "auto": without
-        covariates, unless a series keeps a pattern nothing removed (see ``model_``).
+        Combine the forecast with the damped-trend exponential smoothing and Theta forecasts
+        of each series' adjusted, scaled targets over its whole context: the median of the
+        three for a model of one series, else the mean. "auto": without covariates, unless a
+        series keeps a pattern nothing removed (see ``model_``).
     epochs : int, default=100
         Maximum passes over the training windows.
     batch_size : int, default=32
