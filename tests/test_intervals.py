@@ -414,18 +414,39 @@ def test_auto_pools_only_the_coverages_a_step_has_too_few_errors_for():
         fitted.predict_interval(coverage=0.95)
 
 
-def test_too_few_pooled_errors_warn_and_say_what_the_interval_is():
-    """Check that when even the pooled errors are fewer than the rank needs, the warning says
-    the interval is the largest error and what it covers at best."""
-    fitted = model(horizon=1).fit(noisy(40))
-    n = int(fitted.conformal_ranks_[-1])
-    assert n < 19
-    expected = f"plus or minus the largest of them.*n / \\(n \\+ 1\\) = {n / (n + 1):.0%}"
-    with pytest.warns(UserWarning, match=r"\(windows, each pooled over its 1 steps\), but "
-                      f"calibration gave {n}:"):
-        fitted.predict_interval(coverage=0.95)
-    with pytest.warns(UserWarning, match=expected):
-        fitted.predict_interval(coverage=0.95)
+def test_too_few_pooled_windows_extrapolate_the_tail_and_warn():
+    """Check that when even the pooled windows are fewer than the rank needs, the radius is
+    the larger of the largest pooled error and the exponential tail of the pooled errors
+    (all steps of all windows), times each step's scale, growing with the coverage (never the
+    same interval at 95% as at 90%), and the warning says how it was made."""
+    fitted = model(horizon=2, intervals=validation_calibration(pooling=True)).fit(noisy(40))
+    windows, n = int(fitted.conformal_ranks_[-1]), int(fitted.conformal_pooled_ranks_[-1])
+    assert windows < 9 and n == 2 * windows  # too few windows for 90% and for 95%
+    errors, scale = fitted.conformal_pooled_[:, 0], fitted.scaler_.scale[0, 0]
+    with pytest.warns(UserWarning, match=r"\(windows, each pooled over its 2 steps\), but "
+                      f"calibration gave {windows}: beyond the largest of their {n} errors, "
+                      r"the interval extrapolates their tail"):
+        band_95 = fitted.predict_interval(coverage=0.95)
+    with pytest.warns(UserWarning, match="extrapolates their tail"):
+        band_90 = fitted.predict_interval(coverage=0.9)
+    for band, coverage in ((band_95, 0.95), (band_90, 0.9)):
+        tail = n * errors.mean() * ((1 - coverage) ** (-1 / n) - 1)
+        radius = max(tail, errors.max()) * fitted.conformal_scale_[:, 0] * scale  # (2,)
+        np.testing.assert_allclose((band[:, 1] - band[:, 0]) / 2, radius, rtol=1e-5)
+    assert n * errors.mean() * (0.05 ** (-1 / n) - 1) > errors.max()  # 95%: beyond the largest
+    assert np.all(band_95[:, 1] - band_95[:, 0] > band_90[:, 1] - band_90[:, 0])
+
+
+def test_the_tail_tends_to_the_exponential_quantile_and_keeps_the_largest_error():
+    """Check the tail of few windows: many windows give the exponential quantile of the
+    errors' mean, and an error far beyond the others is never cut."""
+    from tsforecast._intervals import tail_radius
+
+    table = np.full((4, 1), 2.0)
+    np.testing.assert_allclose(tail_radius(table, 10**7, 0.95), -2.0 * np.log(0.05), rtol=1e-5)
+    outlier = conformal_table(np.array([0.0, 1.0, 1.0, 0.0, 1.0, 50.0])[:, None, None])
+    with pytest.warns(UserWarning, match="extrapolates their tail"):  # 80% needs 4 windows
+        assert conformal_radius(*outlier, 0.8, windows=3)[0, 0] == 50.0
 
 
 @pytest.mark.parametrize("value", ["always", 1, None])

@@ -224,12 +224,24 @@ def conformal_radius(table: np.ndarray, ranks: np.ndarray, coverage: float,
     the steps of that many windows pooled, which are not independent of each other, so the
     correction counts windows: the share ``ceil((windows + 1) * coverage) / windows`` of the
     errors. When the rank exceeds the count (too few errors or windows for the coverage),
-    warn, saying what the interval then is, and use the largest error. ``what`` names the
-    errors in that warning (None: no warning).
+    warn, saying what the interval then is: the largest error, and with ``windows`` at least
+    the tail that the ``n`` pooled errors extrapolate to (:func:`tail_radius`). ``what`` names
+    the errors in that warning (None: no warning).
     """
     n = int(ranks[-1])
     units = n if windows is None else int(windows)
     unit_rank = math.ceil((units + 1) * coverage - TOLERANCE)
+    if unit_rank > units and windows is not None:
+        if what is not None:
+            warn(
+                f"coverage={number(coverage)} needs at least {needed_errors(coverage)} "
+                f"calibration errors ({what}), but calibration gave {units}: beyond the "
+                f"largest of their {n} errors, the interval extrapolates their tail (as if "
+                f"they were independent draws of an exponential distribution): that model's "
+                f"guess, not {percent(coverage)} by the conformal guarantee. Calibrate on "
+                f"more windows (calibrate(X, n_windows=...)) or fit one model on many series."
+            )
+        return np.maximum(table[-1], tail_radius(table, n, coverage))
     if unit_rank > units:
         if what is not None:
             warn(
@@ -245,3 +257,14 @@ def conformal_radius(table: np.ndarray, ranks: np.ndarray, coverage: float,
         return table[-1]
     rank = math.ceil(n * unit_rank / units - TOLERANCE)  # unit_rank when windows is None
     return table[int(np.searchsorted(ranks, rank))]
+
+
+def tail_radius(table: np.ndarray, n: int, coverage: float) -> np.ndarray:
+    """The radius (table's trailing shape) that a new absolute error exceeds with probability
+    ``1 - coverage`` if the ``n`` errors (sorted in ``table``) are independent draws of an
+    exponential distribution of unknown mean: the quantile of its Bayesian predictive
+    (Lomax) distribution under the scale-free prior, ``n * m * ((1 - coverage) ** (-1 / n) -
+    1)``, ``m`` the mean of the errors, which tends to the exponential quantile ``-m *
+    log(1 - coverage)`` as ``n`` grows."""
+    mean = table.mean(axis=0)
+    return n * mean * ((1.0 - coverage) ** (-1.0 / n) - 1.0)

@@ -63,9 +63,12 @@ class ConformalIntervals(Settings):
         growing with the root of the step, as if that shape had been seen on 5 windows, so
         that one or two windows do not set each step's width alone. "auto": per step when
         the ``n`` windows are enough for the coverage (``n >= coverage / (1 - coverage)``,
-        e.g. 19 at 95%), else pooled, which is then the largest pooled error times each
-        step's scale, never less than the step's own largest error, with a warning that the
-        coverage is not guaranteed. Read at predict, so it can be changed on a fitted model.
+        e.g. 19 at 95%), else pooled, never less than the step's own largest error. Where
+        even the pooled windows are too few, the pooled radius is the larger of their
+        largest error and the tail their errors extrapolate to (the quantile of the
+        predictive distribution of an exponential error of unknown mean, as if the ``n *
+        horizon`` errors were independent), with a warning that the coverage is not
+        guaranteed. Read at predict, so it can be changed on a fitted model.
     adaptive : int or None, default=None
         An int ``m >= 1`` widens the intervals of ``method="conformal"`` and ``"cqr"`` (pooled
         or not) where the network has lately been missing by more than on its calibration

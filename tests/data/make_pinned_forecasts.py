@@ -10,7 +10,8 @@ never narrower than a step's own largest error (their 90% and 95% intervals had 
 than the 80% and 90% ones at one step): panel_covariates' and panel_plain's "interval".
 Pinned again since, on purpose: those two once more, when the pooled radius began to count
 windows (not their steps) in its finite-sample rank and each step's scale was shrunk towards
-errors growing with the root of the step; and air_boxcox_refit's "interval", when the
+errors growing with the root of the step, and once more when a radius from too few pooled
+windows began to extrapolate the tail of their errors; and air_boxcox_refit's "interval", when the
 calibration copy began to train for the epochs the fit kept, and again when a copy of one
 series began to calibrate on at most 20 windows. The other scenarios pin
 ``ConformalIntervals(calibration="validation", local_scale=False)``, the calibration they
