@@ -231,32 +231,32 @@ def conformal_radius(table: np.ndarray, ranks: np.ndarray, coverage: float,
     n = int(ranks[-1])
     units = n if windows is None else int(windows)
     unit_rank = math.ceil((units + 1) * coverage - TOLERANCE)
-    if unit_rank > units and windows is not None:
-        if what is not None:
-            warn(
-                f"coverage={number(coverage)} needs at least {needed_errors(coverage)} "
-                f"calibration errors ({what}), but calibration gave {units}: beyond the "
-                f"largest of their {n} errors, the interval extrapolates their tail (as if "
-                f"they were independent draws of an exponential distribution): that model's "
-                f"guess, not {percent(coverage)} by the conformal guarantee. Calibrate on "
-                f"more windows (calibrate(X, n_windows=...)) or fit one model on many series."
-            )
-        return np.maximum(table[-1], tail_radius(table, n, coverage))
     if unit_rank > units:
         if what is not None:
-            warn(
-                f"coverage={number(coverage)} needs at least {needed_errors(coverage)} "
-                f"calibration errors ({what}), but calibration gave {units}: the interval is "
-                f"the point forecast plus or minus the largest of them, which holds a new "
-                f"value with probability n / (n + 1) = {units / (units + 1):.0%} at best "
-                f"(less when the calibration errors are optimistic), not "
-                f"{percent(coverage)}. Calibrate on more windows (calibrate(X, "
-                f"n_windows=...)), fit one model on many series, or ask a coverage of at "
-                f"most {number(math.floor(1000 * units / (units + 1)) / 1000)}."
-            )
-        return table[-1]
+            warn(_too_few_message(coverage, what, units, n if windows is not None else None))
+        if windows is None:
+            return table[-1]
+        return np.maximum(table[-1], tail_radius(table, n, coverage))
     rank = math.ceil(n * unit_rank / units - TOLERANCE)  # unit_rank when windows is None
     return table[int(np.searchsorted(ranks, rank))]
+
+
+def _too_few_message(coverage: float, what: str, units: int, pooled: int | None) -> str:
+    """The warning of a coverage beyond ``units`` calibration errors (or windows of
+    ``pooled`` errors): what the interval is instead, and how to get more errors."""
+    head = (f"coverage={number(coverage)} needs at least {needed_errors(coverage)} "
+            f"calibration errors ({what}), but calibration gave {units}: ")
+    more = "Calibrate on more windows (calibrate(X, n_windows=...)), fit one model on many series"
+    if pooled is not None:
+        return (f"{head}beyond the largest of their {pooled} errors, the interval extrapolates "
+                f"their tail (as if they were independent draws of an exponential "
+                f"distribution): that model's guess, not {percent(coverage)} by the conformal "
+                f"guarantee. {more}.")
+    return (f"{head}the interval is the point forecast plus or minus the largest of them, "
+            f"which holds a new value with probability n / (n + 1) = "
+            f"{units / (units + 1):.0%} at best (less when the calibration errors are "
+            f"optimistic), not {percent(coverage)}. {more}, or ask a coverage of at most "
+            f"{number(math.floor(1000 * units / (units + 1)) / 1000)}.")
 
 
 def tail_radius(table: np.ndarray, n: int, coverage: float) -> np.ndarray:
