@@ -1,6 +1,6 @@
-"""The exponential smoothing averaged with the network's forecast (``smoothing``), through the
-public API, against plain one-series-at-a-time references of the M4 Comb and Theta
-benchmarks."""
+"""The exponential smoothing combined with the network's forecast (``smoothing``), through the
+public API, against plain one-series-at-a-time references of simple, Holt and damped-trend
+smoothing and Theta."""
 
 import json
 import zipfile
