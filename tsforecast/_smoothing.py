@@ -25,7 +25,7 @@ import numpy as np
 
 METHODS = 4  # simple, Holt, damped, Theta
 COMB_METHODS = 3  # the first three make the Comb; files saved before Theta hold only those
-DAMPED, THETA = 2, 3  # the methods that combine with the network
+SIMPLE, HOLT, DAMPED, THETA = range(METHODS)  # damped and Theta combine with the network
 ALPHAS = np.array([0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0])
 BETA_FRACTIONS = np.array([0.01, 0.1, 0.3])  # the trend's coefficient, as a fraction of alpha
 PHIS = np.array([0.8, 0.9, 0.98])  # the damped method's damping
@@ -136,10 +136,10 @@ def _grid(methods: int = METHODS) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     """Every grid point (G,) of the first ``methods`` methods: alpha, beta, phi, and its
     method (0 simple, 1 Holt, 2 damped, 3 Theta); the simple method has phi 0 (it has no
     trend), Theta phi 1 and beta 0 (its trend is its drift)."""
-    simple = [(a, 0.0, 0.0, 0) for a in ALPHAS]
-    holt = [(a, a * f, 1.0, 1) for a in ALPHAS for f in BETA_FRACTIONS]
-    damped = [(a, a * f, p, 2) for a in ALPHAS for f in BETA_FRACTIONS for p in PHIS]
-    theta = [(a, 0.0, 1.0, 3) for a in ALPHAS]
+    simple = [(a, 0.0, 0.0, SIMPLE) for a in ALPHAS]
+    holt = [(a, a * f, 1.0, HOLT) for a in ALPHAS for f in BETA_FRACTIONS]
+    damped = [(a, a * f, p, DAMPED) for a in ALPHAS for f in BETA_FRACTIONS for p in PHIS]
+    theta = [(a, 0.0, 1.0, THETA) for a in ALPHAS]
     grid = np.array(simple + holt + damped + theta)
     grid = grid[grid[:, 3] < methods]
     return grid[:, 0], grid[:, 1], grid[:, 2], grid[:, 3].astype(np.int64)
@@ -151,8 +151,8 @@ def _initial(y: np.ndarray, heads: np.ndarray, method: np.ndarray, drift: np.nda
     damped, and for Theta its ``drift`` (R,) and the level whose first forecast is the first
     value."""
     slope, intercept = _line(y[:, :INITIAL_ROWS], np.clip(heads, 1, INITIAL_ROWS))
-    trended = (method == 1) | (method == 2)
-    theta = method == 3
+    trended = (method == HOLT) | (method == DAMPED)
+    theta = method == THETA
     first = y[:, :1]
     level = np.where(trended, (intercept - slope)[:, None],
                      np.where(theta, first - drift[:, None], first))
