@@ -640,16 +640,48 @@ def test_calibration_refit_of_a_panel_of_19_series_takes_one_window_each():
     assert fitted.conformal_ranks_[-1] == 19
 
 
+def averaged(refit, validation):
+    """The errors of the tables of calibration="refit" (n, H, T), each step's averaged with
+    calibration="validation"'s quantiles at the same levels rank / (n + 1) (linear between
+    its own such levels, its first or last error beyond them)."""
+    n, m = refit.conformal_ranks_[-1], validation.conformal_ranks_[-1]
+    levels = np.arange(1, n + 1) / (n + 1)
+    positions = validation.conformal_ranks_ / (m + 1)
+    other = np.apply_along_axis(lambda errors: np.interp(levels, positions, errors), 0,
+                                validation.conformal_errors_)
+    return (refit.conformal_errors_ + other) / 2
+
+
 def test_auto_calibrates_a_panel_of_19_series_on_its_own_validation_windows():
     """Check that the default calibration keeps fit's validation windows for a panel of 19
     series (the tables of calibration="validation", no copy) and calibrates a panel of 18 on
-    a copy (the tables of calibration="refit")."""
-    for n_series, same_as in ((19, "validation"), (18, "refit")):
-        frame = make_long(n_series=n_series, n=40)
-        auto = model(intervals=ConformalIntervals()).fit(frame)
-        other = model(intervals=ConformalIntervals(calibration=same_as)).fit(frame)
-        np.testing.assert_array_equal(auto.conformal_errors_, other.conformal_errors_)
-        assert auto.conformal_ranks_[-1] == other.conformal_ranks_[-1]
+    a copy's errors averaged with those of the validation windows."""
+    frame = make_long(n_series=19, n=40)
+    auto = model(intervals=ConformalIntervals()).fit(frame)
+    other = model(intervals=ConformalIntervals(calibration="validation")).fit(frame)
+    np.testing.assert_array_equal(auto.conformal_errors_, other.conformal_errors_)
+    assert auto.conformal_ranks_[-1] == other.conformal_ranks_[-1]
+    frame = make_long(n_series=18, n=40)
+    auto, refit, validation = (
+        model(intervals=ConformalIntervals(calibration=c)).fit(frame)
+        for c in ("auto", "refit", "validation"))
+    assert auto.conformal_ranks_[-1] == refit.conformal_ranks_[-1]
+    np.testing.assert_allclose(auto.conformal_errors_, averaged(refit, validation))
+
+
+@pytest.mark.parametrize("n", [45, 120])
+def test_auto_averages_the_copy_and_the_validation_windows_of_one_series(n):
+    """Check one series' default calibration: every step's sorted errors of the copy
+    (calibration="refit") averaged with the validation windows' quantiles at the same
+    levels; the forecasts are those of either."""
+    series = noisy(n)
+    auto, refit, validation = (
+        model(random_state=0, intervals=ConformalIntervals(calibration=c)).fit(series)
+        for c in ("auto", "refit", "validation"))
+    np.testing.assert_array_equal(auto.predict(), validation.predict())
+    assert validation.conformal_ranks_[-1] != refit.conformal_ranks_[-1]
+    np.testing.assert_allclose(auto.conformal_errors_, averaged(refit, validation))
+    assert not np.allclose(auto.conformal_errors_, refit.conformal_errors_)
 
 
 def test_calibration_refit_leaves_out_series_too_short_to_hold_rows_out():
@@ -896,7 +928,8 @@ def test_a_large_panel_trains_its_calibration_copy_on_evenly_spaced_series(monke
     from tsforecast import _selection
 
     frame = make_long(n_series=6, n=60)
-    settings = dict(TINY, window=8, horizon=H, scaler="standard", loss="mse")
+    settings = dict(TINY, window=8, horizon=H, scaler="standard", loss="mse",
+                    intervals=ConformalIntervals(calibration="refit"))  # the copy alone
     whole = LSTMForecaster(**settings).fit(frame)
     monkeypatch.setattr(_selection, "CHOICE_SERIES", 3)
     sampled = LSTMForecaster(**settings).fit(frame)

@@ -380,6 +380,37 @@ def calibration_tables(errors: np.ndarray, spreads, scores=None, *, gather: bool
     return Calibration(*point, *quantiles, in_sample=in_sample, spread=level, relative=relative)
 
 
+def averaged_tables(first: Calibration, second: Calibration) -> Calibration:
+    """The tables of ``first``'s errors, each step's averaged with ``second``'s quantiles at
+    the same levels ``rank / (n + 1)``: the mean of the two calibrations' quantile functions
+    (Vincentization), the trained quantiles' scores alike. ``first`` alone where ``second``
+    holds no errors of held-out windows or ``first`` keeps a subsample of its ranks. Both
+    hold errors of one model in the same units (network units, relative, or in their
+    windows' spreads)."""
+    complete = first.ranks is not None and int(first.ranks[-1]) == len(first.ranks)
+    if second.errors is None or second.in_sample or not complete:
+        return first
+    levels = first.ranks / (len(first.ranks) + 1.0)
+    errors = (first.errors + _quantiles_at(second.errors, second.ranks, levels)) / 2
+    scores = None
+    if first.quantile_errors is not None and second.quantile_errors is not None:
+        scores = (first.quantile_errors
+                  + _quantiles_at(second.quantile_errors, second.ranks, levels)) / 2
+    tables = calibration_tables(errors, None, scores, relative=first.relative)
+    return tables._replace(spread=first.spread)
+
+
+def _quantiles_at(table: np.ndarray, ranks: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """The values (len(levels), ...) of sorted ``table`` (its rows of 1-based ``ranks`` among
+    ``ranks[-1]`` values) at quantile ``levels``, interpolated linearly between the plotting
+    positions ``rank / (n + 1)``, the first or last row beyond them."""
+    row = np.interp(levels, ranks / (ranks[-1] + 1.0), np.arange(len(ranks)))  # fractional
+    lower = np.floor(row).astype(np.int64)
+    upper = np.minimum(lower + 1, len(ranks) - 1)
+    weight = (row - lower).reshape(-1, *([1] * (table.ndim - 1)))
+    return (1 - weight) * table[lower] + weight * table[upper]
+
+
 def calibrate(network, data: DevicePanel, windows, offsets, levels, gather: bool = False,
               log_scale=None, local_scale: bool = True, smoothing=None,
               combine: str = "mean") -> Calibration:

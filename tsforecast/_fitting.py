@@ -24,6 +24,7 @@ import torch
 from ._base import Trained, check_common_params, train_network
 from ._batches import DevicePanel
 from ._calibration import (
+    averaged_tables,
     calibrate,
     calibration_tables,
     local_scale_on,
@@ -364,6 +365,8 @@ def _calibrated_on_a_copy(params, state, panel: Panel, has_y: bool) -> Forecaste
             if params["calibration"] == "refit":
                 raise
             return state
+    if params["calibration"] == "auto":
+        tables = averaged_tables(tables, state.calibration)
     return replace(state, calibration=tables)
 
 
