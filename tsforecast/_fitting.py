@@ -341,8 +341,9 @@ def _check_settings(settings: dict) -> None:
 
 def _calibrated_on_a_copy(params, state, panel: Panel, has_y: bool) -> ForecasterState:
     """``calibration="auto"`` or ``"refit"``: the errors of a copy fitted without the
-    calibration rows replace those of the validation windows, unless the series are too short
-    for it (then the fit's own tables stay; "refit" warns). A panel of more than
+    calibration rows replace those of the validation windows ("refit") or are averaged with
+    them ("auto", :func:`averaged_tables`), unless the series are too short for a copy (then
+    the fit's own tables stay; "refit" warns). A panel of more than
     CHOICE_SERIES series (on this rank) trains its copy on CHOICE_SERIES of them, evenly
     spaced: a window each already gives about 100 errors per step."""
     n_windows = _refit_windows(state, panel)
