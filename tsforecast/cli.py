@@ -135,9 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
         "the report. Default: 0.9 with --plot, else none; 0: none")
     add("--calibration", choices=("auto", "refit", "validation"), default="auto", help=
         "interval calibration, as ConformalIntervals(calibration=...): 'auto' (default) as "
-        "'validation' for a panel of 19 series or more, else as 'refit', on the errors of a "
-        "copy trained without the last third of the series (at most 20 windows); "
-        "'validation' on the model's validation windows (too narrow on one short series)")
+        "'validation' for a panel of 19 series or more, else the errors of 'refit' averaged "
+        "with those of 'validation'; 'refit' on the errors of a copy trained without the last "
+        "third of the series (at most 20 windows); 'validation' on the model's validation "
+        "windows (too narrow on one short series)")
     add("--verbose", "-v", action="count", default=0, help="show training progress")
     add("--version", action="version", version=f"tsforecast {__version__}")
     return parser
