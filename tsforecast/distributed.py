@@ -8,6 +8,7 @@ docs/distributed.md. Imports torch, numpy and pandas only: never dask, ray or py
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import socket
@@ -170,6 +171,7 @@ def _process(r, fn, args, n_procs, backend, port, threads, timeout, folder) -> N
     try:
         result = fn(*args)
     finally:
+        gc.collect()  # free what still holds the group's work (DDP wrappers) while it lives
         dist.destroy_process_group()
     with open(Path(folder) / f"{r}.pkl", "wb") as file:
         pickle.dump(result, file)
