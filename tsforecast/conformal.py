@@ -47,12 +47,11 @@ class ConformalIntervals(Settings):
         The copy, trained on fewer rows, tends to miss by more than the model, the
         validation windows, which early stopping watched, by less; on the benchmark's series
         their mean held within 2 points of nominal with a lower interval score than the
-        copy alone (docs/intervals.md). Where
-        no copy fits, the validation windows alone, silently; without validation windows,
-        the errors of a naive forecast (each training window's last value;
-        ``predict_interval`` then warns how the interval was made): an interval is never
-        refused. Pass "validation" for one series to fit without the copy (narrower
-        intervals that hold less), "refit" for the copy's errors alone (wider).
+        copy alone (docs/intervals.md). Where no copy fits, the validation windows alone,
+        silently; without validation windows, the errors of a naive forecast (each training
+        window's last value; ``predict_interval`` then warns how the interval was made): an
+        interval is never refused. Pass "validation" for one series to fit without the copy
+        (narrower intervals that hold less), "refit" for the copy's errors alone (wider).
     fraction : float, default=0.0
         Share of each series' validation windows, the last in time, kept away from early
         stopping and used only for the conformal errors, so that those errors come from
